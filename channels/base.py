@@ -1,0 +1,98 @@
+"""The channel adapter Protocol and the errors senders raise (no Flask, no ORM here)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from bot.messages import Channel, InboundMedia, InboundMessage, Option
+
+
+@dataclass(frozen=True, slots=True)
+class OutboundMessage:
+    """One message to deliver to a recipient on a channel, as stored in the outbox."""
+
+    channel: Channel
+    recipient: str
+    text: str = ""
+    options: tuple[Option, ...] = ()
+    step: str | None = None
+    kind: str | None = None
+    media_path: str | None = None
+    media_filename: str | None = None
+    media_content_type: str | None = None
+    template_sid: str | None = None
+    template_variables: Mapping[str, str] = field(default_factory=dict)
+    callback_query_id: str | None = None
+    status_callback_url: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SendResult:
+    """What the provider said: its message ids (one per part when text was split)."""
+
+    provider_message_ids: tuple[str, ...]
+    status: str = "sent"
+
+
+class TransientSendError(Exception):
+    """Delivery failed but may succeed later (429, 5xx, timeouts); retry with backoff."""
+
+    def __init__(self, reason: str, retry_after: float | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.retry_after = retry_after
+
+
+class PermanentSendError(Exception):
+    """Delivery cannot succeed as is (4xx, invalid recipient); dead-letter with the reason."""
+
+    def __init__(self, reason: str, code: str | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.code = code
+
+
+class OutsideWindowError(PermanentSendError):
+    """WhatsApp refused free-form text outside the 24-hour window (error 63016)."""
+
+
+class MediaRefusedError(Exception):
+    """A customer's file was refused (too big, forbidden type); `reason` is shown to the customer."""
+
+    def __init__(self, reason: str, code: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.code = code
+
+
+@dataclass(frozen=True, slots=True)
+class DownloadedMedia:
+    """A downloaded file's bytes and what the provider said about it."""
+
+    content: bytes
+    content_type: str | None
+    filename: str | None
+
+
+class ChannelAdapter(Protocol):
+    """What every channel implements; the service layer only talks to this."""
+
+    channel: Channel
+
+    def verify(self, url: str, headers: Mapping[str, str], form: Mapping[str, str], body: bytes) -> bool:
+        """Tell whether a webhook request really comes from the provider."""
+        ...
+
+    def parse(self, headers: Mapping[str, str], form: Mapping[str, str], body: bytes) -> list[InboundMessage]:
+        """Turn a verified webhook request into normalized inbound messages (maybe none)."""
+        ...
+
+    def send(self, message: OutboundMessage) -> SendResult:
+        """Deliver one outbound message or raise TransientSendError / PermanentSendError."""
+        ...
+
+    def download(self, media: InboundMedia) -> DownloadedMedia:
+        """Fetch a customer's file, raising MediaRefusedError or TransientSendError."""
+        ...

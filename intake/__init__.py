@@ -1,0 +1,1 @@
+"""Service layer: configuration, ORM, use cases, outbox worker, SLA sweeper and CLI."""

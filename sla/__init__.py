@@ -1,0 +1,1 @@
+"""Pure SLA core: business calendars, priority matrix, targets, deadlines and clock status."""
