@@ -26,6 +26,8 @@ class OutboundMessage:
     template_variables: Mapping[str, str] = field(default_factory=dict)
     callback_query_id: str | None = None
     status_callback_url: str | None = None
+    # Public URL the provider fetches an agent's file from (Twilio cannot read media_path).
+    media_url: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
