@@ -1,0 +1,206 @@
+"""Settings: the only module that reads the environment (and `.env`). Fails fast on bad values."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from dotenv import dotenv_values
+
+
+class SettingsError(ValueError):
+    """A setting is missing or malformed; the message names the variable."""
+
+
+def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 0) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be an integer, got {raw!r}") from None
+    if value < minimum:
+        raise SettingsError(f"{name} must be >= {minimum}, got {value}")
+    return value
+
+
+def _float(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a number, got {raw!r}") from None
+    if value < 0:
+        raise SettingsError(f"{name} must be >= 0, got {value}")
+    return value
+
+
+def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw in {"1", "true", "yes", "on"}:
+        return True
+    if raw in {"0", "false", "no", "off"}:
+        return False
+    raise SettingsError(f"{name} must be true or false, got {raw!r}")
+
+
+def _url(env: Mapping[str, str], name: str, default: str | None = None) -> str | None:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    if not raw.startswith(("http://", "https://")):
+        raise SettingsError(f"{name} must be an http(s) URL, got {raw!r}")
+    return raw.rstrip("/")
+
+
+def _mapping(env: Mapping[str, str], name: str) -> dict[str, str]:
+    """Parse `key=value,key=value` (used for template SIDs per step or notification kind)."""
+    raw = env.get(name, "").strip()
+    result: dict[str, str] = {}
+    for item in filter(None, (part.strip() for part in raw.split(","))):
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip() or not value.strip():
+            raise SettingsError(f"{name} must look like key=value,key=value; bad item {item!r}")
+        result[key.strip()] = value.strip()
+    return result
+
+
+def _language(env: Mapping[str, str], name: str) -> str:
+    raw = env.get(name, "es").strip().lower() or "es"
+    if raw not in {"es", "en", "pt"}:
+        raise SettingsError(f"{name} must be one of es, en, pt, got {raw!r}")
+    return raw
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every runtime setting, validated once at start-up."""
+
+    database_url: str
+    data_dir: Path
+    attachments_dir: Path
+    public_base_url: str | None = None
+    trust_proxy_hops: int = 0
+    secret_key: str = "dev-only-not-secret"  # noqa: S105 - replaced by SECRET_KEY in production
+    default_language: str = "es"
+    ticket_prefix: str = "LA"
+    default_calendar: str = "default"
+    log_level: str = "INFO"
+    # Outbox
+    outbox_max_attempts: int = 8
+    outbox_backoff_base_seconds: float = 2.0
+    outbox_backoff_max_seconds: float = 600.0
+    outbox_batch_size: int = 20
+    worker_poll_seconds: float = 1.0
+    sweeper_interval_seconds: float = 60.0
+    # Dialog
+    dialog_idle_minutes: int = 120
+    validation_auto_close_business_days: int = 3
+    duplicate_window_days: int = 7
+    # Twilio / WhatsApp
+    twilio_account_sid: str | None = None
+    twilio_auth_token: str | None = field(default=None, repr=False)
+    twilio_whatsapp_from: str | None = None
+    twilio_messaging_service_sid: str | None = None
+    twilio_api_base_url: str | None = None
+    twilio_quick_reply_templates: dict[str, str] = field(default_factory=dict)
+    twilio_notification_templates: dict[str, str] = field(default_factory=dict)
+    whatsapp_media_max_bytes: int = 16 * 1024 * 1024
+    # Telegram
+    telegram_bot_token: str | None = field(default=None, repr=False)
+    telegram_webhook_secret: str | None = field(default=None, repr=False)
+    telegram_api_base_url: str | None = None
+    telegram_media_max_bytes: int = 20 * 1024 * 1024
+    # E-mail
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_username: str | None = None
+    smtp_password: str | None = field(default=None, repr=False)
+    smtp_starttls: bool = False
+    email_from: str = "soporte@example.com"
+    # Agents
+    supervisor_email: str | None = None
+    agent_telegram_chat_id: str | None = None
+
+    @property
+    def whatsapp_enabled(self) -> bool:
+        """Whether Twilio credentials are configured."""
+        return bool(self.twilio_account_sid and self.twilio_auth_token)
+
+    @property
+    def telegram_enabled(self) -> bool:
+        """Whether a Telegram bot token is configured."""
+        return bool(self.telegram_bot_token)
+
+
+def _check_pairs(s: Settings) -> None:
+    if bool(s.twilio_account_sid) != bool(s.twilio_auth_token):
+        raise SettingsError("TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN must be set together")
+    if s.whatsapp_enabled and not (s.twilio_whatsapp_from or s.twilio_messaging_service_sid):
+        raise SettingsError("TWILIO_WHATSAPP_FROM (or TWILIO_MESSAGING_SERVICE_SID) is required with Twilio")
+    if s.telegram_enabled and not s.telegram_webhook_secret:
+        raise SettingsError("TELEGRAM_WEBHOOK_SECRET is required when TELEGRAM_BOT_TOKEN is set")
+    if s.twilio_account_sid and not s.twilio_account_sid.startswith("AC"):
+        raise SettingsError("TWILIO_ACCOUNT_SID must start with AC")
+
+
+def load_settings(environ: Mapping[str, str] | None = None, env_file: str | None = ".env") -> Settings:
+    """Build Settings from the process environment, with `.env` values as fallback."""
+    env: dict[str, str] = {}
+    if env_file and Path(env_file).is_file():
+        env.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
+    env.update(os.environ if environ is None else environ)
+    data_dir = Path(env.get("DATA_DIR", "").strip() or "./var")
+    database_url = env.get("DATABASE_URL", "").strip() or f"sqlite:///{data_dir / 'intake.db'}"
+    if "://" not in database_url:
+        raise SettingsError(f"DATABASE_URL must be a SQLAlchemy URL, got {database_url!r}")
+    settings = Settings(
+        database_url=database_url,
+        data_dir=data_dir,
+        attachments_dir=Path(env.get("ATTACHMENTS_DIR", "").strip() or data_dir / "attachments"),
+        public_base_url=_url(env, "PUBLIC_BASE_URL"),
+        trust_proxy_hops=_int(env, "TRUST_PROXY_HOPS", 0),
+        secret_key=env.get("SECRET_KEY", "").strip() or "dev-only-not-secret",
+        default_language=_language(env, "DEFAULT_LANGUAGE"),
+        ticket_prefix=(env.get("TICKET_PREFIX", "").strip() or "LA").upper(),
+        default_calendar=env.get("DEFAULT_CALENDAR", "").strip() or "default",
+        log_level=(env.get("LOG_LEVEL", "").strip() or "INFO").upper(),
+        outbox_max_attempts=_int(env, "OUTBOX_MAX_ATTEMPTS", 8, minimum=1),
+        outbox_backoff_base_seconds=_float(env, "OUTBOX_BACKOFF_BASE_SECONDS", 2.0),
+        outbox_backoff_max_seconds=_float(env, "OUTBOX_BACKOFF_MAX_SECONDS", 600.0),
+        outbox_batch_size=_int(env, "OUTBOX_BATCH_SIZE", 20, minimum=1),
+        worker_poll_seconds=_float(env, "WORKER_POLL_SECONDS", 1.0),
+        sweeper_interval_seconds=_float(env, "SWEEPER_INTERVAL_SECONDS", 60.0),
+        dialog_idle_minutes=_int(env, "DIALOG_IDLE_MINUTES", 120, minimum=1),
+        validation_auto_close_business_days=_int(env, "VALIDATION_AUTO_CLOSE_BUSINESS_DAYS", 3, 1),
+        duplicate_window_days=_int(env, "DUPLICATE_WINDOW_DAYS", 7, minimum=0),
+        twilio_account_sid=env.get("TWILIO_ACCOUNT_SID", "").strip() or None,
+        twilio_auth_token=env.get("TWILIO_AUTH_TOKEN", "").strip() or None,
+        twilio_whatsapp_from=env.get("TWILIO_WHATSAPP_FROM", "").strip() or None,
+        twilio_messaging_service_sid=env.get("TWILIO_MESSAGING_SERVICE_SID", "").strip() or None,
+        twilio_api_base_url=_url(env, "TWILIO_API_BASE_URL"),
+        twilio_quick_reply_templates=_mapping(env, "TWILIO_QUICK_REPLY_TEMPLATES"),
+        twilio_notification_templates=_mapping(env, "TWILIO_NOTIFICATION_TEMPLATES"),
+        whatsapp_media_max_bytes=_int(env, "WHATSAPP_MEDIA_MAX_BYTES", 16 * 1024 * 1024, 1),
+        telegram_bot_token=env.get("TELEGRAM_BOT_TOKEN", "").strip() or None,
+        telegram_webhook_secret=env.get("TELEGRAM_WEBHOOK_SECRET", "").strip() or None,
+        telegram_api_base_url=_url(env, "TELEGRAM_API_BASE_URL"),
+        telegram_media_max_bytes=_int(env, "TELEGRAM_MEDIA_MAX_BYTES", 20 * 1024 * 1024, 1),
+        smtp_host=env.get("SMTP_HOST", "").strip() or None,
+        smtp_port=_int(env, "SMTP_PORT", 25, minimum=1),
+        smtp_username=env.get("SMTP_USERNAME", "").strip() or None,
+        smtp_password=env.get("SMTP_PASSWORD", "").strip() or None,
+        smtp_starttls=_bool(env, "SMTP_STARTTLS", False),
+        email_from=env.get("EMAIL_FROM", "").strip() or "soporte@example.com",
+        supervisor_email=env.get("SUPERVISOR_EMAIL", "").strip() or None,
+        agent_telegram_chat_id=env.get("AGENT_TELEGRAM_CHAT_ID", "").strip() or None,
+    )
+    _check_pairs(settings)
+    return settings

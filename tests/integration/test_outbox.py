@@ -1,0 +1,226 @@
+"""The outbox: delivery, retry with backoff, dead letter, and concurrent workers never double-send."""
+
+from __future__ import annotations
+
+import random
+import threading
+from collections.abc import Mapping
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.messages import Channel, InboundMedia, InboundMessage, Option
+from channels.base import (
+    DownloadedMedia,
+    OutboundMessage,
+    PermanentSendError,
+    SendResult,
+    TransientSendError,
+)
+from intake.db import unit_of_work
+from intake.models import Message, OutboxMessage, Ticket, TicketEvent
+from intake.outbox import OutboxWorker, RetryPolicy, enqueue, from_payload, to_payload
+from tests.conftest import FakeClock
+
+
+class RecordingSender:
+    """A channel double that records sends and fails as scripted (the real adapters have their own tests)."""
+
+    channel = Channel.TELEGRAM
+
+    def __init__(self, script: list[Exception | None] | None = None) -> None:
+        self.sent: list[OutboundMessage] = []
+        self.script = list(script or [])
+        self.lock = threading.Lock()
+
+    def verify(self, url: str, headers: Mapping[str, str], form: Mapping[str, str], body: bytes) -> bool:
+        return False
+
+    def parse(self, headers: Mapping[str, str], form: Mapping[str, str], body: bytes) -> list[InboundMessage]:
+        return []
+
+    def download(self, media: InboundMedia) -> DownloadedMedia:
+        raise AssertionError("not used")
+
+    def send(self, message: OutboundMessage) -> SendResult:
+        with self.lock:
+            outcome = self.script.pop(0) if self.script else None
+            if outcome is not None:
+                raise outcome
+            self.sent.append(message)
+            return SendResult((f"m{len(self.sent)}",))
+
+
+def _message(text: str = "hola") -> OutboundMessage:
+    return OutboundMessage(
+        channel=Channel.TELEGRAM,
+        recipient="42",
+        text=text,
+        options=(Option("yes", "Sí"), Option("no", "No")),
+        step="confirm",
+    )
+
+
+def _enqueue(factory: sessionmaker[Session], clock: FakeClock, count: int = 1) -> list[int]:
+    with unit_of_work(factory) as session:
+        return [enqueue(session, _message(f"hola {i}"), now=clock()).id for i in range(count)]
+
+
+def _worker(
+    factory: sessionmaker[Session], sender: RecordingSender, clock: FakeClock, **kwargs: object
+) -> OutboxWorker:
+    policy = RetryPolicy(max_attempts=3, base_seconds=2, max_seconds=60, rng=random.Random(7))
+    return OutboxWorker(factory, {"telegram": sender}, clock=clock, policy=policy, **kwargs)  # type: ignore[arg-type]
+
+
+def test_payload_round_trip() -> None:
+    original = _message()
+    assert from_payload(to_payload(original)) == original
+
+
+def test_delivers_and_records_provider_id(session_factory: sessionmaker[Session], clock: FakeClock) -> None:
+    (row_id,) = _enqueue(session_factory, clock)
+    sender = RecordingSender()
+    assert _worker(session_factory, sender, clock).run_once() == 1
+    assert [m.text for m in sender.sent] == ["hola 0"]
+    assert sender.sent[0].options == (Option("yes", "Sí"), Option("no", "No"))
+    with session_factory() as session:
+        row = session.get(OutboxMessage, row_id)
+        assert row is not None and row.status == "sent" and row.attempts == 1
+        assert row.provider_message_ids == ["m1"]
+        transcript = session.scalars(select(Message).where(Message.outbox_id == row_id)).one()
+        assert transcript.provider_message_id == "m1" and transcript.direction == "out"
+    assert _worker(session_factory, sender, clock).run_once() == 0  # nothing is sent twice
+
+
+def test_transient_failure_retries_with_growing_backoff(
+    session_factory: sessionmaker[Session], clock: FakeClock
+) -> None:
+    (row_id,) = _enqueue(session_factory, clock)
+    sender = RecordingSender([TransientSendError("HTTP 500"), TransientSendError("HTTP 503")])
+    worker = _worker(session_factory, sender, clock)
+    delays = []
+    for _ in range(2):
+        assert worker.run_once() == 1
+        with session_factory() as session:
+            row = session.get(OutboxMessage, row_id)
+            assert row is not None and row.status == "pending"
+            delays.append((row.next_attempt_at - clock()).total_seconds())
+        assert worker.run_once() == 0  # not due yet
+        clock.current = row.next_attempt_at
+    assert 1 <= delays[0] <= 2 and 2 <= delays[1] <= 4
+    assert worker.run_once() == 1
+    assert len(sender.sent) == 1
+
+
+def test_retry_after_is_honoured(session_factory: sessionmaker[Session], clock: FakeClock) -> None:
+    (row_id,) = _enqueue(session_factory, clock)
+    worker = _worker(session_factory, RecordingSender([TransientSendError("429", retry_after=30)]), clock)
+    worker.run_once()
+    with session_factory() as session:
+        row = session.get(OutboxMessage, row_id)
+        assert row is not None
+        assert row.next_attempt_at - clock() >= timedelta(seconds=30)
+
+
+def test_gives_up_after_max_attempts_and_tells_agents(
+    session_factory: sessionmaker[Session], clock: FakeClock
+) -> None:
+    with unit_of_work(session_factory) as session:
+        ticket = Ticket(
+            tracking_token="t1",
+            channel="telegram",
+            ticket_type="incident",
+            title="x",
+            impact="alto",
+            urgency="alta",
+            priority="P1",
+            opened_at=clock(),
+            response_due=clock(),
+            resolution_due=clock(),
+        )
+        session.add(ticket)
+        session.flush()
+        row_id = enqueue(session, _message(), now=clock(), ticket_id=ticket.id).id
+    sender = RecordingSender([TransientSendError("timeout")] * 3)
+    worker = _worker(session_factory, sender, clock)
+    for _ in range(3):
+        worker.run_once()
+        clock.advance(hours=1)
+    with session_factory() as session:
+        row = session.get(OutboxMessage, row_id)
+        assert row is not None and row.status == "dead" and row.attempts == 3
+        assert "gave up after 3 attempts" in (row.last_error or "")
+        event = session.scalars(select(TicketEvent).where(TicketEvent.kind == "delivery_failed")).one()
+        assert "not delivered" in event.body
+    assert worker.run_once() == 0 and sender.sent == []
+
+
+def test_permanent_failure_is_dead_lettered_at_once(
+    session_factory: sessionmaker[Session], clock: FakeClock
+) -> None:
+    (row_id,) = _enqueue(session_factory, clock)
+    worker = _worker(session_factory, RecordingSender([PermanentSendError("chat not found", "400")]), clock)
+    worker.run_once()
+    with session_factory() as session:
+        row = session.get(OutboxMessage, row_id)
+        assert row is not None and row.status == "dead" and row.last_error == "chat not found"
+        transcript = session.scalars(select(Message).where(Message.outbox_id == row_id)).one()
+        assert transcript.status == "failed" and transcript.error_code == "400"
+
+
+def test_unconfigured_channel_is_dead_lettered(
+    session_factory: sessionmaker[Session], clock: FakeClock
+) -> None:
+    (row_id,) = _enqueue(session_factory, clock)
+    OutboxWorker(session_factory, {}, clock=clock).run_once()
+    with session_factory() as session:
+        row = session.get(OutboxMessage, row_id)
+        assert row is not None and row.status == "dead" and "not configured" in (row.last_error or "")
+
+
+def test_expired_lease_is_picked_up_again(session_factory: sessionmaker[Session], clock: FakeClock) -> None:
+    (row_id,) = _enqueue(session_factory, clock)
+    sender = RecordingSender()
+    worker = _worker(session_factory, sender, clock, lease_seconds=60)
+    assert worker.claim() == [row_id]  # a worker that claimed and then died
+    assert worker.claim() == []
+    clock.advance(seconds=61)
+    assert worker.run_once() == 1 and len(sender.sent) == 1
+
+
+def test_router_can_hold_a_message(session_factory: sessionmaker[Session], clock: FakeClock) -> None:
+    (row_id,) = _enqueue(session_factory, clock)
+    sender = RecordingSender()
+    worker = _worker(session_factory, sender, clock, router=lambda *_: None)
+    worker.run_once()
+    with session_factory() as session:
+        row = session.get(OutboxMessage, row_id)
+        assert row is not None and row.status == "held"
+    assert sender.sent == []
+
+
+def test_two_workers_never_send_one_row_twice(
+    session_factory: sessionmaker[Session], clock: FakeClock
+) -> None:
+    # PostgreSQL shares the work with SKIP LOCKED; SQLite serializes writers with BEGIN IMMEDIATE.
+    ids = _enqueue(session_factory, clock, count=200)
+    sender = RecordingSender()
+    workers = [_worker(session_factory, sender, clock, batch_size=7) for _ in range(4)]
+    barrier = threading.Barrier(len(workers))
+
+    def drain(worker: OutboxWorker) -> None:
+        barrier.wait()
+        while worker.run_once():
+            pass
+
+    threads = [threading.Thread(target=drain, args=(w,)) for w in workers]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    texts = [m.text for m in sender.sent]
+    assert len(texts) == len(ids) == len(set(texts))
+    with session_factory() as session:
+        assert set(session.scalars(select(OutboxMessage.status))) == {"sent"}

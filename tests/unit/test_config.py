@@ -1,0 +1,74 @@
+"""Settings: sensible embedded defaults, fail fast with the bad variable named."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from intake.config import SettingsError, load_settings
+
+
+def test_defaults_give_an_embedded_sqlite_setup() -> None:
+    s = load_settings({}, env_file=None)
+    assert s.database_url == "sqlite:///var/intake.db"
+    assert s.attachments_dir == Path("var/attachments")
+    assert s.default_language == "es"
+    assert not s.whatsapp_enabled and not s.telegram_enabled
+
+
+@pytest.mark.parametrize(
+    ("env", "variable"),
+    [
+        ({"OUTBOX_MAX_ATTEMPTS": "many"}, "OUTBOX_MAX_ATTEMPTS"),
+        ({"OUTBOX_MAX_ATTEMPTS": "0"}, "OUTBOX_MAX_ATTEMPTS"),
+        ({"TWILIO_API_BASE_URL": "localhost:9000"}, "TWILIO_API_BASE_URL"),
+        ({"DEFAULT_LANGUAGE": "fr"}, "DEFAULT_LANGUAGE"),
+        ({"SMTP_STARTTLS": "maybe"}, "SMTP_STARTTLS"),
+        ({"DATABASE_URL": "intake.db"}, "DATABASE_URL"),
+        ({"TWILIO_ACCOUNT_SID": "AC123"}, "TWILIO_AUTH_TOKEN"),
+        ({"TELEGRAM_BOT_TOKEN": "1:abc"}, "TELEGRAM_WEBHOOK_SECRET"),
+        ({"TWILIO_QUICK_REPLY_TEMPLATES": "impact"}, "TWILIO_QUICK_REPLY_TEMPLATES"),
+        ({"OUTBOX_BACKOFF_BASE_SECONDS": "-1"}, "OUTBOX_BACKOFF_BASE_SECONDS"),
+    ],
+)
+def test_bad_values_fail_fast_naming_the_variable(env: dict[str, str], variable: str) -> None:
+    with pytest.raises(SettingsError, match=variable):
+        load_settings(env, env_file=None)
+
+
+def test_dotenv_file_is_read_and_environment_wins(tmp_path: Path) -> None:
+    env_file = tmp_path / ".env"
+    env_file.write_text("TICKET_PREFIX=abc\nDIALOG_IDLE_MINUTES=30\n")
+    s = load_settings({"DIALOG_IDLE_MINUTES": "45"}, env_file=str(env_file))
+    assert s.ticket_prefix == "ABC"
+    assert s.dialog_idle_minutes == 45
+
+
+def test_template_mappings_are_parsed() -> None:
+    s = load_settings({"TWILIO_NOTIFICATION_TEMPLATES": "registration=HX1, survey = HX2"}, env_file=None)
+    assert s.twilio_notification_templates == {"registration": "HX1", "survey": "HX2"}
+
+
+def test_secrets_do_not_appear_in_repr() -> None:
+    s = load_settings(
+        {
+            "TWILIO_ACCOUNT_SID": "ACx",
+            "TWILIO_AUTH_TOKEN": "supersecret",
+            "TWILIO_WHATSAPP_FROM": "whatsapp:+1",
+            "TELEGRAM_BOT_TOKEN": "1:tok",
+            "TELEGRAM_WEBHOOK_SECRET": "hush",
+        },
+        env_file=None,
+    )
+    assert "supersecret" not in repr(s) and "1:tok" not in repr(s) and "hush" not in repr(s)
+
+
+def test_env_example_documents_every_setting() -> None:
+    example = (Path(__file__).resolve().parents[2] / ".env.example").read_text()
+    source = (Path(__file__).resolve().parents[2] / "intake" / "config.py").read_text()
+    import re
+
+    read = set(re.findall(r"env(?:\.get\(|, )\"([A-Z][A-Z0-9_]+)\"", source))
+    documented = set(re.findall(r"^#?\s*([A-Z][A-Z0-9_]+)=", example, re.M))
+    assert read - documented == set()
