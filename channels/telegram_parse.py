@@ -1,0 +1,268 @@
+"""Turn Telegram webhook bodies into normalized inbound messages (Update.de_json, no network)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from telegram import (
+    CallbackQuery,
+    Document,
+    InlineKeyboardMarkup,
+    Message,
+    PhotoSize,
+    Update,
+)
+
+from bot.messages import Channel, InboundMedia, InboundMessage, Location, MediaKind
+from channels.telegram_format import normalize_command
+
+# A Telegram update is a few KB; 1 MiB leaves room for long texts with entities and replies.
+MAX_UPDATE_BYTES = 1024 * 1024
+
+
+class MalformedUpdateError(ValueError):
+    """The body is not a Telegram update we can trust (bad JSON, wrong types, missing fields)."""
+
+
+def _require(condition: bool, what: str) -> None:
+    if not condition:
+        raise MalformedUpdateError(what)
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _opt_str(value: object, what: str) -> str | None:
+    _require(value is None or isinstance(value, str), f"{what} must be a string")
+    return value  # type: ignore[return-value]
+
+
+def _opt_int(value: object, what: str) -> int | None:
+    _require(value is None or _is_int(value), f"{what} must be an integer")
+    return value  # type: ignore[return-value]
+
+
+def load_update(body: bytes) -> dict[str, Any]:
+    """Decode a webhook body into an update dict, raising MalformedUpdateError."""
+    if len(body) > MAX_UPDATE_BYTES:
+        raise MalformedUpdateError(f"update larger than {MAX_UPDATE_BYTES} bytes")
+    try:
+        data = json.loads(body)
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise MalformedUpdateError("body is not JSON") from exc
+    _require(isinstance(data, dict), "update must be a JSON object")
+    _require(_is_int(data.get("update_id")), "update_id must be an integer")
+    return data  # type: ignore[no-any-return]
+
+
+def decode_update(data: dict[str, Any]) -> Update:
+    """Build a python-telegram-bot Update (no Bot attached), raising MalformedUpdateError."""
+    try:
+        return Update.de_json(data, None)
+    except Exception as exc:  # de_json raises TypeError/KeyError/AttributeError on bad shapes
+        raise MalformedUpdateError(f"not a valid update: {type(exc).__name__}") from exc
+
+
+def _largest_photo(sizes: tuple[PhotoSize, ...]) -> PhotoSize:
+    return max(sizes, key=lambda p: (_area(p), p.file_size or 0))
+
+
+def _area(photo: PhotoSize) -> int:
+    _require(_is_int(photo.width) and _is_int(photo.height), "photo size must be integers")
+    return photo.width * photo.height
+
+
+def _media_of(message: Message) -> tuple[InboundMedia, ...]:
+    """The files attached to a message, as references the worker downloads later."""
+    found: list[InboundMedia] = []
+    if message.photo:
+        photo = _largest_photo(message.photo)
+        found.append(_media(photo, MediaKind.IMAGE, "image/jpeg", None))
+    if message.animation:
+        anim = message.animation
+        found.append(_media(anim, MediaKind.VIDEO, anim.mime_type, anim.file_name))
+    elif message.document:
+        doc: Document = message.document
+        found.append(_media(doc, _kind_for_mime(doc.mime_type), doc.mime_type, doc.file_name))
+    for item, kind, default_type in (
+        (message.voice, MediaKind.AUDIO, "audio/ogg"),
+        (message.audio, MediaKind.AUDIO, None),
+        (message.video, MediaKind.VIDEO, None),
+        (message.video_note, MediaKind.VIDEO, "video/mp4"),
+    ):
+        if item is not None:
+            mime = getattr(item, "mime_type", None) or default_type
+            found.append(_media(item, kind, mime, getattr(item, "file_name", None)))
+    return tuple(found)
+
+
+def _kind_for_mime(mime: str | None) -> MediaKind:
+    prefix = (mime or "").split("/")[0]
+    return {
+        "image": MediaKind.IMAGE,
+        "audio": MediaKind.AUDIO,
+        "video": MediaKind.VIDEO,
+    }.get(prefix, MediaKind.DOCUMENT)
+
+
+def _media(item: Any, kind: MediaKind, mime: object, filename: object) -> InboundMedia:
+    file_id = item.file_id
+    _require(isinstance(file_id, str) and bool(file_id), "file_id must be a non-empty string")
+    return InboundMedia(
+        ref=file_id,
+        content_type=_opt_str(mime, "mime_type"),
+        kind=kind,
+        filename=_opt_str(filename, "file_name"),
+        size=_opt_int(item.file_size, "file_size"),
+        unique_id=_opt_str(item.file_unique_id, "file_unique_id"),
+    )
+
+
+def _location_of(message: Message) -> Location | None:
+    loc = message.location
+    if loc is None:
+        return None
+    _require(
+        isinstance(loc.latitude, int | float) and isinstance(loc.longitude, int | float),
+        "location must be numbers",
+    )
+    label = message.venue.title if message.venue is not None else None
+    return Location(latitude=float(loc.latitude), longitude=float(loc.longitude), label=label)
+
+
+def _sender_of(message: Message) -> tuple[str, str | None, str | None, str | None]:
+    """(sender id, display name, language code, username) of a message."""
+    user = message.from_user
+    if user is not None:
+        _require(_is_int(user.id), "from.id must be an integer")
+        lang = _opt_str(user.language_code, "from.language_code")
+        name = _opt_str(user.first_name, "from.first_name")
+        return str(user.id), user.full_name if name else None, lang, user.username
+    chat = message.sender_chat
+    _require(chat is not None, "message has neither from nor sender_chat")
+    assert chat is not None
+    _require(_is_int(chat.id), "sender_chat.id must be an integer")
+    return str(chat.id), chat.title, None, chat.username
+
+
+def _chat_id_of(message: Message) -> str:
+    chat = message.chat
+    _require(chat is not None and _is_int(chat.id), "message.chat.id must be an integer")
+    return str(chat.id)
+
+
+def _text_of(message: Message, bot_username: str | None) -> str | None:
+    """Text or caption (commands normalized); None when a command targets another bot."""
+    text = _opt_str(message.text, "text") or _opt_str(message.caption, "caption") or ""
+    if not text and message.sticker is not None:
+        text = _opt_str(message.sticker.emoji, "sticker.emoji") or ""
+    return normalize_command(text, bot_username) if text.startswith("/") else text
+
+
+def _when(value: object, fallback: Callable[[], datetime]) -> datetime:
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        return value
+    return fallback()
+
+
+class UpdateParser:
+    """Normalizes decoded updates; `clock` dates callback queries, which carry no date."""
+
+    def __init__(self, bot_username: str | None = None, clock: Callable[[], datetime] | None = None):
+        self.bot_username = bot_username
+        self.clock = clock or (lambda: datetime.now(UTC))
+
+    def parse_body(self, body: bytes) -> list[InboundMessage]:
+        """Parse a webhook body; [] for update types we do not handle."""
+        data = load_update(body)
+        update = decode_update(data)
+        try:
+            return self._dispatch(update, data)
+        except MalformedUpdateError:
+            raise
+        except (AttributeError, TypeError, ValueError) as exc:
+            raise MalformedUpdateError(f"unexpected update shape: {type(exc).__name__}") from exc
+
+    def _dispatch(self, update: Update, raw: dict[str, Any]) -> list[InboundMessage]:
+        if update.message is not None:
+            return self._from_message(update, update.message, raw, is_edit=False)
+        if update.edited_message is not None:
+            return self._from_message(update, update.edited_message, raw, is_edit=True)
+        if update.callback_query is not None:
+            return self._from_callback(update, update.callback_query, raw)
+        return []
+
+    def _from_message(
+        self, update: Update, message: Message, raw: dict[str, Any], *, is_edit: bool
+    ) -> list[InboundMessage]:
+        _require(_is_int(message.message_id), "message_id must be an integer")
+        chat_id = _chat_id_of(message)
+        sender, name, lang, _ = _sender_of(message)
+        text = _text_of(message, self.bot_username)
+        media = _media_of(message)
+        location = _location_of(message)
+        if text is None or not (text or media or location):
+            return []  # service messages, other bots' commands, stickers without emoji
+        when = message.edit_date if is_edit else message.date
+        return [
+            InboundMessage(
+                channel=Channel.TELEGRAM,
+                sender_id=sender,
+                provider_message_id=f"tg:{update.update_id}",
+                received_at=_when(when, self.clock),
+                text=text,
+                chat_id=chat_id,
+                media=media,
+                location=location,
+                profile_name=name,
+                language_code=lang,
+                is_edit=is_edit,
+                raw=raw,
+            )
+        ]
+
+    def _from_callback(
+        self, update: Update, query: CallbackQuery, raw: dict[str, Any]
+    ) -> list[InboundMessage]:
+        _require(isinstance(query.id, str) and bool(query.id), "callback_query.id must be a string")
+        user = query.from_user
+        _require(user is not None and _is_int(user.id), "callback_query.from.id must be an integer")
+        data = _opt_str(query.data, "callback_query.data")
+        if data is None:
+            return []  # game callbacks carry no data
+        source = query.message
+        chat_id = str(user.id)
+        button_text = ""
+        if source is not None and source.chat is not None and _is_int(source.chat.id):
+            chat_id = str(source.chat.id)
+            button_text = _button_text(getattr(source, "reply_markup", None), data)
+        return [
+            InboundMessage(
+                channel=Channel.TELEGRAM,
+                sender_id=str(user.id),
+                provider_message_id=f"tg:{update.update_id}",
+                received_at=self.clock(),
+                text=button_text,
+                chat_id=chat_id,
+                button_payload=data,
+                callback_query_id=query.id,
+                profile_name=user.full_name if isinstance(user.first_name, str) else None,
+                language_code=_opt_str(user.language_code, "from.language_code"),
+                raw=raw,
+            )
+        ]
+
+
+def _button_text(markup: object, data: str) -> str:
+    """The label of the button carrying `data` in the message's inline keyboard, if present."""
+    if not isinstance(markup, InlineKeyboardMarkup):
+        return ""
+    for row in markup.inline_keyboard:
+        for button in row:
+            if button.callback_data == data and isinstance(button.text, str):
+                return button.text
+    return ""

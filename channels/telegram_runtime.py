@@ -1,0 +1,136 @@
+"""One long-lived asyncio loop in a background thread, and token redaction for logs and errors."""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import contextlib
+import logging
+import threading
+from collections.abc import Coroutine
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+REDACTED = "<redacted>"
+
+# Loggers whose records can carry Bot API URLs (which embed the token): httpx logs every request
+# URL at INFO; python-telegram-bot logs its base URLs at DEBUG.
+_URL_LOGGERS = (
+    "httpx",
+    "httpcore",
+    "telegram",
+    "telegram.Bot",
+    "telegram.request.BaseRequest",
+    "telegram.request.HTTPXRequest",
+    "channels.telegram",
+)
+
+
+class TokenRedactor(logging.Filter):
+    """A logging filter that replaces registered secrets in records with <redacted>."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._secrets: set[str] = set()
+        self._lock = threading.Lock()
+
+    def add(self, secret: str) -> None:
+        """Start redacting `secret`."""
+        if secret:
+            with self._lock:
+                self._secrets.add(secret)
+
+    def redact(self, text: str) -> str:
+        """Return `text` with every registered secret replaced."""
+        for secret in sorted(self._secrets, key=len, reverse=True):
+            text = text.replace(secret, REDACTED)
+        return text
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Rewrite the record's message without the secrets; never drops records."""
+        if not self._secrets:
+            return True
+        try:
+            message = record.getMessage()
+        except Exception:  # a broken format string: leave the record to logging's own handling
+            return True
+        clean = self.redact(message)
+        if clean != message:
+            record.msg, record.args = clean, None
+        if record.exc_info and record.exc_info[1] is not None:
+            text = logging.Formatter().formatException(record.exc_info)
+            record.exc_text = self.redact(text)
+        return True
+
+
+_REDACTOR = TokenRedactor()
+_INSTALLED = False
+_INSTALL_LOCK = threading.Lock()
+
+
+def protect_token(token: str) -> TokenRedactor:
+    """Register a bot token for redaction and make sure the URL-logging loggers are filtered."""
+    global _INSTALLED  # noqa: PLW0603 - one process-wide filter, installed once
+    _REDACTOR.add(token)
+    with _INSTALL_LOCK:
+        if not _INSTALLED:
+            for name in _URL_LOGGERS:
+                logging.getLogger(name).addFilter(_REDACTOR)
+            _INSTALLED = True
+    return _REDACTOR
+
+
+async def _cancel_pending() -> None:
+    """Cancel every other task on the running loop and wait for them to finish."""
+    current = asyncio.current_task()
+    tasks = [task for task in asyncio.all_tasks() if task is not current]
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+
+
+class LoopThread:
+    """A daemon thread running one asyncio event loop for the life of the adapter."""
+
+    def __init__(self, name: str = "telegram-loop") -> None:
+        self.loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+        self._thread.start()
+        self._closed = False
+
+    def _run(self) -> None:
+        asyncio.set_event_loop(self.loop)
+        self.loop.run_forever()
+
+    def run(self, coro: Coroutine[Any, Any, T], timeout: float | None) -> T:
+        """Run a coroutine on the loop from any other thread and wait for its result."""
+        if self._closed:
+            coro.close()
+            raise RuntimeError("the Telegram loop is closed")
+        future = asyncio.run_coroutine_threadsafe(coro, self.loop)
+        try:
+            return future.result(timeout)
+        except concurrent.futures.TimeoutError:
+            future.cancel()
+            raise
+
+    def stop(self) -> None:
+        """Stop the loop, join the thread and close the loop (idempotent)."""
+        if self._closed:
+            return
+        self._closed = True
+        if self._thread.is_alive():
+            cancel = asyncio.run_coroutine_threadsafe(_cancel_pending(), self.loop)
+            with contextlib.suppress(Exception):  # best effort: stopping must not fail
+                cancel.result(timeout=5)
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self._thread.join(timeout=10)
+        if not self._thread.is_alive():
+            self.loop.run_until_complete(self.loop.shutdown_asyncgens())
+            self.loop.close()
+
+    @property
+    def running(self) -> bool:
+        """True while the loop thread is alive."""
+        return self._thread.is_alive() and not self._closed
