@@ -275,6 +275,11 @@ class WhatsAppAdapter:
     def __repr__(self) -> str:
         return f"WhatsAppAdapter(account_sid={self._config.account_sid!r})"
 
+    def close(self) -> None:
+        """Release the pooled HTTP connections of the REST client."""
+        if self._http.session is not None:
+            self._http.session.close()
+
     # --- inbound -----------------------------------------------------------------------------
 
     def verify(
