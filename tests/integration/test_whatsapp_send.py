@@ -1,0 +1,349 @@
+"""The real twilio client sends through the adapter to a local fake Twilio REST API."""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import socket
+import time
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from email.utils import format_datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pytest_httpserver import HTTPServer
+from werkzeug import Request, Response
+
+from bot.messages import Channel, Option
+from channels.base import (
+    OutboundMessage,
+    OutsideWindowError,
+    PermanentSendError,
+    TransientSendError,
+)
+from channels.whatsapp import WhatsAppAdapter, WhatsAppConfig
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "whatsapp"
+ACCOUNT = "AC3f5a0c1e2d4b6a8c9e0f1a2b3c4d5e6f"
+TOKEN = "tok_9b1c0ffee5ecret7a41d8cd98f00b2"
+MESSAGES_PATH = f"/2010-04-01/Accounts/{ACCOUNT}/Messages.json"
+QUICK_REPLY_SID = "HXaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+SURVEY_SID = "HXbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
+NOW = datetime(2025, 4, 24, 14, 5, 10, tzinfo=UTC)
+CUSTOMER = "+56912345678"
+
+
+def fixture(name: str) -> Any:
+    return json.loads((FIXTURES / f"{name}.json").read_text(encoding="utf-8"))
+
+
+class FakeTwilio:
+    """Records Messages.create calls and answers with queued responses or scripted errors."""
+
+    def __init__(self, server: HTTPServer) -> None:
+        self.server = server
+        self.calls: list[dict[str, Any]] = []
+        self.script: list[Callable[[], Response]] = []
+        server.expect_request(MESSAGES_PATH, method="POST").respond_with_handler(self._handle)
+
+    def _handle(self, request: Request) -> Response:
+        form = request.form
+        self.calls.append(
+            {
+                "form": {key: form.getlist(key) for key in form},
+                "authorization": request.headers.get("Authorization"),
+            }
+        )
+        if self.script:
+            return self.script.pop(0)()
+        return self.created(len(self.calls))
+
+    @staticmethod
+    def created(number: int) -> Response:
+        body = fixture("api_message_created")
+        body["sid"] = f"SM{number:032d}"
+        return Response(json.dumps(body), status=201, content_type="application/json")
+
+    @staticmethod
+    def error(name: str, headers: dict[str, str] | None = None) -> Callable[[], Response]:
+        body = fixture(name)
+        return lambda: Response(
+            json.dumps(body), status=body["status"], headers=headers, content_type="application/json"
+        )
+
+    def field(self, index: int, name: str) -> str | None:
+        values = self.calls[index]["form"].get(name)
+        return values[0] if values else None
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[HTTPServer]:
+    httpserver = HTTPServer(host="127.0.0.1", port=0, threaded=True)
+    httpserver.start()
+    yield httpserver
+    httpserver.clear()
+    httpserver.stop()
+
+
+@pytest.fixture
+def twilio(server: HTTPServer) -> Iterator[FakeTwilio]:
+    server.clear()
+    yield FakeTwilio(server)
+    server.clear()
+
+
+def adapter_for(server: HTTPServer, **overrides: Any) -> WhatsAppAdapter:
+    settings: dict[str, Any] = {
+        "account_sid": ACCOUNT,
+        "auth_token": TOKEN,
+        "from_number": "whatsapp:+14155238886",
+        "api_base_url": server.url_for("/").rstrip("/"),
+        "status_callback_url": "https://desk.example.cl/webhooks/whatsapp/status",
+        "quick_reply_templates": {"impact": QUICK_REPLY_SID},
+        "notification_templates": {"survey": SURVEY_SID},
+        "request_timeout": 2.0,
+    }
+    settings.update(overrides)
+    return WhatsAppAdapter(WhatsAppConfig(**settings), clock=lambda: NOW)
+
+
+@pytest.fixture
+def adapter(server: HTTPServer) -> Iterator[WhatsAppAdapter]:
+    whatsapp = adapter_for(server)
+    yield whatsapp
+    whatsapp.close()
+
+
+def message(**fields: Any) -> OutboundMessage:
+    return OutboundMessage(channel=Channel.WHATSAPP, recipient=CUSTOMER, **fields)
+
+
+IMPACT = (Option("impact_high", "Alto"), Option("impact_mid", "Medio"), Option("impact_low", "Bajo"))
+
+
+# --- happy paths -------------------------------------------------------------------------------
+
+
+def test_text_goes_out_with_basic_auth_and_the_expected_fields(
+    adapter: WhatsAppAdapter, twilio: FakeTwilio
+) -> None:
+    result = adapter.send(message(text="Recibimos su solicitud. Ticket #1042."))
+    assert result.provider_message_ids == ("SM" + "1".zfill(32),)
+    assert result.status == "queued"
+    [call] = twilio.calls
+    expected = base64.b64encode(f"{ACCOUNT}:{TOKEN}".encode()).decode()
+    assert call["authorization"] == f"Basic {expected}"
+    assert call["form"] == {
+        "To": ["whatsapp:+56912345678"],
+        "From": ["whatsapp:+14155238886"],
+        "Body": ["Recibimos su solicitud. Ticket #1042."],
+        "StatusCallback": ["https://desk.example.cl/webhooks/whatsapp/status"],
+    }
+
+
+def test_per_message_status_callback_wins(adapter: WhatsAppAdapter, twilio: FakeTwilio) -> None:
+    adapter.send(message(text="Hola", status_callback_url="https://other.example/status?id=7"))
+    assert twilio.field(0, "StatusCallback") == "https://other.example/status?id=7"
+
+
+def test_long_text_is_split_in_order(adapter: WhatsAppAdapter, twilio: FakeTwilio) -> None:
+    paragraphs = [f"Paso {n}: " + "revise la configuración del diario contable. " * 30 for n in (1, 2)]
+    text = "\n\n".join(p.strip() for p in paragraphs)
+    result = adapter.send(message(text=text))
+    bodies = [twilio.field(i, "Body") or "" for i in range(len(twilio.calls))]
+    assert len(bodies) >= 2
+    assert result.provider_message_ids == tuple(f"SM{n:032d}" for n in range(1, len(bodies) + 1))
+    assert all(len(body) <= 1600 for body in bodies)
+    assert bodies[0].startswith("Paso 1:")
+    assert " ".join(bodies).split() == text.split()
+
+
+def test_quick_reply_template_for_up_to_three_options(adapter: WhatsAppAdapter, twilio: FakeTwilio) -> None:
+    adapter.send(message(text="¿Cuál es el impacto?", options=IMPACT, step="impact"))
+    [call] = twilio.calls
+    assert call["form"]["ContentSid"] == [QUICK_REPLY_SID]
+    assert json.loads(call["form"]["ContentVariables"][0]) == {
+        "1": "¿Cuál es el impacto?",
+        "2": "Alto",
+        "3": "impact_high",
+        "4": "Medio",
+        "5": "impact_mid",
+        "6": "Bajo",
+        "7": "impact_low",
+    }
+    assert "Body" not in call["form"]
+    assert "MediaUrl" not in call["form"]
+
+
+@pytest.mark.parametrize(
+    ("options", "step"),
+    [
+        ((*IMPACT, Option("impact_none", "Ninguno")), "impact"),  # four options
+        (IMPACT, "urgency"),  # no template configured for this step
+        ((Option("a", "Un título demasiado largo para WhatsApp"), Option("b", "Otro")), "impact"),
+    ],
+)
+def test_numbered_text_fallback(
+    adapter: WhatsAppAdapter, twilio: FakeTwilio, options: tuple[Option, ...], step: str
+) -> None:
+    adapter.send(message(text="Elija una opción:", options=options, step=step))
+    [call] = twilio.calls
+    assert "ContentSid" not in call["form"]
+    lines = [f"{n}. {option.title}" for n, option in enumerate(options, start=1)]
+    assert call["form"]["Body"] == ["Elija una opción:\n\n" + "\n".join(lines)]
+
+
+def test_template_send_uses_content_sid_and_variables_only(
+    adapter: WhatsAppAdapter, twilio: FakeTwilio
+) -> None:
+    sid = adapter.template_for("survey")
+    assert sid == SURVEY_SID
+    adapter.send(message(text="ignored", template_sid=sid, template_variables={"1": "1042", "2": "María"}))
+    [call] = twilio.calls
+    assert call["form"]["ContentSid"] == [SURVEY_SID]
+    assert json.loads(call["form"]["ContentVariables"][0]) == {"1": "1042", "2": "María"}
+    assert "Body" not in call["form"]
+
+
+def test_agent_media_is_sent_by_public_url_with_caption(adapter: WhatsAppAdapter, twilio: FakeTwilio) -> None:
+    url = "https://desk.example.cl/media/signed/abc123/manual.pdf"
+    adapter.send(message(text="Le envío el manual.", media_path="/var/att/ab12", media_url=url))
+    [call] = twilio.calls
+    assert call["form"]["MediaUrl"] == [url]
+    assert call["form"]["Body"] == ["Le envío el manual."]
+
+
+def test_media_without_public_url_is_refused_before_calling_twilio(
+    adapter: WhatsAppAdapter, twilio: FakeTwilio
+) -> None:
+    with pytest.raises(PermanentSendError) as caught:
+        adapter.send(message(text="Adjunto", media_path="/var/att/ab12"))
+    assert caught.value.code == "media_url_missing"
+    assert twilio.calls == []
+
+
+def test_empty_message_is_refused(adapter: WhatsAppAdapter, twilio: FakeTwilio) -> None:
+    with pytest.raises(PermanentSendError):
+        adapter.send(message(text="   "))
+    assert twilio.calls == []
+
+
+def test_messaging_service_sender(server: HTTPServer, twilio: FakeTwilio) -> None:
+    service = "MG0123456789abcdef0123456789abcdef"
+    whatsapp = adapter_for(server, from_number=None, messaging_service_sid=service)
+    whatsapp.send(message(text="Hola"))
+    whatsapp.close()
+    assert twilio.field(0, "MessagingServiceSid") == service
+    assert twilio.field(0, "From") is None
+
+
+# --- errors ------------------------------------------------------------------------------------
+
+
+def test_429_with_retry_after_seconds_is_transient(adapter: WhatsAppAdapter, twilio: FakeTwilio) -> None:
+    twilio.script.append(FakeTwilio.error("api_error_20429", {"Retry-After": "7"}))
+    with pytest.raises(TransientSendError) as caught:
+        adapter.send(message(text="Hola"))
+    assert caught.value.retry_after == 7.0
+    assert "429" in caught.value.reason
+
+
+def test_429_with_retry_after_date(adapter: WhatsAppAdapter, twilio: FakeTwilio) -> None:
+    later = NOW.replace(second=40)
+    retry = {"Retry-After": format_datetime(later, usegmt=True)}
+    twilio.script.append(FakeTwilio.error("api_error_20429", retry))
+    with pytest.raises(TransientSendError) as caught:
+        adapter.send(message(text="Hola"))
+    assert caught.value.retry_after == 30.0
+
+
+def test_429_without_retry_after(adapter: WhatsAppAdapter, twilio: FakeTwilio) -> None:
+    twilio.script.append(FakeTwilio.error("api_error_20429"))
+    with pytest.raises(TransientSendError) as caught:
+        adapter.send(message(text="Hola"))
+    assert caught.value.retry_after is None
+
+
+def test_500_is_transient(adapter: WhatsAppAdapter, twilio: FakeTwilio) -> None:
+    twilio.script.append(FakeTwilio.error("api_error_20500"))
+    with pytest.raises(TransientSendError) as caught:
+        adapter.send(message(text="Hola"))
+    assert "500" in caught.value.reason
+
+
+def test_timeout_is_transient(server: HTTPServer, twilio: FakeTwilio) -> None:
+    def slow() -> Response:
+        time.sleep(1.0)
+        return FakeTwilio.created(1)
+
+    twilio.script.append(slow)
+    whatsapp = adapter_for(server, request_timeout=0.25)
+    started = time.monotonic()
+    with pytest.raises(TransientSendError) as caught:
+        whatsapp.send(message(text="Hola"))
+    whatsapp.close()
+    assert time.monotonic() - started < 0.9
+    assert "timed out" in caught.value.reason
+
+
+def test_unreachable_api_is_transient() -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    config = WhatsAppConfig(
+        account_sid=ACCOUNT,
+        auth_token=TOKEN,
+        from_number="whatsapp:+14155238886",
+        api_base_url=f"http://127.0.0.1:{port}",
+    )
+    whatsapp = WhatsAppAdapter(config)
+    with pytest.raises(TransientSendError, match="network error"):
+        whatsapp.send(message(text="Hola"))
+    whatsapp.close()
+
+
+def test_invalid_number_21211_is_permanent(adapter: WhatsAppAdapter, twilio: FakeTwilio) -> None:
+    twilio.script.append(FakeTwilio.error("api_error_21211"))
+    with pytest.raises(PermanentSendError) as caught:
+        adapter.send(message(text="Hola"))
+    assert type(caught.value) is PermanentSendError
+    assert caught.value.code == "21211"
+    assert "not a valid phone number" in caught.value.reason
+
+
+def test_63016_on_create_is_outside_window(adapter: WhatsAppAdapter, twilio: FakeTwilio) -> None:
+    twilio.script.append(FakeTwilio.error("api_error_63016"))
+    with pytest.raises(OutsideWindowError) as caught:
+        adapter.send(message(text="Su ticket fue resuelto"))
+    assert caught.value.code == "63016"
+    assert isinstance(caught.value, PermanentSendError)
+
+
+def test_failure_mid_split_says_how_many_parts_went_out(adapter: WhatsAppAdapter, twilio: FakeTwilio) -> None:
+    twilio.script.extend([lambda: FakeTwilio.created(1), FakeTwilio.error("api_error_20500")])
+    with pytest.raises(TransientSendError, match="after 1 of 2 parts"):
+        adapter.send(message(text="Frase larga de prueba. " * 100))
+    assert len(twilio.calls) == 2
+
+
+def test_the_auth_token_never_reaches_logs_or_errors(
+    adapter: WhatsAppAdapter, twilio: FakeTwilio, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    twilio.script.extend(
+        [FakeTwilio.error("api_error_21211"), FakeTwilio.error("api_error_20429", {"Retry-After": "1"})]
+    )
+    errors: list[Exception] = []
+    for _ in range(2):
+        try:
+            adapter.send(message(text="Hola"))
+        except (PermanentSendError, TransientSendError) as exc:
+            errors.append(exc)
+    adapter.send(message(text="Hola"))
+    assert len(errors) == 2
+    assert caplog.records, "the twilio client and the adapter should have logged something"
+    assert TOKEN not in caplog.text
+    assert all(TOKEN not in str(exc) and TOKEN not in repr(exc.args) for exc in errors)
