@@ -59,10 +59,20 @@ def load_update(body: bytes) -> dict[str, Any]:
     return data  # type: ignore[no-any-return]
 
 
-def decode_update(data: dict[str, Any]) -> Update:
-    """Build a python-telegram-bot Update (no Bot attached), raising MalformedUpdateError."""
+HANDLED_KINDS = ("message", "edited_message", "callback_query")
+
+
+def decode_update(data: dict[str, Any]) -> Update | None:
+    """Build a python-telegram-bot Update (no Bot attached) from the part we handle.
+
+    Returns None for update kinds we ignore, without decoding them: a schema change in an
+    update we do not use must not turn a valid delivery into an error.
+    """
+    kind = next((k for k in HANDLED_KINDS if data.get(k) is not None), None)
+    if kind is None:
+        return None
     try:
-        return Update.de_json(data, None)
+        return Update.de_json({"update_id": data["update_id"], kind: data[kind]}, None)
     except Exception as exc:  # de_json raises TypeError/KeyError/AttributeError on bad shapes
         raise MalformedUpdateError(f"not a valid update: {type(exc).__name__}") from exc
 
@@ -180,6 +190,8 @@ class UpdateParser:
         """Parse a webhook body; [] for update types we do not handle."""
         data = load_update(body)
         update = decode_update(data)
+        if update is None:
+            return []
         try:
             return self._dispatch(update, data)
         except MalformedUpdateError:
