@@ -6,10 +6,12 @@ life (see channels/telegram_runtime.py); the sync `send`/`download` submit corou
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import logging
 import mimetypes
 import re
+import threading
 import time
 import warnings
 from collections.abc import Awaitable, Callable, Mapping
@@ -26,7 +28,6 @@ from telegram.error import (
     RetryAfter,
     TelegramError,
 )
-from telegram.request import HTTPXRequest
 
 from bot.messages import Channel, InboundMedia, InboundMessage, Option
 from channels.base import (
@@ -46,7 +47,7 @@ from channels.telegram_format import (
 )
 from channels.telegram_limits import RateLimitedError, TelegramRateLimiter, TelegramRateLimits
 from channels.telegram_parse import MAX_UPDATE_BYTES, MalformedUpdateError, UpdateParser
-from channels.telegram_runtime import LoopThread, protect_token
+from channels.telegram_runtime import FloodAwareRequest, FloodWait, LoopThread, protect_token
 
 __all__ = [
     "ALLOWED_UPDATES",
@@ -172,7 +173,9 @@ class TelegramAdapter:
         self._limiter = rate_limiter or TelegramRateLimiter(config.rate_limits)
         self._sleep = sleep
         self._runner: LoopThread | None = None
+        self._runner_lock = threading.Lock()
         self._bot: Bot | None = None
+        self._bot_lock: asyncio.Lock | None = None  # created on the loop, guards initialization
 
     # --- webhook side (sync, no network) -------------------------------------------------
 
@@ -196,15 +199,16 @@ class TelegramAdapter:
     @property
     def loop_thread(self) -> LoopThread:
         """The background loop (started on first use)."""
-        if self._runner is None:
-            self._runner = LoopThread()
-        return self._runner
+        with self._runner_lock:
+            if self._runner is None:
+                self._runner = LoopThread()
+            return self._runner
 
     def _build_bot(self) -> Bot:
         t = self.config.timeouts
 
-        def request(pool: int) -> HTTPXRequest:
-            return HTTPXRequest(
+        def request(pool: int) -> FloodAwareRequest:
+            return FloodAwareRequest(
                 connection_pool_size=pool,
                 connect_timeout=t.connect,
                 read_timeout=t.read,
@@ -222,14 +226,20 @@ class TelegramAdapter:
         )
 
     async def _ready_bot(self) -> Bot:
-        if self._bot is None:
-            bot = self._build_bot()
-            try:
-                await bot.initialize()
-            except BaseException:
-                await bot.shutdown()
-                raise
-            self._bot = bot
+        """The initialized Bot; concurrent first calls wait for one initialization."""
+        if self._bot is not None:
+            return self._bot
+        if self._bot_lock is None:
+            self._bot_lock = asyncio.Lock()
+        async with self._bot_lock:
+            if self._bot is None:
+                bot = self._build_bot()
+                try:
+                    await bot.initialize()
+                except BaseException:
+                    await bot.shutdown()
+                    raise
+                self._bot = bot
         return self._bot
 
     def _call(self, action: Callable[[Bot], Awaitable[T]]) -> T:
@@ -242,10 +252,11 @@ class TelegramAdapter:
 
     def close(self) -> None:
         """Shut the Bot down, stop the loop and join its thread (safe to call twice)."""
-        runner, self._runner = self._runner, None
+        with self._runner_lock:
+            runner, self._runner = self._runner, None
         if runner is None:
             return
-        bot, self._bot = self._bot, None
+        bot, self._bot, self._bot_lock = self._bot, None, None
         if bot is not None and runner.running:
             try:
                 runner.run(bot.shutdown(), timeout=10)
@@ -267,14 +278,12 @@ class TelegramAdapter:
     def _send_error(self, exc: Exception) -> Exception:
         """Map a client failure to TransientSendError / PermanentSendError (token-free text)."""
         reason = self._clean(exc)
-        if isinstance(exc, RetryAfter):
-            return TransientSendError(reason, retry_after=retry_after_seconds(exc))
-        if isinstance(exc, ChatMigrated):
-            return PermanentSendError(reason, code="chat_migrated")
-        if isinstance(exc, Forbidden):
-            return PermanentSendError(reason, code="forbidden")
-        if isinstance(exc, BadRequest):  # BadRequest subclasses NetworkError: test it first
-            return PermanentSendError(reason, code="bad_request")
+        wait = _flood_wait(exc)
+        if wait is not None:
+            return TransientSendError(reason, retry_after=wait)
+        code = _permanent_code(exc)
+        if code is not None:
+            return PermanentSendError(reason, code=code)
         if isinstance(exc, TelegramError | TimeoutError):
             # TimedOut, NetworkError (5xx, connection), InvalidToken (a config fix away), others
             return TransientSendError(reason)
@@ -438,6 +447,22 @@ class TelegramAdapter:
         except Exception as exc:
             raise self._send_error(exc) from None
         return dict(info.to_dict())
+
+
+def _flood_wait(exc: Exception) -> float | None:
+    if isinstance(exc, FloodWait):
+        return exc.seconds
+    if isinstance(exc, RetryAfter):
+        return retry_after_seconds(exc)
+    return None
+
+
+# BadRequest subclasses NetworkError, so these are tested before the transient kinds.
+_PERMANENT = ((ChatMigrated, "chat_migrated"), (Forbidden, "forbidden"), (BadRequest, "bad_request"))
+
+
+def _permanent_code(exc: Exception) -> str | None:
+    return next((code for kind, code in _PERMANENT if isinstance(exc, kind)), None)
 
 
 def _check_size(size: int | None, limit: int) -> None:

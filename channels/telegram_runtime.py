@@ -5,10 +5,14 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
+import json
 import logging
 import threading
 from collections.abc import Coroutine
 from typing import Any, TypeVar
+
+from telegram.error import TelegramError
+from telegram.request import BaseRequest, HTTPXRequest, RequestData
 
 T = TypeVar("T")
 
@@ -131,6 +135,68 @@ class LoopThread:
             self.loop.close()
 
     @property
+    def thread_alive(self) -> bool:
+        """True while the background thread has not finished."""
+        return self._thread.is_alive()
+
+    @property
     def running(self) -> bool:
         """True while the loop thread is alive."""
         return self._thread.is_alive() and not self._closed
+
+
+class FloodWait(TelegramError):
+    """A Bot API flood-control answer (429) with `seconds` to wait, as a float."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(f"Flood control exceeded. Retry in {seconds:g} seconds")
+        self.seconds = seconds
+
+    def __reduce__(self) -> tuple[type, tuple[float]]:  # type: ignore[override]
+        return self.__class__, (self.seconds,)
+
+
+def _retry_after_in(payload: bytes) -> float | None:
+    try:
+        data = json.loads(payload.decode("utf-8", "replace"))
+        value = data["parameters"]["retry_after"]
+    except (ValueError, KeyError, TypeError):
+        return None
+    if isinstance(value, int | float) and not isinstance(value, bool) and value >= 0:
+        return float(value)
+    return None
+
+
+class FloodAwareRequest(HTTPXRequest):
+    """HTTPXRequest that raises FloodWait for answers carrying retry_after.
+
+    python-telegram-bot 22 builds RetryAfter through a deprecated int/timedelta property that
+    warns on every 429; raising our own TelegramError from `do_request` (its documented override
+    point) keeps the exact seconds and stays quiet even where warnings are errors.
+    """
+
+    async def do_request(  # noqa: PLR0917 - the base class's signature
+        self,
+        url: str,
+        method: str,
+        request_data: RequestData | None = None,
+        read_timeout: Any = BaseRequest.DEFAULT_NONE,
+        write_timeout: Any = BaseRequest.DEFAULT_NONE,
+        connect_timeout: Any = BaseRequest.DEFAULT_NONE,
+        pool_timeout: Any = BaseRequest.DEFAULT_NONE,
+    ) -> tuple[int, bytes]:
+        """Do the request; a non-2xx answer with parameters.retry_after raises FloodWait."""
+        code, payload = await super().do_request(
+            url,
+            method,
+            request_data,
+            read_timeout=read_timeout,
+            write_timeout=write_timeout,
+            connect_timeout=connect_timeout,
+            pool_timeout=pool_timeout,
+        )
+        if code >= 300:
+            seconds = _retry_after_in(payload)
+            if seconds is not None:
+                raise FloodWait(seconds)
+        return code, payload

@@ -108,7 +108,7 @@ class FakeBotApi:
         self._server = ThreadingHTTPServer((self._host, 0), handler)
         self._server.daemon_threads = True
         self._release.clear()
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
         self._thread.start()
         return self
 
@@ -417,6 +417,7 @@ def _parse_multipart(
 def _make_handler(api: FakeBotApi) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        disable_nagle_algorithm = True  # headers and body go in separate writes
 
         def log_message(self, format: str, *args: Any) -> None:
             """Stay quiet (the request line carries the token)."""

@@ -32,7 +32,8 @@ def body(name: str) -> bytes:
 
 
 def load(name: str) -> dict[str, Any]:
-    return json.loads(body(name))
+    data: dict[str, Any] = json.loads(body(name))
+    return data
 
 
 @pytest.fixture(scope="module")
