@@ -1,0 +1,229 @@
+"""E-mail as an outbound channel over SMTP (plain text, UTF-8); inbound e-mail is a later issue."""
+
+from __future__ import annotations
+
+import base64
+import logging
+import mimetypes
+import smtplib
+import ssl
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid, parseaddr
+from pathlib import Path
+
+from bot.messages import Channel, InboundMedia, InboundMessage, Option
+from channels.base import (
+    DownloadedMedia,
+    MediaRefusedError,
+    OutboundMessage,
+    PermanentSendError,
+    SendResult,
+    TransientSendError,
+)
+
+logger = logging.getLogger(__name__)
+
+SUBJECT_LIMIT = 78
+DEFAULT_SUBJECT = "Mesa de ayuda"
+# Spanish subjects per notification kind; {number} is the ticket number.
+KIND_SUBJECTS: Mapping[str, str] = {
+    "registration": "Su ticket {number} fue registrado",
+    "info_request": "Su ticket {number}: necesitamos más información",
+    "progress": "Avance en su ticket {number}",
+    "escalation": "Su ticket {number} fue escalado",
+    "solution": "Solución propuesta para su ticket {number}",
+    "survey": "Encuesta de satisfacción de su ticket {number}",
+}
+GENERIC_TICKET_SUBJECT = "Su ticket {number}"
+
+
+@dataclass(frozen=True, slots=True)
+class EmailConfig:
+    """SMTP settings for outbound e-mail; built by the settings module, never from env here."""
+
+    host: str
+    port: int = 25
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)
+    starttls: bool = False
+    sender: str = "soporte@example.com"
+    timeout: float = 10.0
+
+    def __post_init__(self) -> None:
+        """Refuse configurations that could only fail later, at send time."""
+        if not self.host:
+            raise ValueError("an SMTP host is required")
+        if not 0 < self.port < 65536:
+            raise ValueError(f"invalid SMTP port {self.port}")
+        if self.timeout <= 0:
+            raise ValueError("timeout must be positive")
+        if "@" not in parseaddr(self.sender)[1]:
+            raise ValueError(f"sender must be an e-mail address, got {self.sender!r}")
+        if self.password and not self.username:
+            raise ValueError("a password needs a username")
+        if not (self.username or "").isascii() or not (self.password or "").isascii():
+            # smtplib encodes AUTH as ASCII and would fail at send time with the secret in the error.
+            raise ValueError("SMTP username and password must be ASCII")
+
+
+def subject_for(message: OutboundMessage) -> str:
+    """A Spanish subject from the notification kind and ticket number, else from the first line."""
+    variables = message.template_variables
+    number = (variables.get("number") or variables.get("ticket") or "").strip()
+    if number:
+        pattern = KIND_SUBJECTS.get(message.kind or "", GENERIC_TICKET_SUBJECT)
+        return pattern.format(number=number)
+    first = next((line.strip() for line in message.text.splitlines() if line.strip()), "")
+    if not first:
+        return DEFAULT_SUBJECT
+    return first if len(first) <= SUBJECT_LIMIT else first[: SUBJECT_LIMIT - 1].rstrip() + "…"
+
+
+def body_for(message: OutboundMessage) -> str:
+    """The plain-text body: the text, the options as numbered lines, and a file link if any."""
+    parts = [message.text.strip()] if message.text.strip() else []
+    if message.options:
+        parts.append(_numbered(message.options))
+    if message.media_url and not message.media_path:
+        parts.append(message.media_url)
+    return "\n\n".join(parts) + "\n"
+
+
+def _numbered(options: Sequence[Option]) -> str:
+    """Options as '1. Sí' lines."""
+    return "\n".join(f"{index}. {option.title}" for index, option in enumerate(options, start=1))
+
+
+def _recipient(address: str) -> str:
+    """The bare address of a recipient, refusing anything that is not one address."""
+    name, bare = parseaddr(address)
+    if not bare or "@" not in bare or any(ch in address for ch in "\r\n,;"):
+        raise PermanentSendError(f"invalid e-mail recipient {address!r}", "invalid_recipient")
+    return bare if not name else address.strip()
+
+
+class EmailAdapter:
+    """Outbound e-mail over SMTP implementing the ChannelAdapter Protocol.
+
+    Only `send` does real work. Inbound e-mail (IMAP or an inbound webhook) is a later issue, so
+    `verify` is always False, `parse` returns no messages and `download` refuses.
+    """
+
+    channel = Channel.EMAIL
+
+    def __init__(
+        self,
+        config: EmailConfig,
+        *,
+        clock: Callable[[], datetime] | None = None,
+        smtp_factory: Callable[[str, int, float], smtplib.SMTP] | None = None,
+    ) -> None:
+        self._config = config
+        self._clock = clock or (lambda: datetime.now(UTC))
+        self._smtp_factory = smtp_factory or _connect
+        self._secrets = _secret_forms(config.username, config.password)
+
+    def __repr__(self) -> str:
+        return f"EmailAdapter(host={self._config.host!r}, port={self._config.port})"
+
+    def verify(self, url: str, headers: Mapping[str, str], form: Mapping[str, str], body: bytes) -> bool:
+        """Inbound e-mail is not supported yet: no request is ever accepted."""
+        return False
+
+    def parse(self, headers: Mapping[str, str], form: Mapping[str, str], body: bytes) -> list[InboundMessage]:
+        """Inbound e-mail is not supported yet: nothing to parse."""
+        return []
+
+    def download(self, media: InboundMedia) -> DownloadedMedia:
+        """Inbound e-mail attachments are not supported yet."""
+        raise MediaRefusedError("not supported", "unsupported")
+
+    def build(self, message: OutboundMessage) -> EmailMessage:
+        """The e-mail for an outbound message (UTF-8 plain text, optional attachment)."""
+        sender = self._config.sender
+        email = EmailMessage()
+        email["From"] = sender
+        email["To"] = _recipient(message.recipient)
+        email["Subject"] = subject_for(message)
+        email["Date"] = format_datetime(self._clock().astimezone(UTC))
+        email["Message-ID"] = make_msgid(domain=Address(addr_spec=parseaddr(sender)[1]).domain)
+        email.set_content(body_for(message), charset="utf-8")
+        if message.media_path:
+            _attach(email, message)
+        return email
+
+    def send(self, message: OutboundMessage) -> SendResult:
+        """Send one message by SMTP; 4xx and network errors are transient, 5xx permanent."""
+        email = self.build(message)
+        try:
+            self._deliver(email)
+        except smtplib.SMTPRecipientsRefused as exc:
+            code, text = next(iter(exc.recipients.values()), (0, b""))
+            raise self._from_code(int(code), text) from None
+        except smtplib.SMTPNotSupportedError:
+            raise PermanentSendError("the SMTP server does not support STARTTLS", "starttls") from None
+        except smtplib.SMTPResponseException as exc:
+            raise self._from_code(exc.smtp_code, exc.smtp_error) from None
+        except (smtplib.SMTPException, OSError) as exc:
+            reason = self._redact(f"SMTP connection error: {type(exc).__name__}: {exc}")
+            raise TransientSendError(reason) from None
+        message_id = str(email["Message-ID"])
+        logger.info("email sent to %s as %s", email["To"], message_id)
+        return SendResult(provider_message_ids=(message_id,), status="sent")
+
+    def _deliver(self, email: EmailMessage) -> None:
+        """Open a connection, STARTTLS and log in when configured, and hand over the message."""
+        config = self._config
+        with self._smtp_factory(config.host, config.port, config.timeout) as smtp:
+            if config.starttls:
+                smtp.starttls(context=ssl.create_default_context())
+            if config.username and config.password:
+                smtp.login(config.username, config.password)
+            smtp.send_message(email)
+
+    def _from_code(self, code: int, text: bytes | str) -> Exception:
+        """Map an SMTP reply to the outbox's error kinds (never leaking credentials)."""
+        detail = text.decode("utf-8", "replace") if isinstance(text, bytes) else str(text)
+        reason = self._redact(f"SMTP {code}: {detail}".strip())
+        logger.warning("email send failed: %s", reason)
+        if 400 <= code < 500:
+            return TransientSendError(reason)
+        return PermanentSendError(reason, str(code) if code else None)
+
+    def _redact(self, text: str) -> str:
+        """Remove the password (plain and as sent in AUTH PLAIN/LOGIN) from a text."""
+        for secret in self._secrets:
+            text = text.replace(secret, "***")
+        return text
+
+
+def _connect(host: str, port: int, timeout: float) -> smtplib.SMTP:
+    """A plain SMTP connection (STARTTLS is negotiated afterwards when configured)."""
+    return smtplib.SMTP(host, port, timeout=timeout)
+
+
+def _secret_forms(username: str | None, password: str | None) -> tuple[str, ...]:
+    """The password as it could appear in a server reply: plain, base64, AUTH PLAIN base64."""
+    if not password:
+        return ()
+    forms = [password, base64.b64encode(password.encode()).decode()]
+    if username:
+        forms.append(base64.b64encode(f"\0{username}\0{password}".encode()).decode())
+    return tuple(sorted(forms, key=len, reverse=True))
+
+
+def _attach(email: EmailMessage, message: OutboundMessage) -> None:
+    """Attach an agent's file from `media_path`; a missing file is a permanent error."""
+    path = Path(message.media_path or "")
+    try:
+        content = path.read_bytes()
+    except OSError:
+        raise PermanentSendError(f"attachment {path.name!r} cannot be read", "media_missing") from None
+    ctype = message.media_content_type or mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    maintype, _, subtype = ctype.partition("/")
+    filename = message.media_filename or path.name
+    email.add_attachment(content, maintype=maintype, subtype=subtype or "octet-stream", filename=filename)
