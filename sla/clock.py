@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from sla.calendar import BusinessCalendar
@@ -17,6 +17,7 @@ from sla.timeline import US_PER_MINUTE, Timeline, from_us, to_us
 from sla.windows import WindowLike, merged_windows
 
 _Merged = list[tuple[int, int | None]]
+_MINUTE = timedelta(minutes=1)
 
 
 class OpenPauseError(ValueError):
@@ -32,12 +33,19 @@ def add_business_time(
     return from_us(_add_paused(cal.timeline, t, amount, merged_windows(pauses)))
 
 
+def business_time_between(
+    cal: BusinessCalendar, a: datetime, b: datetime, pauses: Iterable[WindowLike] = ()
+) -> timedelta:
+    """Business time in ``[a, b)`` outside the pauses, exact to the microsecond (zero when b <= a)."""
+    us = _between_paused(cal.timeline, to_us(a), to_us(b), merged_windows(pauses))
+    return timedelta(microseconds=us)
+
+
 def business_minutes_between(
     cal: BusinessCalendar, a: datetime, b: datetime, pauses: Iterable[WindowLike] = ()
 ) -> float:
-    """Business minutes in ``[a, b)`` outside the pauses (exact to the microsecond; 0 when b <= a)."""
-    us = _between_paused(cal.timeline, to_us(a), to_us(b), merged_windows(pauses))
-    return us / US_PER_MINUTE
+    """Business minutes in ``[a, b)`` outside the pauses, as a float (0.0 when b <= a)."""
+    return business_time_between(cal, a, b, pauses) / _MINUTE
 
 
 def budget_minutes(cal: BusinessCalendar, start: datetime, budget: Budget) -> float:
