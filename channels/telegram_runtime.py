@@ -10,6 +10,7 @@ import logging
 import threading
 from collections.abc import Coroutine
 from typing import Any, TypeVar
+from urllib.parse import quote
 
 from telegram.error import TelegramError
 from telegram.request import BaseRequest, HTTPXRequest, RequestData
@@ -23,6 +24,10 @@ REDACTED = "<redacted>"
 _URL_LOGGERS = (
     "httpx",
     "httpcore",
+    "httpcore.connection",
+    "httpcore.http11",
+    "httpcore.http2",
+    "httpcore.proxy",
     "telegram",
     "telegram.Bot",
     "telegram.request.BaseRequest",
@@ -40,10 +45,19 @@ class TokenRedactor(logging.Filter):
         self._lock = threading.Lock()
 
     def add(self, secret: str) -> None:
-        """Start redacting `secret`."""
-        if secret:
-            with self._lock:
-                self._secrets.add(secret)
+        """Start redacting `secret` and its URL-encoded forms.
+
+        For a bot token `<id>:<key>` the key alone is registered too: httpx logs URLs with the
+        colon percent-encoded, and the key's characters are never encoded.
+        """
+        if not secret:
+            return
+        variants = {secret, quote(secret, safe=""), quote(secret, safe="").replace("%3A", "%3a")}
+        key = secret.partition(":")[2]
+        if len(key) >= 8:
+            variants.add(key)
+        with self._lock:
+            self._secrets.update(variants)
 
     def redact(self, text: str) -> str:
         """Return `text` with every registered secret replaced."""
@@ -52,16 +66,16 @@ class TokenRedactor(logging.Filter):
         return text
 
     def filter(self, record: logging.LogRecord) -> bool:
-        """Rewrite the record's message without the secrets; never drops records."""
+        """Freeze the record's message without the secrets; never drops records."""
         if not self._secrets:
             return True
         try:
             message = record.getMessage()
         except Exception:  # a broken format string: leave the record to logging's own handling
             return True
-        clean = self.redact(message)
-        if clean != message:
-            record.msg, record.args = clean, None
+        # Always freeze the text: PTB logs dicts it mutates afterwards (getFile's file_path
+        # gains the token-bearing URL), so a later re-format could leak what we checked now.
+        record.msg, record.args = self.redact(message), None
         if record.exc_info and record.exc_info[1] is not None:
             text = logging.Formatter().formatException(record.exc_info)
             record.exc_text = self.redact(text)
