@@ -13,7 +13,8 @@ from sla.calendar import BusinessCalendar, DayHours, format_minute
 from sla.clock import Deadlines
 from sla.timeline import MINUTES_PER_DAY
 
-DeadlineKind = Literal["response", "resolution"]
+DeadlineKind = Literal["response", "resolution", "due"]
+"""Which deadline: first response, resolution, or a plain budget (``due``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,12 +24,11 @@ class _Words:
     days: tuple[str, ...]
     range_days: tuple[str, ...]
     months: tuple[str, ...]
-    kinds: dict[str, str]
+    deadlines: dict[str, str]
     and_word: str
     to_word: str
     every_day: str
     all_hours: str
-    before: str
     runs_in_hours: str
     runs_always: str
     except_holidays: str
@@ -45,12 +45,15 @@ _WORDS: dict[str, _Words] = {
             "enero", "febrero", "marzo", "abril", "mayo", "junio",
             "julio", "agosto", "septiembre", "octubre", "noviembre", "diciembre",
         ),
-        kinds={"response": "respuesta", "resolution": "solución"},
+        deadlines={
+            "response": "respuesta antes del {when}",
+            "resolution": "solución antes del {when}",
+            "due": "plazo hasta el {when}",
+        },
         and_word="y",
         to_word="a",
         every_day="todos los días",
         all_hours="las 24 horas",
-        before="{kind} antes del {when}",
         runs_in_hours="el plazo corre en horario hábil, {hours}",
         runs_always="el plazo corre {hours}",
         except_holidays=", excepto feriados",
@@ -65,12 +68,15 @@ _WORDS: dict[str, _Words] = {
             "January", "February", "March", "April", "May", "June",
             "July", "August", "September", "October", "November", "December",
         ),
-        kinds={"response": "response", "resolution": "resolution"},
+        deadlines={
+            "response": "response by {when}",
+            "resolution": "resolution by {when}",
+            "due": "due by {when}",
+        },
         and_word="and",
         to_word="to",
         every_day="every day",
         all_hours="24 hours a day",
-        before="{kind} by {when}",
         runs_in_hours="the clock runs during business hours, {hours}",
         runs_always="the clock runs {hours}",
         except_holidays=", except public holidays",
@@ -88,12 +94,15 @@ _WORDS: dict[str, _Words] = {
             "janeiro", "fevereiro", "março", "abril", "maio", "junho",
             "julho", "agosto", "setembro", "outubro", "novembro", "dezembro",
         ),
-        kinds={"response": "resposta", "resolution": "solução"},
+        deadlines={
+            "response": "resposta até {when}",
+            "resolution": "solução até {when}",
+            "due": "prazo até {when}",
+        },
         and_word="e",
         to_word="a",
         every_day="todos os dias",
         all_hours="24 horas por dia",
-        before="{kind} até {when}",
         runs_in_hours="o prazo corre em horário comercial, {hours}",
         runs_always="o prazo corre {hours}",
         except_holidays=", exceto feriados",
@@ -171,7 +180,7 @@ def _deadline_phrase(
     words = _words(lang)
     with_year = reference is not None and (reference.astimezone(cal.tz).year != due.astimezone(cal.tz).year)
     when = format_local(cal, due, lang, with_year)
-    return words.before.format(kind=words.kinds[kind], when=when)
+    return words.deadlines[kind].format(when=when)
 
 
 def _always_open(cal: BusinessCalendar) -> bool:

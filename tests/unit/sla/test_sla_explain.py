@@ -33,6 +33,16 @@ def test_english_and_portuguese() -> None:
     )
 
 
+def test_a_plain_budget_is_explained_as_due() -> None:
+    assert explain_deadline(DEFAULT_CALENDAR, MONDAY_9, "due").startswith(
+        "plazo hasta el lunes 2 de marzo 09:00; "
+    )
+    assert explain_deadline(DEFAULT_CALENDAR, MONDAY_9, "due", "en").startswith(
+        "due by Monday 2 March 09:00; "
+    )
+    assert explain_deadline(DEFAULT_CALENDAR, MONDAY_9, "due", "pt").startswith("prazo até segunda-feira")
+
+
 def test_unknown_language_falls_back_to_spanish() -> None:
     assert explain_deadline(DEFAULT_CALENDAR, MONDAY_9, lang="fr") == explain_deadline(
         DEFAULT_CALENDAR, MONDAY_9
