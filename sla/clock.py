@@ -30,7 +30,7 @@ def add_business_time(
     """Earliest instant at which ``budget`` of business time has elapsed since start, pauses excluded."""
     t = to_us(start)
     amount = _budget_us(cal.timeline, t, budget)
-    return from_us(_add_paused(cal.timeline, t, amount, merged_windows(pauses)))
+    return from_us(_add_paused(cal.timeline, t, amount, merged_windows(pauses) if pauses else []))
 
 
 def business_time_between(

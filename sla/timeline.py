@@ -28,14 +28,16 @@ US_PER_DAY = 86_400 * US_PER_SECOND
 MINUTES_PER_DAY = 1440
 _MAX_EMPTY_YEARS = 30
 _ONE_DAY = timedelta(days=1)
+_ONE_US = timedelta(microseconds=1)
+_US_PER_MEAN_YEAR = 31_556_952 * US_PER_SECOND
 
 
 def to_us(instant: datetime) -> int:
     """Microseconds since the epoch of an aware datetime (fold-aware); naive raises ValueError."""
-    if instant.tzinfo is None or instant.utcoffset() is None:
-        raise ValueError(f"naive datetime {instant.isoformat()} given; pass an aware datetime")
-    delta = instant - EPOCH
-    return (delta.days * 86_400 + delta.seconds) * US_PER_SECOND + delta.microseconds
+    try:
+        return (instant - EPOCH) // _ONE_US
+    except TypeError:
+        raise ValueError(f"naive datetime {instant.isoformat()} given; pass an aware datetime") from None
 
 
 def from_us(us: int) -> datetime:
@@ -96,6 +98,7 @@ class Timeline:
         self._hours = hours
         self._closed_dates = closed_dates
         self._years: dict[int, YearIndex] = {}
+        self._last: YearIndex | None = None
 
     def year(self, year: int) -> YearIndex:
         """The index of a local year, built on first use."""
@@ -106,12 +109,16 @@ class Timeline:
         return index
 
     def year_of(self, t: int) -> YearIndex:
-        """The index of the local year containing instant t."""
-        index = self.year(from_us(t).year)
+        """The index of the local year containing instant t (the last one found is tried first)."""
+        index = self._last
+        if index is not None and index.begin <= t < index.end:
+            return index
+        index = self.year(1970 + t // _US_PER_MEAN_YEAR)
         while t < index.begin:
             index = self.year(index.year - 1)
         while t >= index.end:
             index = self.year(index.year + 1)
+        self._last = index
         return index
 
     def wall_to_us(self, day: date, wall_us: int, *, last: bool = False) -> int:
