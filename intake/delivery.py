@@ -1,0 +1,398 @@
+"""WhatsApp delivery rules: the 24-hour window, notification templates, held messages, status callbacks.
+
+`WhatsAppRouter` is the outbox worker's `router` and the handler of Twilio's status callbacks;
+`release_held` is called by the inbound pipeline when a customer writes again. Every function
+works in the caller's transaction; `now` is always a parameter.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from datetime import datetime
+from typing import Any, Protocol
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.messages import Channel
+from channels.base import OutboundMessage
+from channels.whatsapp import PREFIX, StatusUpdate, e164, is_within_window
+from intake.db import unit_of_work
+from intake.models import ChannelIdentity, Contact, Conversation, Message, OutboxMessage, Ticket, TicketEvent
+from intake.outbox import enqueue, from_payload
+
+log = logging.getLogger(__name__)
+
+WHATSAPP = str(Channel.WHATSAPP)
+EMAIL = str(Channel.EMAIL)
+
+# ContentVariables per notification kind: position N of the tuple fills template variable {{N}}.
+# A slot "a|b" takes the first non-empty of the message's variables a, b; "name" is the contact's
+# name (looked up when the notifier did not pass one) and "text" the message's own text.
+DEFAULT_TEMPLATE_FIELDS: Mapping[str, tuple[str, ...]] = {
+    "registration": ("name", "number|ticket", "priority"),
+    "info_request": ("name", "number|ticket", "question"),
+    "progress": ("name", "number|ticket", "note|text"),
+    "escalation": ("name", "number|ticket"),
+    "solution": ("name", "number|ticket", "summary"),
+    "survey": ("name", "number|ticket"),
+}
+FALLBACK_TEMPLATE_FIELDS: tuple[str, ...] = ("name", "number|ticket", "text")
+VARIABLE_LIMIT = 200  # characters per variable; WhatsApp caps the whole template body at 1024
+EMPTY_VARIABLE = "-"  # WhatsApp refuses empty template parameters
+CUSTOMER_WORD = {"es": "cliente", "en": "customer", "pt": "cliente"}
+
+# Status ranks: a callback never moves a message backwards. Failures are terminal.
+STATUS_RANK: Mapping[str, int] = {
+    "accepted": 0,
+    "scheduled": 0,
+    "queued": 1,
+    "sending": 2,
+    "sent": 3,
+    "delivered": 4,
+    "read": 5,
+}
+TERMINAL_STATUSES = frozenset({"failed", "undelivered", "canceled"})
+
+# Markers kept in the outbox row's JSON payload (ignored by from_payload) so each row triggers
+# the unreachable notice / e-mail copy and the template re-send at most once.
+NOTIFIED_KEY = "_unreachable_notified"
+REROUTED_KEY = "_rerouted_to"
+
+
+class TemplateSource(Protocol):
+    """What the router needs from the WhatsApp adapter: the ContentSid per notification kind."""
+
+    def template_for(self, kind: str) -> str | None:
+        """The approved ContentSid configured for a notification kind, if any."""
+        ...
+
+
+def whatsapp_addresses(address: str) -> list[str]:
+    """The spellings a WhatsApp number may be stored under: '+569…' and 'whatsapp:+569…'."""
+    number = e164(address)
+    number = number if number.startswith("+") or not number else f"+{number}"
+    return sorted({address, number, f"{PREFIX}{number}"})
+
+
+def last_inbound_at(session: Session, address: str) -> datetime | None:
+    """The latest inbound time of a WhatsApp number, from its identity and its conversation."""
+    addresses = whatsapp_addresses(address)
+    times = [
+        *session.scalars(
+            select(ChannelIdentity.last_inbound_at).where(
+                ChannelIdentity.channel == WHATSAPP, ChannelIdentity.address.in_(addresses)
+            )
+        ),
+        *session.scalars(
+            select(Conversation.last_inbound_at).where(
+                Conversation.channel == WHATSAPP, Conversation.address.in_(addresses)
+            )
+        ),
+    ]
+    known = [t for t in times if t is not None]
+    return max(known) if known else None
+
+
+def release_held(session: Session, channel: str, address: str, now: datetime) -> int:
+    """Put the recipient's held messages back in the queue (due now); return how many.
+
+    Call it in the inbound transaction, after the conversation row is locked and its
+    `last_inbound_at` updated, so a worker deciding to hold at the same moment is serialized.
+    """
+    addresses = whatsapp_addresses(address) if channel == WHATSAPP else [address]
+    rows = session.scalars(
+        select(OutboxMessage)
+        .where(
+            OutboxMessage.status == "held",
+            OutboxMessage.channel == channel,
+            OutboxMessage.recipient.in_(addresses),
+        )
+        .order_by(OutboxMessage.id)
+        .with_for_update()
+    ).all()
+    for row in rows:
+        row.status, row.next_attempt_at, row.locked_until = "pending", now, None
+    if rows:
+        log.info("released %d held %s message(s)", len(rows), channel)
+    return len(rows)
+
+
+def _clean(value: str) -> str:
+    """A template parameter: one line, no runs of spaces, at most VARIABLE_LIMIT characters."""
+    text = " ".join(value.split())
+    if len(text) > VARIABLE_LIMIT:
+        text = text[: VARIABLE_LIMIT - 1].rstrip() + "…"
+    return text or EMPTY_VARIABLE
+
+
+class WhatsAppRouter:
+    """The outbox router for WhatsApp and the handler of Twilio status callbacks."""
+
+    def __init__(
+        self,
+        templates: TemplateSource,
+        *,
+        template_fields: Mapping[str, Sequence[str]] | None = None,
+    ) -> None:
+        self.templates = templates
+        fields = DEFAULT_TEMPLATE_FIELDS if template_fields is None else template_fields
+        self.template_fields: dict[str, tuple[str, ...]] = {k: tuple(v) for k, v in fields.items()}
+
+    # --- outbox router ---------------------------------------------------------------------------
+
+    def __call__(
+        self, session: Session, row: OutboxMessage, message: OutboundMessage, now: datetime
+    ) -> OutboundMessage | None:
+        """Send inside the window, as a template outside it, or hold (None) when there is none."""
+        if row.channel != WHATSAPP or message.template_sid:
+            return message
+        if is_within_window(last_inbound_at(session, row.recipient), now):
+            return message
+        templated = self.template_version(session, row, message)
+        if templated is not None:
+            log.info("outbox %s: outside the window, sending template %s", row.id, templated.template_sid)
+            return templated
+        if self._window_opened_meanwhile(session, row.recipient, now):
+            return message
+        cause = f"no template for {message.kind or 'replies'}"
+        self.notify_unreachable(session, row, message, now, cause=cause)
+        return None
+
+    def _window_opened_meanwhile(self, session: Session, address: str, now: datetime) -> bool:
+        """Re-read the last inbound time under the conversation's row lock before holding."""
+        session.scalars(
+            select(Conversation.id)
+            .where(Conversation.channel == WHATSAPP, Conversation.address.in_(whatsapp_addresses(address)))
+            .with_for_update()
+        ).all()
+        return is_within_window(last_inbound_at(session, address), now)
+
+    def template_version(
+        self, session: Session, row: OutboxMessage, message: OutboundMessage
+    ) -> OutboundMessage | None:
+        """The message as its kind's approved template, or None when no template is configured."""
+        sid = self.templates.template_for(message.kind) if message.kind else None
+        if not sid:
+            return None
+        variables = self.content_variables(session, row, message)
+        return replace(message, template_sid=sid, template_variables=variables)
+
+    def content_variables(
+        self, session: Session, row: OutboxMessage, message: OutboundMessage
+    ) -> dict[str, str]:
+        """ContentVariables {"1": …, "2": …} from the kind's field list (numeric keys pass through)."""
+        given = dict(message.template_variables)
+        if given and all(key.isdigit() for key in given):
+            return {key: _clean(value) for key, value in given.items()}
+        fields = self.template_fields.get(message.kind or "", FALLBACK_TEMPLATE_FIELDS)
+        return {
+            str(index): _clean(self._slot(session, row, message, slot))
+            for index, slot in enumerate(fields, start=1)
+        }
+
+    def _slot(self, session: Session, row: OutboxMessage, message: OutboundMessage, slot: str) -> str:
+        """The first non-empty value among a slot's alternatives."""
+        for name in slot.split("|"):
+            if name == "text":
+                value = message.text
+            elif name == "name":
+                value = message.template_variables.get("name") or self._contact_name(session, row)
+            else:
+                value = message.template_variables.get(name, "")
+            if value.strip():
+                return value
+        return ""
+
+    def _contact_name(self, session: Session, row: OutboxMessage) -> str:
+        """The contact's name, or 'cliente' in the contact's language."""
+        contact = _contact(session, row)
+        if contact is not None and contact.name.strip():
+            return contact.name
+        language = contact.language if contact is not None else "es"
+        return CUSTOMER_WORD.get(language, CUSTOMER_WORD["es"])
+
+    # --- customer unreachable --------------------------------------------------------------------
+
+    def notify_unreachable(
+        self, session: Session, row: OutboxMessage, message: OutboundMessage, now: datetime, *, cause: str
+    ) -> None:
+        """Tell agents on the ticket and send an e-mail copy, once per outbox row."""
+        if row.payload.get(NOTIFIED_KEY):
+            return
+        email = _email_address(session, _contact(session, row))
+        copy_id = _email_copy(session, row, message, email, now) if email else None
+        row.payload = {**row.payload, NOTIFIED_KEY: True}
+        if row.ticket_id is None:
+            return
+        sent = f" A copy was sent by e-mail to {email}." if email else " The contact has no e-mail address."
+        body = (
+            f"The customer cannot be reached on WhatsApp ({e164(row.recipient)}): outside the 24-hour window "
+            f"and {cause}. The message is held and goes out when the customer writes again.{sent}"
+        )
+        data = {"outbox_id": row.id, "kind": message.kind, "email": email, "email_outbox_id": copy_id}
+        _event(session, row.ticket_id, "customer_unreachable", body, data=data, now=now)
+
+    # --- status callbacks ------------------------------------------------------------------------
+
+    def handle_status(
+        self, session_factory: sessionmaker[Session], update: StatusUpdate, now: datetime
+    ) -> None:
+        """Apply one status callback in its own transaction."""
+        with unit_of_work(session_factory) as session:
+            self.apply_status(session, update, now)
+
+    def apply_status(self, session: Session, update: StatusUpdate, now: datetime) -> None:
+        """Record a status callback on the outbound message(s); react to failures once."""
+        messages = session.scalars(
+            select(Message)
+            .where(
+                Message.channel == WHATSAPP,
+                Message.provider_message_id == update.message_sid,
+                Message.direction == "out",
+            )
+            .order_by(Message.id)
+            .with_for_update()
+        ).all()
+        if not messages:
+            log.info("status %s for unknown message %s ignored", update.status, update.message_sid)
+            return
+        for message in messages:
+            if _advance(message, update) and update.failed:
+                self._on_failure(session, message, update, now)
+
+    def _on_failure(self, session: Session, message: Message, update: StatusUpdate, now: datetime) -> None:
+        """63016 re-routes the outbox row; any other failure is shown to agents on the ticket."""
+        row = None
+        if message.outbox_id is not None:
+            row = session.get(OutboxMessage, message.outbox_id, with_for_update=True)
+        if update.outside_window and row is not None:
+            self.reroute_outside_window(session, row, now)
+            return
+        ticket_id = message.ticket_id or (row.ticket_id if row is not None else None)
+        if ticket_id is None:
+            return
+        detail = f": {update.error_message}" if update.error_message else ""
+        code = update.error_code or "unknown"
+        body = f"WhatsApp message not delivered ({update.status}, error {code}{detail})."
+        data: dict[str, Any] = {
+            "message_id": message.id,
+            "message_sid": update.message_sid,
+            "status": update.status,
+            "code": update.error_code,
+            "outbox_id": message.outbox_id,
+        }
+        _event(session, ticket_id, "delivery_failed", body, data=data, now=now)
+
+    def reroute_outside_window(self, session: Session, row: OutboxMessage, now: datetime) -> None:
+        """WhatsApp refused a sent row (63016): re-send it as a template, else hold it and notify."""
+        if row.payload.get(REROUTED_KEY):
+            return
+        message = from_payload(row.payload)
+        templated = None if message.template_sid else self.template_version(session, row, message)
+        if templated is None:
+            if row.status in ("sent", "dead"):
+                row.status, row.locked_until = "held", None
+            cause = "no template for " + (message.kind or "replies")
+            if message.template_sid:
+                cause = "even the template was refused (63016)"
+            self.notify_unreachable(session, row, message, now, cause=cause)
+            return
+        again = enqueue(
+            session, templated, now=now, ticket_id=row.ticket_id, conversation_id=row.conversation_id,
+            author="system",
+        )
+        row.payload = {**row.payload, REROUTED_KEY: again.id}
+        if row.ticket_id is not None:
+            body = (
+                "WhatsApp refused a message outside the 24-hour window (63016); "
+                f"it is sent again as the approved template for {message.kind}."
+            )
+            data = {
+                "outbox_id": row.id,
+                "template_outbox_id": again.id,
+                "template_sid": templated.template_sid,
+            }
+            _event(session, row.ticket_id, "delivery_rerouted", body, data=data, now=now)
+
+
+def _advance(message: Message, update: StatusUpdate) -> bool:
+    """Move a message's status forward (never backwards, never out of a failure); True if changed."""
+    current = message.status or ""
+    new = update.status
+    if current in TERMINAL_STATUSES:
+        return False
+    if new in TERMINAL_STATUSES:
+        if STATUS_RANK.get(current, -1) >= STATUS_RANK["delivered"]:
+            log.warning("message %s: %s after %s ignored", message.id, new, current)
+            return False
+        message.status, message.error_code = new, update.error_code
+        return True
+    if new not in STATUS_RANK:
+        log.info("message %s: unknown status %r ignored", message.id, new)
+        return False
+    if STATUS_RANK[new] <= STATUS_RANK.get(current, -1):
+        return False
+    message.status = new
+    return True
+
+
+def _contact(session: Session, row: OutboxMessage) -> Contact | None:
+    """The contact behind an outbox row: its identity, its conversation, or its ticket."""
+    identity = session.scalars(
+        select(ChannelIdentity).where(
+            ChannelIdentity.channel == row.channel,
+            ChannelIdentity.address.in_(whatsapp_addresses(row.recipient)),
+        )
+    ).first()
+    contact_id = identity.contact_id if identity is not None else None
+    if contact_id is None and row.conversation_id is not None:
+        conversation = session.get(Conversation, row.conversation_id)
+        contact_id = conversation.contact_id if conversation is not None else None
+    if contact_id is None and row.ticket_id is not None:
+        ticket = session.get(Ticket, row.ticket_id)
+        contact_id = ticket.contact_id if ticket is not None else None
+    return session.get(Contact, contact_id) if contact_id is not None else None
+
+
+def _email_address(session: Session, contact: Contact | None) -> str | None:
+    """The contact's e-mail: its e-mail channel identity, else the contact's own field."""
+    if contact is None:
+        return None
+    address = session.scalars(
+        select(ChannelIdentity.address)
+        .where(ChannelIdentity.contact_id == contact.id, ChannelIdentity.channel == EMAIL)
+        .order_by(ChannelIdentity.id)
+    ).first()
+    return address or contact.email or None
+
+
+def _email_copy(
+    session: Session, row: OutboxMessage, message: OutboundMessage, address: str, now: datetime
+) -> int:
+    """Queue the same text (options, file) to the contact's e-mail; return the new outbox id."""
+    variables = message.template_variables
+    named = {} if variables and all(key.isdigit() for key in variables) else dict(variables)
+    copy = OutboundMessage(
+        channel=Channel.EMAIL,
+        recipient=address,
+        text=message.text,
+        options=message.options,
+        kind=message.kind,
+        template_variables=named,
+        media_path=message.media_path,
+        media_filename=message.media_filename,
+        media_content_type=message.media_content_type,
+        media_url=message.media_url,
+    )
+    return enqueue(session, copy, now=now, ticket_id=row.ticket_id, author="system").id
+
+
+def _event(
+    session: Session, ticket_id: int, kind: str, body: str, *, data: dict[str, Any], now: datetime
+) -> None:
+    """An agent-visible system event on the ticket's trail."""
+    event = TicketEvent(ticket_id=ticket_id, kind=kind, actor="system", body=body, data=data, created_at=now)
+    session.add(event)
