@@ -293,9 +293,9 @@ class TelegramAdapter:
 
     def send(self, message: OutboundMessage) -> SendResult:
         """Deliver text/options/media to a chat; answers message.callback_query_id first."""
-        chat_id = _chat_id(message.recipient)
         if message.callback_query_id:
             self._answer_callback(message.callback_query_id)
+        chat_id = _chat_id(message.recipient)
         steps = self._plan(message, chat_id)
         if not steps:
             if message.callback_query_id:

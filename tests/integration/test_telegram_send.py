@@ -123,10 +123,16 @@ def test_group_chat_recipient(api: FakeBotApi, adapter: TelegramAdapter) -> None
     assert api.calls_to("sendMessage")[0].params["chat_id"] == "-1001987654321"
 
 
-def test_bad_recipient_is_permanent(adapter: TelegramAdapter) -> None:
+def test_bad_recipient_is_permanent_but_the_button_is_still_answered(
+    api: FakeBotApi, adapter: TelegramAdapter
+) -> None:
+    message = OutboundMessage(
+        channel=Channel.TELEGRAM, recipient="+56911112222x", text="x", callback_query_id="cbq-9"
+    )
     with pytest.raises(PermanentSendError) as info:
-        adapter.send(OutboundMessage(channel=Channel.TELEGRAM, recipient="+56911112222x", text="x"))
+        adapter.send(message)
     assert info.value.code == "bad_recipient"
+    assert len(api.calls_to("answerCallbackQuery")) == 1
 
 
 # --- callback queries ---------------------------------------------------------------------------
