@@ -147,16 +147,24 @@ def match_choice(value: str, choices: Sequence[ChoiceWords]) -> str | None:
 
 
 def _contained(norm: str, phrases: Sequence[tuple[str, str]]) -> str | None:
-    """The option whose longest phrase appears as whole words in the answer."""
-    padded = f" {norm} "
+    """The option named by phrases inside the answer, if only one option is named.
+
+    A phrase inside a longer matched phrase does not count ('urgente' in 'no es urgente').
+    """
     at_start_only = len(norm.split()) > MAX_PHRASE_TOKENS
-    found = [
-        (len(phrase), choice_id)
+    spans = [
+        (found.start(), found.end(), choice_id)
         for choice_id, phrase in phrases
         if phrase
-        and (padded.startswith(f" {phrase} ") if at_start_only else f" {phrase} " in padded)
+        for found in re.finditer(rf"(?<!\S){re.escape(phrase)}(?!\S)", norm)
+        if not at_start_only or found.start() == 0
     ]
-    return _unique_best(found, margin=0.5)
+    named = {
+        choice_id
+        for start, end, choice_id in spans
+        if not any(s <= start and end <= e and e - s > end - start for s, e, _ in spans)
+    }
+    return named.pop() if len(named) == 1 else None
 
 
 def _fuzzy(norm: str, phrases: Sequence[tuple[str, str]]) -> str | None:
