@@ -7,8 +7,9 @@ Inputs: (start, minutes) pairs across 2020–2030 from a fixed seed, on the defa
 CustomBusinessHour(start="08:30", end="17:30", holidays=<CL holidays>); since it only adds whole
 hours, a budget of 60 h + r minutes is h pandas business hours plus r minutes (see
 tests/unit/sla/reference.py). A second line compares plain whole-hour adds, pandas' best case.
-Timings are the best of a few warm runs; our engine's first (cold) run, which builds the per-year
-index, is shown too. Every answer is checked against pandas (zero business minutes apart).
+Timings are the best of several warm runs (at least 5 and 1.5 s); our engine's first (cold) run,
+which builds the per-year index, is shown too. Every answer is checked against pandas (zero
+business minutes apart).
 """
 
 from __future__ import annotations
@@ -30,16 +31,17 @@ from sla.priority import Budget
 from tests.unit.sla.reference import PandasBusinessHours, cl_holiday_dates
 from tests.unit.sla.test_sla_pandas_crosscheck import generated_cases
 
-REPEATS = 3
+MIN_REPEATS, MIN_SECONDS = 5, 1.5
 
 
 def best_rate(run: Callable[[], object], count: int) -> float:
-    """Best deadlines/second over REPEATS runs."""
-    best = float("inf")
-    for _ in range(REPEATS):
+    """Best deadlines/second over at least MIN_REPEATS runs and MIN_SECONDS (other load only slows)."""
+    best, spent, repeats = float("inf"), 0.0, 0
+    while repeats < MIN_REPEATS or spent < MIN_SECONDS:
         began = time.perf_counter()
         run()
-        best = min(best, time.perf_counter() - began)
+        elapsed = time.perf_counter() - began
+        best, spent, repeats = min(best, elapsed), spent + elapsed, repeats + 1
     return count / best
 
 

@@ -28,9 +28,11 @@ def add_business_time(
     cal: BusinessCalendar, start: datetime, budget: Budget, pauses: Iterable[WindowLike] = ()
 ) -> datetime:
     """Earliest instant at which ``budget`` of business time has elapsed since start, pauses excluded."""
-    t = to_us(start)
-    amount = _budget_us(cal.timeline, t, budget)
-    return from_us(_add_paused(cal.timeline, t, amount, merged_windows(pauses) if pauses else []))
+    timeline, t = cal.timeline, to_us(start)
+    amount = _budget_us(timeline, t, budget)
+    if not pauses:
+        return from_us(timeline.add(t, amount))
+    return from_us(_add_paused(timeline, t, amount, merged_windows(pauses)))
 
 
 def business_time_between(

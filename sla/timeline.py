@@ -242,7 +242,11 @@ class Timeline:
         index = self.year_of(start)
         day_idx = index.day_of_interval(index.interval_at_or_before(start))
         day_idx += days
+        empty_years = 0
         while day_idx >= len(index.day_ordinals):
+            empty_years = 0 if index.day_ordinals else empty_years + 1
+            if empty_years > _MAX_EMPTY_YEARS:
+                raise ValueError("the calendar has no open days left; cannot reach a deadline")
             day_idx -= len(index.day_ordinals)
             index = self.year(index.year + 1)
         target_day = date.fromordinal(index.day_ordinals[day_idx])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -357,3 +357,17 @@ def test_day_budget_with_a_pause_shifts_by_the_paused_business_time() -> None:
     pause = Pause(scl(2026, 3, 3, 9, 0), scl(2026, 3, 3, 10, 0))
     due = add_business_time(CAL, start, Budget(business_days=3), [pause])
     assert due.astimezone(SCL) == scl(2026, 3, 5, 11, 0)
+
+
+def test_a_calendar_closed_for_good_raises_instead_of_looping() -> None:
+    closed_from_2026 = BusinessCalendar(
+        name="closing-down",
+        country=None,
+        extra_closed=frozenset(date(2026, 1, 1) + timedelta(days=i) for i in range(366 * 32)),
+    )
+    start = scl(2025, 12, 31, 17, 0)
+    assert add_minutes(start, 30, closed_from_2026) == scl(2025, 12, 31, 17, 30)
+    with pytest.raises(ValueError, match="no opening hours left"):
+        add_minutes(start, 31, closed_from_2026)
+    with pytest.raises(ValueError, match="no open days left"):
+        add_days(start, 1, closed_from_2026)
