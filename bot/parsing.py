@@ -54,12 +54,14 @@ _COURTESY = frozenset(
 
 
 def strip_greeting(norm: str) -> str:
-    """Drop a leading greeting ('hola', 'buenos dias', 'oi') from a normalized text."""
-    for greeting in GREETINGS:
-        if norm == greeting:
-            return ""
-        if norm.startswith(greeting + " "):
-            return norm[len(greeting) + 1 :]
+    """Drop leading greetings ('hola, buenas tardes', 'oi') from a normalized text."""
+    stripped = True
+    while stripped and norm:
+        stripped = False
+        for greeting in GREETINGS:
+            if norm == greeting or norm.startswith(greeting + " "):
+                norm, stripped = norm[len(greeting) + 1 :], True
+                break
     return norm
 
 
@@ -394,6 +396,10 @@ _LANGUAGE_NAMES: dict[str, str] = {
     }.items()
     for name in names
 }
+_REQUEST_PREFIX = re.compile(
+    r"^(?:por favor |please )?(?:quiero|quisiera|necesito|deseo|puedo|i want to|i want|"
+    r"i would like to|i d like to|id like to|can i|quero|gostaria de|preciso|posso) "
+)
 _EXACT_COMMANDS: dict[str, Command] = {
     normalize(p): cmd for cmd, phrases in _COMMAND_PHRASES.items() for p in phrases
 }
@@ -405,7 +411,7 @@ def parse_command(value: str, *, fuzzy: bool = False) -> CommandMatch | None:
     Only a message that *is* a command counts, so a description that mentions 'cancelar' is not
     one. With `fuzzy`, a single misspelled word ('cancelr', 'ayduda') is accepted too.
     """
-    norm = normalize(value)
+    norm = _REQUEST_PREFIX.sub("", normalize(value))
     if not norm:
         return None
     if norm in _EXACT_COMMANDS:
@@ -446,12 +452,16 @@ def _status_command(norm: str) -> CommandMatch | None:
     return None
 
 
+_NOT_PREFIXES = frozenset({"el", "de", "del", "no", "nro", "num", "id", "caso", "case", "nr"})
+
+
 def parse_ticket_ref(value: str) -> TicketRef | None:
-    """A ticket reference in 'LA-000123', 'la 123', '#123' or '123'; None otherwise."""
+    """A ticket reference in 'LA-000123', 'la 123', 'el 123', '#123' or '123'; None otherwise."""
     found = _REF.match(normalize(value))
     if not found:
         return None
-    return TicketRef(found.group(1), int(found.group(2)))
+    prefix = found.group(1)
+    return TicketRef(None if prefix in _NOT_PREFIXES else prefix, int(found.group(2)))
 
 
 def find_ticket_ref(value: str) -> TicketRef | None:
