@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
-from flask import Flask, jsonify
+from flask import Flask, Response, abort, jsonify, request
 from sqlalchemy import func, select, text
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from intake.bootstrap import Container
+from intake.inbound import process_inbound
 from intake.models import OutboxMessage
+
+log = logging.getLogger(__name__)
+
+EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
 
 
 def create_app(container: Container) -> Flask:
@@ -26,19 +32,91 @@ def create_app(container: Container) -> Flask:
     def healthz() -> Any:
         return _health(container)
 
+    @app.post("/webhooks/whatsapp")
+    def whatsapp_inbound() -> Any:
+        return _whatsapp_inbound(container)
+
+    @app.post("/webhooks/whatsapp/status")
+    def whatsapp_status() -> Any:
+        return _whatsapp_status(container)
+
+    @app.post("/webhooks/telegram")
+    def telegram_update() -> Any:
+        return _telegram_update(container)
+
     return app
+
+
+def public_url(container: Container) -> str:
+    """The URL the provider called: the configured public base URL + path + query, else what Flask saw."""
+    base = container.settings.public_base_url
+    if not base:
+        return request.url
+    query = request.query_string.decode("latin-1")
+    return f"{base}{request.path}" + (f"?{query}" if query else "")
+
+
+def _adapter(container: Container, channel: str) -> Any:
+    adapter = container.adapters.get(channel)
+    if adapter is None:
+        abort(404, description=f"{channel} channel is not configured")
+    return adapter
+
+
+def _whatsapp_inbound(container: Container) -> Any:
+    adapter = _adapter(container, "whatsapp")
+    form, body = request.form, request.get_data(cache=True)
+    if not adapter.verify(public_url(container), request.headers, form, body):
+        abort(403, description="invalid Twilio signature")
+    for inbound in adapter.parse(request.headers, form, body):
+        process_inbound(container.session_factory, inbound, container.inbound_handler, now=container.clock())
+    return Response(EMPTY_TWIML, mimetype="application/xml")
+
+
+def _whatsapp_status(container: Container) -> Any:
+    adapter = _adapter(container, "whatsapp")
+    form = request.form
+    if not adapter.verify(public_url(container), request.headers, form, request.get_data(cache=True)):
+        abort(403, description="invalid Twilio signature")
+    container.delivery_status(adapter.parse_status(form))
+    return Response(EMPTY_TWIML, mimetype="application/xml")
+
+
+def _telegram_update(container: Container) -> Any:
+    from channels.telegram import MAX_UPDATE_BYTES, MalformedUpdateError
+
+    adapter = _adapter(container, "telegram")
+    if (request.content_length or 0) > MAX_UPDATE_BYTES:
+        abort(413, description="update too large")
+    body = request.get_data(cache=True)
+    if not adapter.verify(request.url, request.headers, {}, body):
+        abort(403, description="missing or wrong secret token")
+    try:
+        messages = adapter.parse(request.headers, {}, body)
+    except MalformedUpdateError as exc:
+        return jsonify(error="malformed update", detail=str(exc)), 400
+    for inbound in messages:
+        process_inbound(container.session_factory, inbound, container.inbound_handler, now=container.clock())
+    return jsonify(ok=True)
 
 
 def _health(container: Container) -> Any:
     try:
         with container.session_factory() as session:
             session.execute(text("SELECT 1"))
-            backlog = session.scalar(
-                select(func.count()).select_from(OutboxMessage).where(OutboxMessage.status == "pending")
-            )
-            dead = session.scalar(
-                select(func.count()).select_from(OutboxMessage).where(OutboxMessage.status == "dead")
+            counts = dict(
+                session.execute(
+                    select(OutboxMessage.status, func.count())
+                    .where(OutboxMessage.status.in_(("pending", "dead", "held")))
+                    .group_by(OutboxMessage.status)
+                ).all()
             )
     except Exception as exc:
         return jsonify(status="error", database="unreachable", error=type(exc).__name__), 503
-    return jsonify(status="ok", database="ok", outbox_backlog=backlog, outbox_dead=dead)
+    return jsonify(
+        status="ok",
+        database="ok",
+        outbox_backlog=counts.get("pending", 0),
+        outbox_dead=counts.get("dead", 0),
+        outbox_held=counts.get("held", 0),
+    )

@@ -1,4 +1,4 @@
-"""The composition root: builds engine, session factory, channel adapters and the worker from settings."""
+"""The composition root: builds engine, session factory, services, channel adapters and the worker."""
 
 from __future__ import annotations
 
@@ -6,16 +6,24 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.messages import InboundMessage
 from channels.base import ChannelAdapter
 from intake.config import Settings
-from intake.db import make_engine, make_session_factory
-from intake.models import utcnow
-from intake.outbox import OutboxWorker, RetryPolicy
+from intake.conversations import ConversationService, DialogSettings
+from intake.db import make_engine, make_session_factory, unit_of_work
+from intake.media_jobs import MediaFetcher
+from intake.models import Attachment, Conversation, Message, utcnow
+from intake.notify import notify_customer
+from intake.outbox import OutboxWorker, RetryPolicy, Router
+from intake.sla_service import SlaService
+from intake.storage import FileStore
+from intake.tickets import TicketService
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +37,53 @@ class Container:
     session_factory: sessionmaker[Session]
     clock: Callable[[], datetime] = utcnow
     adapters: dict[str, ChannelAdapter] = field(default_factory=dict)
+    sla: SlaService = field(init=False)
+    tickets: TicketService = field(init=False)
+    conversations: ConversationService = field(init=False)
+    store: FileStore = field(init=False)
+
+    def __post_init__(self) -> None:
+        s = self.settings
+        self.sla = SlaService(s.default_calendar)
+        self.tickets = TicketService(self.sla, prefix=s.ticket_prefix, agent_chat_id=s.agent_telegram_chat_id)
+        dialog = DialogSettings(
+            idle_timeout=timedelta(minutes=s.dialog_idle_minutes),
+            duplicate_window=timedelta(days=s.duplicate_window_days),
+            default_language=s.default_language,
+            agent_chat_id=s.agent_telegram_chat_id,
+        )
+        self.conversations = ConversationService(self.sla, self.tickets, dialog)
+        self.tickets.dialog = self.conversations
+        self.store = FileStore(s.attachments_dir)
+
+    def inbound_handler(
+        self,
+        session: Session,
+        conversation: Conversation,
+        inbound: InboundMessage,
+        record: Message,
+        now: datetime,
+    ) -> None:
+        """What every webhook does with a recorded message: release held messages, run the dialog."""
+        from intake.delivery import release_held
+
+        release_held(session, str(inbound.channel), inbound.reply_to, now)
+        self.conversations.handle(session, conversation, inbound, record, now)
+
+    def delivery_status(self, update: Any) -> None:
+        """Apply a provider's delivery-status callback."""
+        from intake.delivery import handle_status
+
+        handle_status(self.session_factory, update, self.clock())
+
+    def router(self) -> Router | None:
+        """The pre-send hook: WhatsApp's 24-hour window routing when WhatsApp is configured."""
+        adapter = self.adapters.get("whatsapp")
+        if adapter is None:
+            return None
+        from intake.delivery import WhatsAppRouter
+
+        return WhatsAppRouter(adapter)  # type: ignore[arg-type]
 
     def make_worker(self) -> OutboxWorker:
         """An outbox worker wired to this container's adapters and settings."""
@@ -42,7 +97,34 @@ class Container:
             clock=self.clock,
             policy=policy,
             batch_size=s.outbox_batch_size,
+            router=self.router(),
         )
+
+    def make_media_fetcher(self) -> MediaFetcher:
+        """A media fetcher storing customers' files under the attachments directory."""
+        return MediaFetcher(
+            self.session_factory,
+            self.adapters,
+            self.store,
+            clock=self.clock,
+            on_refused=self._tell_file_refused,
+        )
+
+    def _tell_file_refused(self, session: Session, attachment: Attachment, code: str, now: datetime) -> None:
+        from intake.models import Ticket
+
+        ticket = session.get(Ticket, attachment.ticket_id) if attachment.ticket_id else None
+        if ticket is not None:
+            reason = (
+                f"{attachment.filename or attachment.mime_type or 'archivo'}: {attachment.refusal_reason}"
+            )
+            notify_customer(session, ticket, "file_refused", now=now, kind="progress", reason=reason)
+
+    def run_jobs_once(self) -> int:
+        """One pass of every background job (used by tests, the chat simulator and `worker --once`)."""
+        done = self.make_media_fetcher().run_once()
+        done += self.make_worker().run_once()
+        return done
 
     def close(self) -> None:
         """Release adapters' resources and the connection pool."""
@@ -51,6 +133,10 @@ class Container:
             if callable(closer):
                 closer()
         self.engine.dispose()
+
+    def transaction(self) -> Any:
+        """A unit of work on this container's database."""
+        return unit_of_work(self.session_factory)
 
 
 def build_container(
@@ -61,21 +147,20 @@ def build_container(
 ) -> Container:
     """Wire the application from settings; tests pass their own clock and adapters."""
     engine = make_engine(settings.database_url)
-    container = Container(settings, engine, make_session_factory(engine), clock)
-    container.adapters = adapters if adapters is not None else {}
-    return container
+    return Container(settings, engine, make_session_factory(engine), clock, dict(adapters or {}))
 
 
 def run_background_loops(container: Container, stop: threading.Event) -> list[threading.Thread]:
-    """Start the outbox worker loop in a daemon thread (the embedded single-process mode)."""
+    """Start the outbox worker, media fetcher and sweeper loop in a daemon thread."""
     worker = container.make_worker()
+    fetcher = container.make_media_fetcher()
 
     def loop() -> None:
         while not stop.is_set():
             try:
-                busy = worker.run_once()
+                busy = fetcher.run_once() + worker.run_once()
             except Exception:  # keep the loop alive; the failure is logged and retried next tick
-                log.exception("outbox worker iteration failed")
+                log.exception("background job iteration failed")
                 busy = 0
             if not busy:
                 stop.wait(container.settings.worker_poll_seconds)

@@ -200,6 +200,7 @@ class Ticket(Base):
         Index("ix_tickets_open_resolution_due", "status", "resolution_due"),
         Index("ix_tickets_open_response_due", "status", "response_due"),
         Index("ix_tickets_company_status", "company_id", "status"),
+        Index("ix_tickets_sla_next_check", "sla_next_check_at"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str | None] = mapped_column(String(30), unique=True, default=None)
@@ -227,6 +228,8 @@ class Ticket(Base):
     opened_at: Mapped[datetime] = mapped_column()
     response_due: Mapped[datetime] = mapped_column()
     resolution_due: Mapped[datetime] = mapped_column()
+    # When the sweeper must next look at this ticket (next 75/90/100 % crossing); null = nothing pending.
+    sla_next_check_at: Mapped[datetime | None] = mapped_column(default=None)
     first_response_at: Mapped[datetime | None] = mapped_column(default=None)
     solution_proposed_at: Mapped[datetime | None] = mapped_column(default=None)
     validation_reminded_at: Mapped[datetime | None] = mapped_column(default=None)
@@ -284,7 +287,10 @@ class Attachment(Base):
     """A file of evidence: where it is stored, its hash, type, size and origin."""
 
     __tablename__ = "attachments"
-    __table_args__ = (UniqueConstraint("origin", "provider_ref", "message_id"),)
+    __table_args__ = (
+        UniqueConstraint("origin", "provider_ref", "message_id"),
+        Index("ix_attachments_due", "status", "next_attempt_at"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"), default=None, index=True)
     message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id"), default=None)
@@ -298,6 +304,10 @@ class Attachment(Base):
     mime_type: Mapped[str | None] = mapped_column(String(120), default=None)
     size: Mapped[int | None] = mapped_column(Integer, default=None)
     filename: Mapped[str | None] = mapped_column(String(255), default=None)
+    kind: Mapped[str] = mapped_column(String(20), default="other")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(default=None)
+    locked_until: Mapped[datetime | None] = mapped_column(default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

@@ -143,9 +143,10 @@ class OutboxWorker:
             (OutboxMessage.status == "pending") & (OutboxMessage.next_attempt_at <= now),
             (OutboxMessage.status == "sending") & (OutboxMessage.locked_until <= now),
         )
+        # A worker claims only what it can send: rows of other channels wait for a worker that can.
         query = (
             select(OutboxMessage)
-            .where(due)
+            .where(due, OutboxMessage.channel.in_(list(self.senders)))
             .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
             .limit(self.batch_size)
             .with_for_update(skip_locked=True)

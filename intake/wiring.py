@@ -3,13 +3,55 @@
 from __future__ import annotations
 
 from channels.base import ChannelAdapter
+from channels.media_policy import MediaPolicy
+from channels.telegram import TelegramAdapter, TelegramConfig
+from channels.whatsapp import WhatsAppAdapter, WhatsAppConfig
 from intake.bootstrap import Container, build_container
-from intake.config import Settings
+from intake.config import Settings, SettingsError
+
+
+def whatsapp_config(settings: Settings) -> WhatsAppConfig:
+    """The Twilio adapter's configuration from settings."""
+    status_url = f"{settings.public_base_url}/webhooks/whatsapp/status" if settings.public_base_url else None
+    try:
+        return WhatsAppConfig(
+            account_sid=settings.twilio_account_sid or "",
+            auth_token=settings.twilio_auth_token or "",
+            from_number=settings.twilio_whatsapp_from,
+            messaging_service_sid=settings.twilio_messaging_service_sid,
+            api_base_url=settings.twilio_api_base_url,
+            status_callback_url=status_url,
+            quick_reply_templates=settings.twilio_quick_reply_templates,
+            notification_templates=settings.twilio_notification_templates,
+            media_policy=MediaPolicy(max_bytes=settings.whatsapp_media_max_bytes),
+        )
+    except ValueError as exc:
+        raise SettingsError(f"TWILIO_* settings: {exc}") from None
+
+
+def telegram_config(settings: Settings) -> TelegramConfig:
+    """The Telegram adapter's configuration from settings."""
+    limit = settings.telegram_media_max_bytes
+    try:
+        return TelegramConfig(
+            bot_token=settings.telegram_bot_token or "",
+            webhook_secret=settings.telegram_webhook_secret or "",
+            api_base_url=settings.telegram_api_base_url,
+            public_base_url=settings.public_base_url,
+            media_policy=MediaPolicy(max_bytes=limit),
+            download_limit_bytes=min(limit, 20 * 1024 * 1024),
+        )
+    except ValueError as exc:
+        raise SettingsError(f"TELEGRAM_* settings: {exc}") from None
 
 
 def adapters_from_settings(settings: Settings) -> dict[str, ChannelAdapter]:
     """One adapter per configured channel, keyed by channel name."""
     adapters: dict[str, ChannelAdapter] = {}
+    if settings.whatsapp_enabled:
+        adapters["whatsapp"] = WhatsAppAdapter(whatsapp_config(settings))
+    if settings.telegram_enabled:
+        adapters["telegram"] = TelegramAdapter(telegram_config(settings))
     return adapters
 
 

@@ -222,3 +222,14 @@ def _join(words: _Words, items: list[str]) -> str:
     if len(items) == 1:
         return items[0]
     return f"{', '.join(items[:-1])} {words.and_word} {items[-1]}"
+
+
+def deadline_phrase(
+    cal: BusinessCalendar,
+    due: datetime,
+    kind: DeadlineKind = "response",
+    lang: str = "es",
+    reference: datetime | None = None,
+) -> str:
+    """One deadline in words without the clock clause (``respuesta antes del lunes 2 de marzo 09:00``)."""
+    return _deadline_phrase(cal, due, kind, lang, reference)

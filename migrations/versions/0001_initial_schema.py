@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-29 20:57:44.508961
+Create Date: 2026-11-29 21:03:11.343724
 """
 
 from __future__ import annotations
@@ -165,6 +165,7 @@ def upgrade() -> None:
         sa.Column("opened_at", intake.models.UTCDateTime(timezone=True), nullable=False),
         sa.Column("response_due", intake.models.UTCDateTime(timezone=True), nullable=False),
         sa.Column("resolution_due", intake.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("sla_next_check_at", intake.models.UTCDateTime(timezone=True), nullable=True),
         sa.Column("first_response_at", intake.models.UTCDateTime(timezone=True), nullable=True),
         sa.Column("solution_proposed_at", intake.models.UTCDateTime(timezone=True), nullable=True),
         sa.Column("validation_reminded_at", intake.models.UTCDateTime(timezone=True), nullable=True),
@@ -196,6 +197,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_tickets_contact_id"), ["contact_id"], unique=False)
         batch_op.create_index("ix_tickets_open_resolution_due", ["status", "resolution_due"], unique=False)
         batch_op.create_index("ix_tickets_open_response_due", ["status", "response_due"], unique=False)
+        batch_op.create_index("ix_tickets_sla_next_check", ["sla_next_check_at"], unique=False)
 
     op.create_table(
         "outbox",
@@ -353,6 +355,10 @@ def upgrade() -> None:
         sa.Column("mime_type", sa.String(length=120), nullable=True),
         sa.Column("size", sa.Integer(), nullable=True),
         sa.Column("filename", sa.String(length=255), nullable=True),
+        sa.Column("kind", sa.String(length=20), nullable=False),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("next_attempt_at", intake.models.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("locked_until", intake.models.UTCDateTime(timezone=True), nullable=True),
         sa.Column("created_at", intake.models.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["conversation_id"],
@@ -369,6 +375,7 @@ def upgrade() -> None:
         ),
     )
     with op.batch_alter_table("attachments", schema=None) as batch_op:
+        batch_op.create_index("ix_attachments_due", ["status", "next_attempt_at"], unique=False)
         batch_op.create_index(batch_op.f("ix_attachments_sha256"), ["sha256"], unique=False)
         batch_op.create_index(batch_op.f("ix_attachments_ticket_id"), ["ticket_id"], unique=False)
 
@@ -381,6 +388,7 @@ def downgrade() -> None:
     with op.batch_alter_table("attachments", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_attachments_ticket_id"))
         batch_op.drop_index(batch_op.f("ix_attachments_sha256"))
+        batch_op.drop_index("ix_attachments_due")
 
     op.drop_table("attachments")
     with op.batch_alter_table("messages", schema=None) as batch_op:
@@ -409,6 +417,7 @@ def downgrade() -> None:
 
     op.drop_table("outbox")
     with op.batch_alter_table("tickets", schema=None) as batch_op:
+        batch_op.drop_index("ix_tickets_sla_next_check")
         batch_op.drop_index("ix_tickets_open_response_due")
         batch_op.drop_index("ix_tickets_open_resolution_due")
         batch_op.drop_index(batch_op.f("ix_tickets_contact_id"))

@@ -1,0 +1,424 @@
+"""Runs the pure dialog for one conversation and executes the effects it asks for."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.context import CompanyRef, ContactView, DeadlineQuote, DialogContext, TicketView
+from bot.effects import (
+    AddToTicket,
+    CreateTicket,
+    Effect,
+    ForwardToAgent,
+    HandOff,
+    IdentifyContact,
+    LeaveHandOff,
+    SetLanguage,
+    SurveyAnswer,
+    ValidationAnswer,
+)
+from bot.engine import Turn, advance, begin_survey, begin_validation, expire_if_idle
+from bot.messages import InboundMessage
+from bot.state import DialogState
+from bot.texts import supported_lang
+from intake.lifecycle import OPEN_STATUSES, TicketStatus
+from intake.models import ChannelIdentity, Company, Contact, Conversation, Message, Ticket, TicketEvent
+from intake.notify import alert_agents, reply_to_conversation
+from intake.sla_service import SlaService
+from intake.tickets import NewTicket, TicketError, TicketService
+from sla.clock import deadlines_for
+from sla.explain import deadline_phrase, explain_deadline
+from sla.priority import Priority
+
+log = logging.getLogger(__name__)
+RECENT_TICKETS = 20
+
+
+@dataclass
+class DialogSettings:
+    """Dialog knobs from settings."""
+
+    idle_timeout: timedelta = timedelta(hours=2)
+    duplicate_window: timedelta = timedelta(days=7)
+    default_language: str = "es"
+    agent_chat_id: str | None = None
+
+
+class ConversationService:
+    """The dialog's service side: builds its context, persists its state, executes its effects."""
+
+    def __init__(self, sla: SlaService, tickets: TicketService, settings: DialogSettings) -> None:
+        self.sla = sla
+        self.tickets = tickets
+        self.settings = settings
+
+    # --- inbound -----------------------------------------------------------------------------
+    def handle(
+        self,
+        session: Session,
+        conversation: Conversation,
+        inbound: InboundMessage,
+        record: Message,
+        now: datetime,
+    ) -> None:
+        """Advance the dialog with one recorded inbound message (the caller owns the transaction)."""
+        if inbound.is_edit:
+            self._record_edit(session, conversation, inbound, now)
+            return
+        state = self._state(conversation, inbound)
+        turn = advance(state, inbound, now, self.context(session, conversation, now))
+        self._apply(
+            session,
+            conversation,
+            turn,
+            now,
+            callback_query_id=inbound.callback_query_id,
+            record=record,
+            inbound=inbound,
+        )
+
+    def expire_idle(self, session: Session, conversation: Conversation, now: datetime) -> bool:
+        """Close a half-finished intake after the idle timeout, telling the customer."""
+        turn = expire_if_idle(self._state(conversation, None), now, self.context(session, conversation, now))
+        if turn is None:
+            return False
+        self._apply(session, conversation, turn, now)
+        return True
+
+    # --- service-initiated turns --------------------------------------------------------------
+    def begin_validation(self, session: Session, ticket: Ticket, summary: str, now: datetime) -> None:
+        """Ask the customer, in their chat, whether the proposed solution worked."""
+        conversation = self._conversation_of(session, ticket)
+        if conversation is not None:
+            state = self._state(conversation, None)
+            self._apply(
+                session,
+                conversation,
+                begin_validation(state, ticket.number or "", summary, now),
+                now,
+                ticket=ticket,
+            )
+
+    def begin_survey(self, session: Session, ticket: Ticket, now: datetime) -> None:
+        """Start the satisfaction survey in the customer's chat."""
+        conversation = self._conversation_of(session, ticket)
+        if conversation is not None:
+            state = self._state(conversation, None)
+            self._apply(
+                session, conversation, begin_survey(state, ticket.number or "", now), now, ticket=ticket
+            )
+
+    # --- context -----------------------------------------------------------------------------
+    def context(self, session: Session, conversation: Conversation, now: datetime) -> DialogContext:
+        """What the dialog needs to know about this sender, their company and its tickets."""
+        contact = session.get(Contact, conversation.contact_id) if conversation.contact_id else None
+        company_id = contact.company_id if contact is not None else None
+        plan = contact.company.plan if contact is not None and contact.company is not None else None
+
+        def quote(priority: Priority, lang: str) -> DeadlineQuote:
+            cal = self.sla.calendar_for(session, company_id)
+            due = deadlines_for(cal, now, priority, self.sla.targets_for(session, company_id))
+            return DeadlineQuote(
+                response=deadline_phrase(cal, due.response_due, "response", lang, now),
+                resolution=explain_deadline(cal, due.resolution_due, "resolution", lang, now),
+            )
+
+        companies = [CompanyRef(c.id, c.name) for c in session.scalars(select(Company).where(Company.active))]
+        return DialogContext(
+            quote=quote,
+            contact=_contact_view(contact),
+            companies=companies,
+            plan_includes_requests=plan.includes_requests if plan is not None else True,
+            tickets=self._ticket_views(session, contact, company_id),
+            idle_timeout=self.settings.idle_timeout,
+            duplicate_window=self.settings.duplicate_window,
+        )
+
+    def _ticket_views(
+        self, session: Session, contact: Contact | None, company_id: int | None
+    ) -> list[TicketView]:
+        if contact is None:
+            return []
+        scope = Ticket.company_id == company_id if company_id is not None else Ticket.contact_id == contact.id
+        rows = session.scalars(
+            select(Ticket).where(scope).order_by(Ticket.updated_at.desc()).limit(RECENT_TICKETS)
+        )
+        views = []
+        for ticket in rows:
+            tz = ZoneInfo(self.sla.calendar_for(session, ticket.company_id).timezone)
+            views.append(
+                TicketView(
+                    number=ticket.number or "",
+                    title=ticket.title,
+                    status=ticket.status,
+                    priority=ticket.priority,
+                    response_due=_local(ticket.response_due, tz),
+                    resolution_due=_local(ticket.resolution_due, tz),
+                    last_update=_local(ticket.updated_at, tz),
+                    waiting_on_customer=ticket.status == TicketStatus.WAITING_CUSTOMER,
+                    awaiting_validation=ticket.status == TicketStatus.SOLUTION_PROPOSED,
+                    open=ticket.status in OPEN_STATUSES,
+                    description=ticket.description,
+                    created_at=ticket.opened_at,
+                )
+            )
+        return views
+
+    # --- applying a turn ---------------------------------------------------------------------
+    def _apply(
+        self,
+        session: Session,
+        conversation: Conversation,
+        turn: Turn,
+        now: datetime,
+        *,
+        callback_query_id: str | None = None,
+        record: Message | None = None,
+        inbound: InboundMessage | None = None,
+        ticket: Ticket | None = None,
+    ) -> None:
+        conversation.state = turn.state.to_dict()
+        conversation.step = turn.state.step
+        conversation.language = turn.state.lang
+        ticket_id = ticket.id if ticket is not None else None
+        for index, reply in enumerate(turn.replies):
+            reply_to_conversation(
+                session,
+                conversation,
+                reply,
+                now=now,
+                ticket_id=ticket_id,
+                callback_query_id=callback_query_id if index == 0 else None,
+            )
+        for effect in turn.effects:
+            self._execute(session, conversation, effect, now, record)
+
+    def _execute(
+        self,
+        session: Session,
+        conversation: Conversation,
+        effect: Effect,
+        now: datetime,
+        record: Message | None,
+    ) -> None:
+        run = _EffectRun(session, conversation, now, record)
+        handlers: dict[type, Callable[[_EffectRun, Any], None]] = {
+            IdentifyContact: self._on_identify,
+            CreateTicket: self._on_create,
+            AddToTicket: self._on_add,
+            HandOff: self._on_handoff,
+            ForwardToAgent: self._on_forward,
+            LeaveHandOff: self._on_leave_handoff,
+            ValidationAnswer: self._on_validation,
+            SurveyAnswer: self._on_survey,
+            SetLanguage: self._on_language,
+        }
+        handlers[type(effect)](run, effect)
+
+    def _on_identify(self, run: _EffectRun, effect: IdentifyContact) -> None:
+        self._identify(run.session, run.conversation, effect, run.now)
+
+    def _on_create(self, run: _EffectRun, effect: CreateTicket) -> None:
+        data, conversation = effect.data, run.conversation
+        contact = run.session.get(Contact, conversation.contact_id) if conversation.contact_id else None
+        new = NewTicket(
+            ticket_type=str(data.ticket_type),
+            description=data.description,
+            impact=data.impact,
+            urgency=data.urgency,
+            module=data.module,
+            billable=data.billable_confirmed,
+            media=data.media,
+            duplicate_of_number=data.possible_duplicate_of,
+            title=data.title,
+        )
+        created = self.tickets.open_ticket(run.session, conversation, contact, new, now=run.now)
+        run.link(created)
+
+    def _on_add(self, run: _EffectRun, effect: AddToTicket) -> None:
+        target = self._company_ticket(run.session, run.conversation, effect.ticket_number)
+        if target is None:
+            return
+        self._guarded(
+            lambda: self.tickets.customer_adds(
+                run.session, target, run.conversation, effect.text, effect.media, now=run.now
+            )
+        )
+        run.link(target)
+
+    def _on_handoff(self, run: _EffectRun, effect: HandOff) -> None:
+        conversation = run.conversation
+        conversation.handoff_requested = True
+        lines = "; ".join(f"{k}: {v}" for k, v in effect.details)
+        who = f"{conversation.address} on {conversation.channel}"
+        body = f"Customer {who} asks for a human ({effect.reason}). {lines}"
+        alert_agents(run.session, None, body, now=run.now, agent_chat_id=self.settings.agent_chat_id)
+
+    def _on_forward(self, run: _EffectRun, effect: ForwardToAgent) -> None:
+        conversation = run.conversation
+        body = f"Message from {conversation.address} ({conversation.channel}): {effect.text}"
+        alert_agents(run.session, None, body, now=run.now, agent_chat_id=self.settings.agent_chat_id)
+
+    def _on_leave_handoff(self, run: _EffectRun, effect: LeaveHandOff) -> None:
+        run.conversation.handoff_requested = False
+
+    def _on_validation(self, run: _EffectRun, effect: ValidationAnswer) -> None:
+        target = self._company_ticket(run.session, run.conversation, effect.ticket_number)
+        if target is None:
+            return
+        answered = self._guarded(
+            lambda: self.tickets.validate(run.session, target, effect.accepted, effect.comment, now=run.now)
+        )
+        run.link(target)
+        if answered and effect.accepted:
+            self.begin_survey(run.session, target, run.now)
+
+    def _on_survey(self, run: _EffectRun, effect: SurveyAnswer) -> None:
+        target = self._company_ticket(run.session, run.conversation, effect.ticket_number)
+        if target is not None:
+            self._guarded(
+                lambda: self.tickets.record_survey(
+                    run.session, target, effect.rating, effect.comment, now=run.now
+                )
+            )
+
+    def _on_language(self, run: _EffectRun, effect: SetLanguage) -> None:
+        conversation = run.conversation
+        conversation.language = effect.lang
+        contact = run.session.get(Contact, conversation.contact_id) if conversation.contact_id else None
+        if contact is not None:
+            contact.language = effect.lang
+
+    def _guarded(self, action: Callable[[], object]) -> bool:
+        """Run a ticket use case; a state conflict (e.g. already closed) is logged, not fatal."""
+        try:
+            action()
+        except TicketError as exc:
+            log.info("dialog effect skipped: %s", exc)
+            return False
+        return True
+
+    def _identify(
+        self, session: Session, conversation: Conversation, effect: IdentifyContact, now: datetime
+    ) -> None:
+        contact = (
+            session.scalar(select(Contact).where(Contact.email == effect.email)) if effect.email else None
+        )
+        if contact is None:
+            company_id = int(effect.company_id) if effect.company_id is not None else None
+            contact = Contact(
+                name=effect.name,
+                email=effect.email,
+                company_id=company_id,
+                verified=effect.verified,
+                claimed_company=effect.company_name,
+                language=conversation.language,
+                created_at=now,
+            )
+            session.add(contact)
+            session.flush()
+        exists = session.scalar(
+            select(ChannelIdentity).where(
+                ChannelIdentity.channel == conversation.channel,
+                ChannelIdentity.address == conversation.address,
+            )
+        )
+        if exists is None:
+            session.add(
+                ChannelIdentity(
+                    contact_id=contact.id,
+                    channel=conversation.channel,
+                    address=conversation.address,
+                    chat_id=conversation.chat_id,
+                    last_inbound_at=conversation.last_inbound_at,
+                )
+            )
+        conversation.contact_id = contact.id
+
+    def _company_ticket(self, session: Session, conversation: Conversation, number: str) -> Ticket | None:
+        contact = session.get(Contact, conversation.contact_id) if conversation.contact_id else None
+        if contact is None:
+            return None
+        ticket = session.scalar(select(Ticket).where(Ticket.number == number))
+        if ticket is None:
+            return None
+        same_company = contact.company_id is not None and ticket.company_id == contact.company_id
+        return ticket if same_company or ticket.contact_id == contact.id else None
+
+    def _conversation_of(self, session: Session, ticket: Ticket) -> Conversation | None:
+        if ticket.conversation_id is None:
+            return None
+        return session.scalar(
+            select(Conversation).where(Conversation.id == ticket.conversation_id).with_for_update()
+        )
+
+    def _state(self, conversation: Conversation, inbound: InboundMessage | None) -> DialogState:
+        if conversation.state:
+            return DialogState.from_dict(conversation.state)
+        lang = supported_lang(inbound.language_code if inbound else None) or conversation.language
+        return DialogState.initial(lang=lang or self.settings.default_language)
+
+    def _record_edit(
+        self, session: Session, conversation: Conversation, inbound: InboundMessage, now: datetime
+    ) -> None:
+        """An edited message is kept as a note on the latest open ticket, never re-run through the dialog."""
+        contact_id = conversation.contact_id
+        if contact_id is None:
+            return
+        ticket = session.scalar(
+            select(Ticket)
+            .where(Ticket.contact_id == contact_id, Ticket.status.in_([s.value for s in OPEN_STATUSES]))
+            .order_by(Ticket.updated_at.desc())
+            .limit(1)
+        )
+        if ticket is not None:
+            session.add(
+                TicketEvent(
+                    ticket_id=ticket.id,
+                    kind="customer_edit",
+                    actor="customer",
+                    body=inbound.text,
+                    created_at=now,
+                    visible_to_customer=True,
+                )
+            )
+
+
+@dataclass
+class _EffectRun:
+    """Where effects of one turn execute."""
+
+    session: Session
+    conversation: Conversation
+    now: datetime
+    record: Message | None
+
+    def link(self, ticket: Ticket) -> None:
+        """Attach the inbound message that caused this to the ticket's transcript."""
+        if self.record is not None:
+            self.record.ticket_id = ticket.id
+
+
+def _contact_view(contact: Contact | None) -> ContactView | None:
+    if contact is None:
+        return None
+    company = contact.company
+    return ContactView(
+        name=contact.name,
+        company_name=company.name if company else contact.claimed_company,
+        company_id=company.id if company else None,
+        email=contact.email,
+        language=contact.language,
+    )
+
+
+def _local(instant: datetime | None, tz: ZoneInfo) -> str:
+    return instant.astimezone(tz).strftime("%Y-%m-%d %H:%M") if instant else ""

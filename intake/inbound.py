@@ -1,0 +1,140 @@
+"""One transaction per inbound message: dedupe, serialize per sender, record, hand to the dialog."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.messages import Channel, InboundMessage
+from intake.db import unit_of_work
+from intake.models import ChannelIdentity, Conversation, Message, ProcessedMessage
+
+log = logging.getLogger(__name__)
+
+# What the dialog layer does with a recorded message inside the same transaction.
+ConversationHandler = Callable[[Session, Conversation, InboundMessage, Message, datetime], None]
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What happened to one inbound message."""
+
+    provider_message_id: str
+    duplicate: bool
+    conversation_id: int | None = None
+
+
+def process_inbound(
+    session_factory: sessionmaker[Session],
+    inbound: InboundMessage,
+    handler: ConversationHandler,
+    *,
+    now: datetime,
+    attempts: int = 3,
+) -> Outcome:
+    """Handle one inbound message exactly once (a replayed provider id is a no-op)."""
+    for attempt in range(1, attempts + 1):
+        try:
+            with unit_of_work(session_factory) as session:
+                return _process(session, inbound, handler, now)
+        except IntegrityError:
+            # Either the same provider id committed concurrently (duplicate) or two first messages of a
+            # new sender raced to create the conversation: the retry tells which.
+            if attempt == attempts:
+                raise
+            log.info("inbound %s: integrity conflict, retrying", inbound.provider_message_id)
+    raise AssertionError("unreachable")
+
+
+def _process(
+    session: Session, inbound: InboundMessage, handler: ConversationHandler, now: datetime
+) -> Outcome:
+    if _seen(session, inbound):
+        return Outcome(inbound.provider_message_id, duplicate=True)
+    session.add(
+        ProcessedMessage(
+            channel=str(inbound.channel), provider_message_id=inbound.provider_message_id, processed_at=now
+        )
+    )
+    session.flush()  # a concurrent duplicate fails here, before any other work
+    conversation = lock_conversation(session, inbound, now)
+    conversation.last_inbound_at = inbound.received_at
+    _touch_identity(session, inbound)
+    record = Message(
+        conversation_id=conversation.id,
+        direction="in",
+        channel=str(inbound.channel),
+        author="customer",
+        provider_message_id=inbound.provider_message_id,
+        text=inbound.text,
+        raw=inbound.raw or None,
+        created_at=inbound.received_at,
+    )
+    session.add(record)
+    session.flush()
+    handler(session, conversation, inbound, record, now)
+    conversation.version += 1
+    conversation.updated_at = now
+    return Outcome(inbound.provider_message_id, duplicate=False, conversation_id=conversation.id)
+
+
+def _seen(session: Session, inbound: InboundMessage) -> bool:
+    query = select(ProcessedMessage.id).where(
+        ProcessedMessage.channel == str(inbound.channel),
+        ProcessedMessage.provider_message_id == inbound.provider_message_id,
+    )
+    return session.scalar(query) is not None
+
+
+def lock_conversation(session: Session, inbound: InboundMessage, now: datetime) -> Conversation:
+    """Load the sender's conversation with a row lock (creating it), so one sender is handled at a time."""
+    query = (
+        select(Conversation)
+        .where(Conversation.channel == str(inbound.channel), Conversation.address == inbound.sender_id)
+        .with_for_update()
+    )
+    conversation = session.scalar(query)
+    if conversation is not None:
+        if inbound.chat_id and conversation.chat_id != inbound.chat_id:
+            conversation.chat_id = inbound.chat_id
+        return conversation
+    conversation = Conversation(
+        channel=str(inbound.channel),
+        address=inbound.sender_id,
+        chat_id=inbound.chat_id,
+        state={},
+        created_at=now,
+        updated_at=now,
+    )
+    identity = _identity(session, inbound)
+    if identity is not None:
+        conversation.contact_id = identity.contact_id
+        conversation.language = identity.contact.language
+    session.add(conversation)
+    session.flush()
+    return conversation
+
+
+def _identity(session: Session, inbound: InboundMessage) -> ChannelIdentity | None:
+    channel = str(inbound.channel)
+    if inbound.channel == Channel.CHAT:
+        # The terminal simulator stands in for a real channel: recognize the contact by that identity.
+        channel = str(inbound.raw.get("simulated_channel") or channel)
+    query = select(ChannelIdentity).where(
+        ChannelIdentity.channel == channel, ChannelIdentity.address == inbound.sender_id
+    )
+    return session.scalar(query)
+
+
+def _touch_identity(session: Session, inbound: InboundMessage) -> None:
+    identity = _identity(session, inbound)
+    if identity is not None:
+        identity.last_inbound_at = inbound.received_at
+        if inbound.chat_id:
+            identity.chat_id = inbound.chat_id

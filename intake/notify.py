@@ -1,0 +1,112 @@
+"""Pushes texts into the customer's chat and alerts to agents, always through the outbox."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.messages import Channel, Option, Reply
+from bot.texts import text
+from channels.base import OutboundMessage
+from intake.models import Agent, Conversation, Ticket, TicketEvent
+from intake.outbox import enqueue
+
+
+def reply_to_conversation(
+    session: Session,
+    conversation: Conversation,
+    reply: Reply,
+    *,
+    now: datetime,
+    ticket_id: int | None = None,
+    callback_query_id: str | None = None,
+    author: str = "bot",
+    agent_id: int | None = None,
+) -> None:
+    """Queue one dialog reply to the conversation's chat."""
+    message = OutboundMessage(
+        channel=Channel(conversation.channel),
+        recipient=conversation.chat_id or conversation.address,
+        text=reply.text,
+        options=reply.options,
+        step=reply.step,
+        kind=reply.kind,
+        template_variables=dict(reply.variables),
+        callback_query_id=callback_query_id,
+    )
+    enqueue(
+        session,
+        message,
+        now=now,
+        ticket_id=ticket_id,
+        conversation_id=conversation.id,
+        author=author,
+        agent_id=agent_id,
+    )
+
+
+def notify_customer(
+    session: Session,
+    ticket: Ticket,
+    key: str,
+    /,
+    *,
+    now: datetime,
+    kind: str,
+    options: tuple[Option, ...] = (),
+    step: str | None = None,
+    author: str = "bot",
+    agent_id: int | None = None,
+    **variables: str,
+) -> None:
+    """Queue a lifecycle notification (text id `key`) to the ticket's conversation, in its language."""
+    conversation = session.get(Conversation, ticket.conversation_id) if ticket.conversation_id else None
+    if conversation is None:
+        return
+    values = {"number": ticket.number or "", **variables}
+    reply = Reply(
+        text=text(key, ticket.language, **values), options=options, step=step, kind=kind, variables=values
+    )
+    reply_to_conversation(
+        session, conversation, reply, now=now, ticket_id=ticket.id, author=author, agent_id=agent_id
+    )
+
+
+def alert_agents(
+    session: Session,
+    ticket: Ticket | None,
+    body: str,
+    *,
+    now: datetime,
+    supervisors_only: bool = False,
+    agent_chat_id: str | None = None,
+) -> None:
+    """Queue an alert to agents where they work (Telegram chats) and keep it on the ticket's trail."""
+    query = select(Agent).where(Agent.active.is_(True), Agent.telegram_chat_id.is_not(None))
+    if supervisors_only:
+        query = query.where(Agent.is_supervisor.is_(True))
+    chats = {a.telegram_chat_id for a in session.scalars(query) if a.telegram_chat_id}
+    if agent_chat_id and not supervisors_only:
+        chats.add(agent_chat_id)
+    ticket_id = ticket.id if ticket is not None else None
+    for chat in sorted(chats):
+        enqueue(
+            session,
+            OutboundMessage(channel=Channel.TELEGRAM, recipient=chat, text=body, kind="agent_alert"),
+            now=now,
+            ticket_id=ticket_id,
+            author="system",
+        )
+    if ticket is not None:
+        session.add(
+            TicketEvent(
+                ticket_id=ticket.id,
+                kind="agent_alert",
+                actor="system",
+                body=body,
+                data={"supervisors_only": supervisors_only},
+                created_at=now,
+            )
+        )

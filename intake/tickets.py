@@ -1,0 +1,465 @@
+"""Ticket use cases: open, agent actions, customer answers, SLA pauses (in the caller's transaction)."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.messages import InboundMedia, Option
+from bot.texts import text
+from intake.lifecycle import OPEN_STATUSES, PAUSED_STATUSES, TicketStatus, transition
+from intake.models import (
+    Agent,
+    Attachment,
+    Contact,
+    Conversation,
+    PriorityChange,
+    SurveyAnswer,
+    Ticket,
+    TicketEvent,
+    TicketPause,
+)
+from intake.notify import alert_agents, notify_customer
+from intake.sla_service import SlaService
+from sla.priority import Impact, Priority, Urgency, priority_for
+
+S = TicketStatus
+
+
+class TicketError(ValueError):
+    """A use case was asked something the ticket's state does not allow; the message says why."""
+
+
+@dataclass(frozen=True, slots=True)
+class NewTicket:
+    """What the intake dialog collected."""
+
+    ticket_type: str
+    description: str
+    impact: Impact
+    urgency: Urgency
+    module: str | None = None
+    billable: bool = False
+    media: Sequence[InboundMedia] = ()
+    duplicate_of_number: str | None = None
+    title: str | None = None
+
+
+class DialogHooks(Protocol):
+    """Service-initiated dialog turns (implemented by the conversation service)."""
+
+    def begin_validation(self, session: Session, ticket: Ticket, summary: str, now: datetime) -> None:
+        """Ask the customer whether the proposed solution worked."""
+
+    def begin_survey(self, session: Session, ticket: Ticket, now: datetime) -> None:
+        """Start the satisfaction survey."""
+
+
+class TicketService:
+    """The ticket lifecycle's use cases, with the SLA service and settings they need."""
+
+    def __init__(self, sla: SlaService, *, prefix: str = "LA", agent_chat_id: str | None = None) -> None:
+        self.sla = sla
+        self.prefix = prefix
+        self.agent_chat_id = agent_chat_id
+        self.dialog: DialogHooks | None = None
+
+    # --- opening -----------------------------------------------------------------------------
+    def open_ticket(
+        self,
+        session: Session,
+        conversation: Conversation,
+        contact: Contact | None,
+        data: NewTicket,
+        *,
+        now: datetime,
+    ) -> Ticket:
+        """Create a ticket with deadlines, attachments, events, the customer's receipt and agents' alert."""
+        priority = priority_for(data.impact, data.urgency)
+        company = contact.company if contact is not None else None
+        ticket = Ticket(
+            tracking_token=secrets.token_urlsafe(24),
+            company_id=company.id if company else None,
+            contact_id=contact.id if contact else None,
+            conversation_id=conversation.id,
+            channel=conversation.channel,
+            ticket_type=data.ticket_type,
+            title=_title(data.title or data.description),
+            description=data.description,
+            module=data.module,
+            impact=str(data.impact),
+            urgency=str(data.urgency),
+            priority=str(priority),
+            status=S.NEW,
+            language=conversation.language,
+            billable=data.billable,
+            needs_verification=contact is None or not contact.verified,
+            opened_at=now,
+            response_due=now,
+            resolution_due=now,
+            created_at=now,
+            updated_at=now,
+        )
+        ticket.duplicate_of_id = self._id_of(session, data.duplicate_of_number)
+        session.add(ticket)
+        session.flush()
+        ticket.number = f"{self.prefix}-{ticket.id:06d}"
+        ticket.response_due, ticket.resolution_due = self.sla.deadlines(session, ticket, [])
+        session.add(
+            PriorityChange(
+                ticket_id=ticket.id,
+                old_priority=None,
+                new_priority=str(priority),
+                reason=f"matrix: impact {data.impact}, urgency {data.urgency}",
+                changed_at=now,
+            )
+        )
+        self._event(session, ticket, "created", "customer", f"Ticket opened on {conversation.channel}", now)
+        for media in data.media:
+            session.add(_attachment(ticket, conversation, media, now))
+        self._exempt_if_in_contingency(session, ticket, now)
+        resp, resol = self.sla.explain(session, ticket)
+        notify_customer(
+            session,
+            ticket,
+            "ticket_registered",
+            now=now,
+            kind="registration",
+            priority=str(priority),
+            response=resp,
+            resolution=resol,
+        )
+        who = contact.name if contact else conversation.address
+        flag = " [contact to verify]" if ticket.needs_verification else ""
+        alert_agents(
+            session,
+            ticket,
+            f"New {priority} {data.ticket_type} {ticket.number} from {who}{flag}: {ticket.title}",
+            now=now,
+            agent_chat_id=self.agent_chat_id,
+        )
+        return ticket
+
+    # --- agents ------------------------------------------------------------------------------
+    def take(self, session: Session, ticket: Ticket, agent: Agent, *, now: datetime) -> None:
+        """An agent takes the ticket and starts the analysis."""
+        if ticket.status in (S.NEW, S.REOPENED):
+            self._move(session, ticket, S.IN_ANALYSIS if ticket.status == S.NEW else S.IN_PROGRESS, now)
+        ticket.assigned_agent_id = agent.id
+        self._event(session, ticket, "taken", "agent", f"Taken by {agent.name}", now, agent=agent)
+        notify_customer(session, ticket, "ticket_taken", now=now, kind="progress", agent=agent.name)
+
+    def request_info(
+        self, session: Session, ticket: Ticket, agent: Agent, question: str, *, now: datetime
+    ) -> None:
+        """Ask the customer for information: the resolution clock pauses until they answer."""
+        self._move(session, ticket, S.WAITING_CUSTOMER, now)
+        self._first_response(ticket, now)
+        self._event(session, ticket, "info_requested", "agent", question, now, agent=agent, visible=True)
+        notify_customer(
+            session,
+            ticket,
+            "info_requested",
+            now=now,
+            kind="info_request",
+            author="agent",
+            agent_id=agent.id,
+            question=question,
+        )
+
+    def post_progress(
+        self, session: Session, ticket: Ticket, agent: Agent, note: str, *, now: datetime
+    ) -> None:
+        """Tell the customer how the work is going."""
+        if ticket.status in (S.NEW, S.IN_ANALYSIS, S.REOPENED):
+            self._move(session, ticket, S.IN_PROGRESS, now)
+        elif ticket.status not in (S.IN_PROGRESS, S.WAITING_CUSTOMER):
+            raise TicketError(f"cannot post progress on a ticket that is {ticket.status}")
+        self._first_response(ticket, now)
+        self._event(session, ticket, "progress", "agent", note, now, agent=agent, visible=True)
+        notify_customer(
+            session,
+            ticket,
+            "progress",
+            now=now,
+            kind="progress",
+            author="agent",
+            agent_id=agent.id,
+            note=note,
+        )
+
+    def escalate(
+        self, session: Session, ticket: Ticket, reason: str, *, now: datetime, agent: Agent | None = None
+    ) -> None:
+        """Escalate to the next level: supervisors are alerted and the customer is told."""
+        if ticket.status not in OPEN_STATUSES:
+            raise TicketError(f"cannot escalate a ticket that is {ticket.status}")
+        ticket.escalation_level += 1
+        self._event(
+            session,
+            ticket,
+            "escalated",
+            "agent" if agent else "system",
+            reason,
+            now,
+            agent=agent,
+            visible=True,
+        )
+        notify_customer(session, ticket, "escalated", now=now, kind="escalation")
+        alert_agents(
+            session,
+            ticket,
+            f"ESCALATED {ticket.number} (level {ticket.escalation_level}): {reason}",
+            now=now,
+            supervisors_only=True,
+        )
+
+    def propose_solution(
+        self, session: Session, ticket: Ticket, agent: Agent, summary: str, *, now: datetime
+    ) -> None:
+        """Propose a solution and ask the customer to validate it (the clock pauses meanwhile)."""
+        self._move(session, ticket, S.SOLUTION_PROPOSED, now)
+        self._first_response(ticket, now)
+        ticket.solution_proposed_at, ticket.resolved_at, ticket.validation_reminded_at = now, now, None
+        self._event(session, ticket, "solution_proposed", "agent", summary, now, agent=agent, visible=True)
+        if self.dialog is not None:
+            self.dialog.begin_validation(session, ticket, summary, now)
+            return
+        yes, no = _yes_no(ticket.language)
+        notify_customer(
+            session,
+            ticket,
+            "solution_proposed",
+            now=now,
+            kind="solution",
+            author="agent",
+            agent_id=agent.id,
+            options=(yes, no),
+            step="validation",
+            summary=summary,
+            ticket=ticket.number or "",
+        )
+
+    def change_priority(
+        self,
+        session: Session,
+        ticket: Ticket,
+        new: Priority,
+        reason: str,
+        *,
+        now: datetime,
+        agent: Agent | None = None,
+    ) -> None:
+        """Change the priority with a kept reason; deadlines are recomputed from the opening time."""
+        if not reason.strip():
+            raise TicketError("a priority change needs a reason")
+        if new == ticket.priority:
+            raise TicketError(f"the ticket is already {new}")
+        session.add(
+            PriorityChange(
+                ticket_id=ticket.id,
+                old_priority=ticket.priority,
+                new_priority=str(new),
+                reason=reason,
+                agent_id=agent.id if agent else None,
+                changed_at=now,
+            )
+        )
+        old, ticket.priority = ticket.priority, str(new)
+        self._recompute(session, ticket)
+        self._event(
+            session,
+            ticket,
+            "priority_changed",
+            "agent" if agent else "system",
+            f"{old} → {new}: {reason}",
+            now,
+            agent=agent,
+        )
+
+    def cancel(
+        self, session: Session, ticket: Ticket, reason: str, *, now: datetime, agent: Agent | None = None
+    ) -> None:
+        """Cancel the ticket (duplicate, withdrawn)."""
+        self._move(session, ticket, S.CANCELLED, now)
+        ticket.closed_at = now
+        self._event(session, ticket, "cancelled", "agent" if agent else "customer", reason, now, agent=agent)
+
+    # --- customers ---------------------------------------------------------------------------
+    def customer_adds(
+        self,
+        session: Session,
+        ticket: Ticket,
+        conversation: Conversation,
+        body: str,
+        media: Sequence[InboundMedia],
+        *,
+        now: datetime,
+    ) -> None:
+        """The customer adds text or files; when we were waiting on them the clock resumes."""
+        if ticket.status in (S.CLOSED, S.CANCELLED):
+            raise TicketError(f"ticket {ticket.number} is {ticket.status}")
+        for item in media:
+            session.add(_attachment(ticket, conversation, item, now))
+        self._event(
+            session, ticket, "customer_reply", "customer", body or f"{len(media)} file(s)", now, visible=True
+        )
+        if ticket.status == S.WAITING_CUSTOMER:
+            self._move(session, ticket, S.IN_PROGRESS, now)
+        alert_agents(
+            session,
+            ticket,
+            f"Customer replied on {ticket.number}: {body[:200]}",
+            now=now,
+            agent_chat_id=self.agent_chat_id,
+        )
+
+    def validate(
+        self,
+        session: Session,
+        ticket: Ticket,
+        accepted: bool,
+        comment: str | None,
+        *,
+        now: datetime,
+        automatic: bool = False,
+    ) -> None:
+        """The customer's answer to the solution: close (then survey) or reopen."""
+        if ticket.status != S.SOLUTION_PROPOSED:
+            raise TicketError(f"ticket {ticket.number} has no solution waiting for validation")
+        if accepted:
+            self._move(session, ticket, S.CLOSED, now)
+            ticket.closed_at, ticket.survey_sent_at = now, now
+            kind = "auto_closed" if automatic else "validated"
+            self._event(session, ticket, kind, "system" if automatic else "customer", comment or "", now)
+            return
+        self._move(session, ticket, S.REOPENED, now)
+        ticket.resolved_at = None
+        self._event(session, ticket, "reopened", "customer", comment or "", now, visible=True)
+        alert_agents(
+            session,
+            ticket,
+            f"REOPENED {ticket.number}: {comment or 'the solution did not work'}",
+            now=now,
+            agent_chat_id=self.agent_chat_id,
+        )
+
+    def record_survey(
+        self, session: Session, ticket: Ticket, rating: int | None, comment: str | None, *, now: datetime
+    ) -> SurveyAnswer:
+        """Store (or complete) the satisfaction answer for a closed ticket."""
+        if rating is not None and not 1 <= rating <= 5:
+            raise TicketError("a rating is between 1 and 5")
+        answer = session.scalar(select(SurveyAnswer).where(SurveyAnswer.ticket_id == ticket.id))
+        if answer is None:
+            answer = SurveyAnswer(ticket_id=ticket.id, rating=rating, comment=comment, answered_at=now)
+            session.add(answer)
+        else:
+            answer.rating = rating if rating is not None else answer.rating
+            answer.comment = comment if comment is not None else answer.comment
+            answer.answered_at = now
+        self._event(session, ticket, "survey_answered", "customer", f"rating {answer.rating}", now)
+        return answer
+
+    # --- internals ---------------------------------------------------------------------------
+    def _move(self, session: Session, ticket: Ticket, target: TicketStatus, now: datetime) -> None:
+        current = TicketStatus(ticket.status)
+        ticket.status = transition(current, target)
+        ticket.updated_at = now
+        was_paused, paused = current in PAUSED_STATUSES, target in PAUSED_STATUSES
+        if paused and not was_paused:
+            reason = "validation" if target == S.SOLUTION_PROPOSED else "waiting_customer"
+            session.add(TicketPause(ticket_id=ticket.id, reason=reason, started_at=now))
+        elif was_paused and not paused:
+            self._end_pauses(session, ticket, now, reasons=("validation", "waiting_customer"))
+        elif was_paused and paused:
+            self._end_pauses(session, ticket, now, reasons=("validation", "waiting_customer"))
+            reason = "validation" if target == S.SOLUTION_PROPOSED else "waiting_customer"
+            session.add(TicketPause(ticket_id=ticket.id, reason=reason, started_at=now))
+        self._event(session, ticket, "status", "system", f"{current} → {target}", now)
+
+    def _end_pauses(self, session: Session, ticket: Ticket, now: datetime, reasons: tuple[str, ...]) -> None:
+        session.flush()
+        open_pauses = session.scalars(
+            select(TicketPause).where(
+                TicketPause.ticket_id == ticket.id,
+                TicketPause.ended_at.is_(None),
+                TicketPause.reason.in_(reasons),
+            )
+        )
+        for pause in open_pauses:
+            pause.ended_at = now
+        self._recompute(session, ticket)
+
+    def _recompute(self, session: Session, ticket: Ticket) -> None:
+        session.flush()
+        pauses = list(session.scalars(select(TicketPause).where(TicketPause.ticket_id == ticket.id)))
+        ticket.response_due, ticket.resolution_due = self.sla.deadlines(session, ticket, pauses)
+
+    def _first_response(self, ticket: Ticket, now: datetime) -> None:
+        if ticket.first_response_at is None:
+            ticket.first_response_at = now
+
+    def _exempt_if_in_contingency(self, session: Session, ticket: Ticket, now: datetime) -> None:
+        if self.sla.active_contingency(session, ticket.company_id, now) is not None:
+            ticket.sla_exempt = True
+
+    def _event(
+        self,
+        session: Session,
+        ticket: Ticket,
+        kind: str,
+        actor: str,
+        body: str,
+        now: datetime,
+        *,
+        agent: Agent | None = None,
+        visible: bool = False,
+    ) -> None:
+        session.add(
+            TicketEvent(
+                ticket_id=ticket.id,
+                kind=kind,
+                actor=actor,
+                body=body,
+                created_at=now,
+                agent_id=agent.id if agent else None,
+                visible_to_customer=visible,
+            )
+        )
+
+    def _id_of(self, session: Session, number: str | None) -> int | None:
+        if not number:
+            return None
+        return session.scalar(select(Ticket.id).where(Ticket.number == number))
+
+
+def _title(description: str) -> str:
+    first = description.strip().splitlines()[0] if description.strip() else "(sin descripción)"
+    return first if len(first) <= 80 else first[:77].rstrip() + "..."
+
+
+def _attachment(ticket: Ticket, conversation: Conversation, media: InboundMedia, now: datetime) -> Attachment:
+    return Attachment(
+        ticket_id=ticket.id,
+        conversation_id=conversation.id,
+        origin=conversation.channel,
+        provider_ref=media.ref,
+        mime_type=media.content_type,
+        filename=media.filename,
+        size=media.size,
+        kind=str(media.kind),
+        status="pending",
+        next_attempt_at=now,
+        created_at=now,
+    )
+
+
+def _yes_no(language: str) -> tuple[Option, Option]:
+    return Option("yes", text("option_yes", language)), Option("no", text("option_no", language))
