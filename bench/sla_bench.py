@@ -28,8 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sla.calendar import BusinessCalendar
 from sla.clock import add_business_time, business_minutes_between
 from sla.priority import Budget
-from tests.unit.sla.reference import PandasBusinessHours, cl_holiday_dates
-from tests.unit.sla.test_sla_pandas_crosscheck import generated_cases
+from tests.unit.sla.reference import PandasBusinessHours, cl_holiday_dates, generated_cases
 
 MIN_REPEATS, MIN_SECONDS = 5, 1.5
 

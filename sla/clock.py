@@ -144,8 +144,9 @@ def clock_status(
     """
     timeline = cal.timeline
     s, n = to_us(start), to_us(now)
-    stopped = stopped_at is not None and to_us(stopped_at) <= n
-    end = to_us(stopped_at) if stopped_at is not None and stopped else n
+    stop = n if stopped_at is None else to_us(stopped_at)
+    stopped = stop <= n and stopped_at is not None
+    end = stop if stopped else n
     windows = merged_windows(pauses)
     budget_us = _budget_us(timeline, s, budget)
     elapsed = _between_paused(timeline, s, end, windows)

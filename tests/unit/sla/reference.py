@@ -6,6 +6,7 @@ times, and the oracle looks at an instant's local wall clock, weekday and holida
 
 from __future__ import annotations
 
+import random
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 
@@ -72,3 +73,22 @@ def is_ambiguous_wall_time(cal: BusinessCalendar, instant: datetime) -> bool:
     """Whether the instant's local wall time occurs twice (a repeated hour when clocks go back)."""
     local = instant.astimezone(cal.tz)
     return local.replace(fold=1 - local.fold).utcoffset() != local.utcoffset()
+
+
+FIRST, LAST = datetime(2020, 1, 1), datetime(2030, 12, 20)  # noqa: DTZ001 - naive local, as pandas
+EDGE_CLOCKS = [(8, 29, 59), (8, 30, 0), (17, 29, 59), (17, 30, 0), (0, 0, 0), (12, 0, 0)]
+
+
+def generated_cases(count: int, seed: int) -> list[tuple[datetime, int]]:
+    """Naive local starts across 2020–2030 (some on edge clock times) with budgets in minutes."""
+    rng = random.Random(seed)
+    span = int((LAST - FIRST).total_seconds())
+    cases = []
+    for _ in range(count):
+        start = FIRST + timedelta(seconds=rng.randrange(span))
+        if rng.random() < 0.25:
+            h, m, s = rng.choice(EDGE_CLOCKS)
+            start = start.replace(hour=h, minute=m, second=s)
+        minutes = rng.choice([rng.randint(1, 120), rng.randint(1, 540), rng.randint(1, 6000)])
+        cases.append((start, minutes))
+    return cases

@@ -2,35 +2,15 @@
 
 from __future__ import annotations
 
-import random
-from datetime import datetime, timedelta
-
 import pandas as pd
 import pytest
 
 from sla.calendars import DEFAULT_CALENDAR
 from sla.clock import add_business_time, business_minutes_between
 from sla.priority import Budget
-from tests.unit.sla.reference import PandasBusinessHours, cl_holiday_dates
+from tests.unit.sla.reference import PandasBusinessHours, cl_holiday_dates, generated_cases
 
 CAL = DEFAULT_CALENDAR
-FIRST, LAST = datetime(2020, 1, 1), datetime(2030, 12, 20)  # noqa: DTZ001 - naive local, as pandas
-EDGE_CLOCKS = [(8, 29, 59), (8, 30, 0), (17, 29, 59), (17, 30, 0), (0, 0, 0), (12, 0, 0)]
-
-
-def generated_cases(count: int, seed: int) -> list[tuple[datetime, int]]:
-    """Naive local starts across 2020–2030 (some on edge clock times) with budgets in minutes."""
-    rng = random.Random(seed)
-    span = int((LAST - FIRST).total_seconds())
-    cases = []
-    for _ in range(count):
-        start = FIRST + timedelta(seconds=rng.randrange(span))
-        if rng.random() < 0.25:
-            h, m, s = rng.choice(EDGE_CLOCKS)
-            start = start.replace(hour=h, minute=m, second=s)
-        minutes = rng.choice([rng.randint(1, 120), rng.randint(1, 540), rng.randint(1, 6000)])
-        cases.append((start, minutes))
-    return cases
 
 
 @pytest.mark.slow
