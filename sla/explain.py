@@ -160,7 +160,7 @@ def explain_deadline(
     reference: datetime | None = None,
 ) -> str:
     """One deadline in words plus how the clock runs; the year is shown when it differs from reference."""
-    return f"{_deadline_phrase(cal, due, kind, lang, reference)}; {describe_clock(cal, lang)}"
+    return f"{deadline_phrase(cal, due, kind, lang, reference)}; {describe_clock(cal, lang)}"
 
 
 def explain_deadlines(
@@ -168,15 +168,19 @@ def explain_deadlines(
 ) -> str:
     """Both deadlines of a ticket in words plus how the clock runs."""
     words = _words(lang)
-    response = _deadline_phrase(cal, deadlines.response_due, "response", lang, reference)
-    resolution = _deadline_phrase(cal, deadlines.resolution_due, "resolution", lang, reference)
+    response = deadline_phrase(cal, deadlines.response_due, "response", lang, reference)
+    resolution = deadline_phrase(cal, deadlines.resolution_due, "resolution", lang, reference)
     return f"{response} {words.and_word} {resolution}; {describe_clock(cal, lang)}"
 
 
-def _deadline_phrase(
-    cal: BusinessCalendar, due: datetime, kind: DeadlineKind, lang: str, reference: datetime | None
+def deadline_phrase(
+    cal: BusinessCalendar,
+    due: datetime,
+    kind: DeadlineKind = "response",
+    lang: str = "es",
+    reference: datetime | None = None,
 ) -> str:
-    """``respuesta antes del lunes 2 de marzo 09:00``."""
+    """The deadline alone, e.g. ``respuesta antes del lunes 2 de marzo 09:00`` (year if not reference's)."""
     words = _words(lang)
     with_year = reference is not None and (reference.astimezone(cal.tz).year != due.astimezone(cal.tz).year)
     when = format_local(cal, due, lang, with_year)
@@ -222,14 +226,3 @@ def _join(words: _Words, items: list[str]) -> str:
     if len(items) == 1:
         return items[0]
     return f"{', '.join(items[:-1])} {words.and_word} {items[-1]}"
-
-
-def deadline_phrase(
-    cal: BusinessCalendar,
-    due: datetime,
-    kind: DeadlineKind = "response",
-    lang: str = "es",
-    reference: datetime | None = None,
-) -> str:
-    """One deadline in words without the clock clause (``respuesta antes del lunes 2 de marzo 09:00``)."""
-    return _deadline_phrase(cal, due, kind, lang, reference)

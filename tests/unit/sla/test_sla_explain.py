@@ -9,7 +9,14 @@ import pytest
 from sla.calendar import BusinessCalendar, parse_day_hours, weekly_hours
 from sla.calendars import DEFAULT_CALENDAR, get_calendar
 from sla.clock import deadlines_for
-from sla.explain import describe_clock, describe_hours, explain_deadline, explain_deadlines, format_local
+from sla.explain import (
+    deadline_phrase,
+    describe_clock,
+    describe_hours,
+    explain_deadline,
+    explain_deadlines,
+    format_local,
+)
 from sla.priority import Priority
 
 MONDAY_9 = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)  # 09:00 in Santiago
@@ -31,6 +38,13 @@ def test_english_and_portuguese() -> None:
         "resposta até segunda-feira, 2 de março, 09:00; o prazo corre em horário comercial, "
         "de segunda a sexta 08:30–17:30, exceto feriados"
     )
+
+
+def test_deadline_phrase_alone() -> None:
+    assert deadline_phrase(DEFAULT_CALENDAR, MONDAY_9) == "respuesta antes del lunes 2 de marzo 09:00"
+    assert deadline_phrase(
+        DEFAULT_CALENDAR, MONDAY_9, "resolution", "pt", datetime(2025, 12, 1, tzinfo=UTC)
+    ) == ("solução até segunda-feira, 2 de março de 2026, 09:00")
 
 
 def test_a_plain_budget_is_explained_as_due() -> None:
