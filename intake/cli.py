@@ -4,20 +4,29 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 
 import click
 
 from intake.config import Settings, SettingsError, load_settings
+from intake.demo import demo_group
+from intake.sla_cli import sla_group
+from intake.telegram_cli import telegram_group
 
 
 def _settings(ctx: click.Context) -> Settings:
-    settings = ctx.obj.get("settings") if ctx.obj else None
-    if settings is None:
+    return _settings_from(ctx.ensure_object(dict))
+
+
+def _settings_from(obj: dict[str, object]) -> Settings:
+    """Load settings once per invocation, turning a bad value into a clean CLI error."""
+    settings = obj.get("settings")
+    if not isinstance(settings, Settings):
         try:
             settings = load_settings()
         except SettingsError as exc:
             raise click.ClickException(f"configuration error: {exc}") from None
-        ctx.ensure_object(dict)["settings"] = settings
+        obj["settings"] = settings
     return settings
 
 
@@ -55,12 +64,18 @@ def serve(ctx: click.Context, host: str, port: int, no_worker: bool) -> None:
     from werkzeug.serving import run_simple
 
     from intake.bootstrap import run_background_loops
+    from intake.db import check_schema
     from intake.wiring import container_from_settings
     from webhooks import create_app
 
     settings = _settings(ctx)
     _configure_logging(settings.log_level)
     container = container_from_settings(settings)
+    try:
+        check_schema(container.engine)
+    except RuntimeError as exc:
+        container.close()
+        raise click.ClickException(str(exc)) from None
     stop = threading.Event()
     if not no_worker:
         run_background_loops(container, stop)
@@ -111,23 +126,56 @@ def _safe_url(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
-def _register_optional_groups() -> None:
-    from intake.demo import demo_group
+@cli.command()
+@click.option(
+    "--as",
+    "address",
+    default="+56911111111",
+    show_default=True,
+    help="Who you are: a WhatsApp number or a Telegram user id.",
+)
+@click.option(
+    "--channel",
+    type=click.Choice(["whatsapp", "telegram"]),
+    default="whatsapp",
+    show_default=True,
+    help="Which channel identity to use (replies are shown here, never sent to a provider).",
+)
+@click.option(
+    "--lang", type=click.Choice(["es", "en", "pt"]), default=None, help="Language of the customer's app."
+)
+@click.pass_context
+def chat(ctx: click.Context, address: str, channel: str, lang: str | None) -> None:
+    """Talk to the bot as a customer in this terminal (same service and database as `serve`)."""
+    from intake.chat_cli import run_chat
 
-    cli.add_command(demo_group)
-    for module_name, attr in (("intake.sla_cli", "sla_group"), ("intake.telegram_cli", "telegram_group")):
+    run_chat(_settings(ctx), address, channel, lang)
+
+
+def _telegram_config_factory(obj: dict[str, object]) -> Callable[[], object]:
+    """Build the Telegram adapter's config from settings when a telegram command needs it."""
+
+    def build() -> object:
+        from intake.wiring import telegram_config
+
+        settings = _settings_from(obj)
+        if not settings.telegram_enabled:
+            raise click.ClickException("TELEGRAM_BOT_TOKEN and TELEGRAM_WEBHOOK_SECRET must be set")
         try:
-            module = __import__(module_name, fromlist=[attr])
-        except ModuleNotFoundError as exc:
-            if exc.name != module_name:
-                raise
-            continue
-        cli.add_command(getattr(module, attr))
+            return telegram_config(settings)
+        except SettingsError as exc:
+            raise click.ClickException(f"configuration error: {exc}") from None
+
+    return build
 
 
-_register_optional_groups()
+cli.add_command(demo_group)
+cli.add_command(sla_group)
+cli.add_command(telegram_group)
 
 
 def main() -> None:
     """Console-script entry point."""
-    cli(obj={})
+    obj: dict[str, object] = {}
+    obj["telegram_config"] = _telegram_config_factory(obj)
+    cli(obj=obj)

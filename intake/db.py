@@ -80,3 +80,27 @@ def upgrade(url: str, revision: str = "head") -> None:
     """Apply migrations up to `revision`."""
     _ensure_sqlite_dir(url)
     command.upgrade(alembic_config(url), revision)
+
+
+def current_revision(engine: Engine) -> str | None:
+    """The database's Alembic revision (None when never migrated)."""
+    from alembic.migration import MigrationContext
+
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def head_revision() -> str | None:
+    """The newest revision in our migrations."""
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+
+
+def check_schema(engine: Engine) -> None:
+    """Fail with a clear message when the database is not migrated to head."""
+    current, head = current_revision(engine), head_revision()
+    if current != head:
+        raise RuntimeError(
+            f"database schema is at {current or 'nothing'}, code needs {head}: run `intake-bot db upgrade`"
+        )
