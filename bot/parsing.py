@@ -432,7 +432,7 @@ def _language_command(norm: str) -> CommandMatch | None:
             return CommandMatch(Command.LANGUAGE)
         if norm.startswith(word + " "):
             rest = norm[len(word) + 1 :]
-            rest = rest[3:] if rest.startswith(("en ", "em ", "in ", "to ")) else rest
+            rest = re.sub(r"^(?:a|al|en|em|in|to|para|pra) ", "", rest)
             code = _LANGUAGE_NAMES.get(rest)
             return CommandMatch(Command.LANGUAGE, lang=code) if code else None
     return None
