@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -107,8 +107,7 @@ class BusinessCalendar:
         object.__setattr__(self, "hours", _validated_week(self.hours))
         _check_country(self.country, self.subdivision)
         object.__setattr__(self, "extra_closed", frozenset(self.extra_closed))
-        timeline = Timeline(self.tz, self.hours, self.closed_dates)
-        object.__setattr__(self, "timeline", timeline)
+        object.__setattr__(self, "timeline", _shared_timeline(self))
 
     def closed_dates(self, year: int) -> frozenset[date]:
         """Public holidays (with observed/moved dates) and extra closed dates of a year."""
@@ -245,3 +244,9 @@ def _holiday_dates(country: str | None, subdivision: str | None, year: int) -> f
     if country is None:
         return frozenset()
     return frozenset(holidays.country_holidays(country, subdiv=subdivision, years=year).keys())
+
+
+@lru_cache(maxsize=256)
+def _shared_timeline(cal: BusinessCalendar) -> Timeline:
+    """One timeline (and its per-year index) for all equal calendars, e.g. rebuilt from a plan's JSON."""
+    return Timeline(cal.tz, cal.hours, cal.closed_dates)

@@ -98,6 +98,14 @@ def test_calendar_from_dict_defaults_to_the_contract_calendar() -> None:
     assert calendar_from_dict({}) == DEFAULT_CALENDAR
 
 
+def test_equal_calendars_share_their_precomputed_timeline() -> None:
+    data = {"name": "plan-7", "hours": {"mon": "09:00-18:00"}, "extra_closed": ["2026-05-04"]}
+    first, second = calendar_from_dict(data), calendar_from_dict(data)
+    assert first == second and first is not second
+    assert first.timeline is second.timeline
+    assert calendar_from_dict({**data, "name": "plan-8"}).timeline is not first.timeline
+
+
 @pytest.mark.parametrize(
     ("data", "message"),
     [
