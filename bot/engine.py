@@ -366,7 +366,7 @@ def _reask(state: DialogState, current: Step, run: _Run, key: str | None) -> Dia
     misses = state.misses + 1
     options = _options(current, state, run.ctx)
     if key is not None:
-        body = run.t(key)
+        body = run.t(key, **_variables(state))
     else:
         titles = [o.title for o in options]
         listed = ", ".join(titles[:-1]) + f" {run.t('or')} {titles[-1]}" if len(titles) > 1 \
@@ -405,7 +405,7 @@ def _render(current: Step, state: DialogState, lang: str,
             ctx: DialogContext | None) -> tuple[str, tuple[Option, ...]]:
     """The question text and options of a step, in `lang`."""
     assert current.prompt is not None, f"step {current.name} asks nothing"
-    variables: dict[str, object] = {**state.answers, "ticket": state.ticket or ""}
+    variables = _variables(state)
     if current.name == "validation_ask":
         variables["summary"] = state.answers.get("solution", "")
     elif current.name == "confirm_summary" and ctx is not None:
@@ -415,6 +415,11 @@ def _render(current: Step, state: DialogState, lang: str,
                  for t in _listed_tickets(ctx)]
         variables["tickets"] = "\n".join(lines)
     return text(current.prompt, lang, **variables), _options(current, state, ctx, lang)
+
+
+def _variables(state: DialogState) -> dict[str, object]:
+    """What a step's texts may mention: the answers so far and the ticket in question."""
+    return {**state.answers, "ticket": state.ticket or ""}
 
 
 def _options(current: Step, state: DialogState, ctx: DialogContext | None,
