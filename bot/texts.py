@@ -582,6 +582,11 @@ _NOTIFICATIONS: dict[str, dict[str, str]] = {
         "pt": "O especialista precisa de mais informações sobre seu chamado {number}:\n\n"
         "{question}\n\nResponda neste chat; também pode enviar arquivos.",
     },
+    "ticket_taken": {
+        "es": "{agent} tomó su ticket {number} y comenzó el análisis. Le avisaremos por este chat.",
+        "en": "{agent} took your ticket {number} and started the analysis. We will update you in this chat.",
+        "pt": "{agent} assumiu o seu chamado {number} e começou a análise. Avisaremos por este chat.",
+    },
     "progress": {
         "es": "Avance en su ticket {number}: {note}",
         "en": "Update on your ticket {number}: {note}",
