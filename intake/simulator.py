@@ -29,7 +29,10 @@ class ChatSession:
     adapter: LocalChatAdapter = field(default_factory=LocalChatAdapter)
 
     def __post_init__(self) -> None:
-        self.container.adapters.setdefault(str(Channel.CHAT), self.adapter)
+        # Several simulated customers share one adapter; each takes only what was sent to them.
+        existing = self.container.adapters.setdefault(str(Channel.CHAT), self.adapter)
+        assert isinstance(existing, LocalChatAdapter)
+        self.adapter = existing
 
     def say(
         self, text: str = "", *, files: tuple[Path, ...] = (), button: str | None = None

@@ -1,0 +1,179 @@
+"""The dialog through the real service and database: concurrency, replays, scoping, waiting, validation."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from bot.messages import Channel, InboundMessage
+from bot.state import DialogState
+from intake.inbound import process_inbound
+from intake.models import (
+    Attachment,
+    Company,
+    Contact,
+    Conversation,
+    Message,
+    OutboxMessage,
+    ProcessedMessage,
+    Ticket,
+    TicketEvent,
+    TicketPause,
+)
+from intake.simulator import ChatSession
+from tests.conftest import FakeClock
+from tests.integration.service_harness import make_container, open_ticket_through_chat, texts
+
+DEMO = "+56911111111"
+
+
+def _inbound(text: str, sender: str = DEMO, message_id: str | None = None) -> InboundMessage:
+    return InboundMessage(
+        channel=Channel.CHAT,
+        sender_id=sender,
+        provider_message_id=message_id or uuid.uuid4().hex,
+        received_at=FakeClock().current,
+        text=text,
+        raw={"simulated_channel": "whatsapp"},
+    )
+
+
+def test_two_messages_of_one_sender_processed_concurrently_are_both_kept(
+    database_url: str, tmp_path: Path, clock: FakeClock
+) -> None:
+    container = make_container(database_url, tmp_path, clock)
+    barrier = threading.Barrier(2)
+    errors: list[BaseException] = []
+
+    def send(text: str) -> None:
+        barrier.wait()
+        try:
+            process_inbound(container.session_factory, _inbound(text), container.inbound_handler, now=clock())
+        except BaseException as exc:  # surfaced below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=send, args=(t,)) for t in ("hola", "tengo un problema")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    assert errors == []
+    with container.session_factory() as session:
+        conversation = session.scalars(select(Conversation)).one()
+        assert conversation.version == 2
+        DialogState.from_dict(conversation.state)  # still a valid state
+        inbound = session.scalars(select(Message.text).where(Message.direction == "in")).all()
+        assert sorted(inbound) == ["hola", "tengo un problema"]
+        assert session.scalar(select(func.count()).select_from(ProcessedMessage)) == 2
+        # each message got its own turn: at least one reply each
+        assert session.scalar(select(func.count()).select_from(OutboxMessage)) >= 2
+    container.close()
+
+
+def test_a_replayed_message_is_processed_once(database_url: str, tmp_path: Path, clock: FakeClock) -> None:
+    container = make_container(database_url, tmp_path, clock)
+    message = _inbound("hola", message_id="wamid.same")
+    outcomes = [
+        process_inbound(container.session_factory, message, container.inbound_handler, now=clock())
+        for _ in range(3)
+    ]
+    assert [o.duplicate for o in outcomes] == [False, True, True]
+    with container.session_factory() as session:
+        assert session.scalar(select(func.count()).select_from(Message).where(Message.direction == "in")) == 1
+        replies = session.scalar(select(func.count()).select_from(OutboxMessage))
+    assert replies == 1
+    container.close()
+
+
+def test_status_never_shows_another_companys_ticket(
+    database_url: str, tmp_path: Path, clock: FakeClock
+) -> None:
+    container = make_container(database_url, tmp_path, clock)
+    with container.transaction() as session:
+        other = session.scalar(select(Company).where(Company.name.like("Distribuidora%")))
+        assert other is not None
+        stranger = Contact(name="Pedro Soto", email="pedro@pacifico.cl", company_id=other.id)
+        session.add(stranger)
+        session.flush()
+        from intake.models import ChannelIdentity
+
+        session.add(ChannelIdentity(contact_id=stranger.id, channel="whatsapp", address="+56922222222"))
+    theirs = open_ticket_through_chat(
+        ChatSession(container, "+56922222222"), "No puedo emitir guías de despacho hoy"
+    )
+    mine_chat = ChatSession(container, DEMO)
+    mine = open_ticket_through_chat(mine_chat, "El POS no imprime boletas desde la mañana")
+    answer = texts(mine_chat.say(f"estado {theirs}"))
+    assert theirs in answer and "Pedro" not in answer and "guías" not in answer
+    listing = texts(mine_chat.say("mis tickets"))
+    assert mine in listing and theirs not in listing
+    container.close()
+
+
+def test_reply_while_waiting_resumes_the_clock_and_keeps_the_file(
+    database_url: str, tmp_path: Path, clock: FakeClock
+) -> None:
+    container = make_container(database_url, tmp_path, clock)
+    chat = ChatSession(container, DEMO)
+    number = open_ticket_through_chat(
+        chat, "Las facturas electrónicas quedan rechazadas por el SII", "2", "2"
+    )
+    chat.agent("take", number)
+    asked = texts(chat.agent("info", number, "¿Puede enviar el XML rechazado?"))
+    assert "¿Puede enviar el XML rechazado?" in asked
+    with container.session_factory() as session:
+        before = session.scalars(select(Ticket).where(Ticket.number == number)).one()
+        due_before = before.resolution_due
+        assert before.status == "waiting_customer"
+    clock.advance(hours=2)
+    evidence = tmp_path / "rechazo.xml"
+    evidence.write_text("<DTE>rechazado</DTE>")
+    chat.say("Aquí va el XML que nos devolvió el SII", files=(evidence,))
+    with container.session_factory() as session:
+        ticket = session.scalars(select(Ticket).where(Ticket.number == number)).one()
+        assert ticket.status == "in_progress"
+        assert ticket.resolution_due > due_before  # two paused business hours were given back
+        pause = session.scalars(select(TicketPause).where(TicketPause.ticket_id == ticket.id)).one()
+        assert pause.ended_at == clock()
+        attachment = session.scalars(select(Attachment).where(Attachment.ticket_id == ticket.id)).one()
+        assert attachment.status == "stored" and attachment.size == evidence.stat().st_size
+        assert (container.store.root / (attachment.storage_path or "")).read_bytes() == evidence.read_bytes()
+        kinds = set(session.scalars(select(TicketEvent.kind).where(TicketEvent.ticket_id == ticket.id)))
+        assert {"customer_reply", "agent_alert", "info_requested"} <= kinds
+    container.close()
+
+
+def test_validation_no_reopens_and_alerts_agents(database_url: str, tmp_path: Path, clock: FakeClock) -> None:
+    container = make_container(database_url, tmp_path, clock)
+    chat = ChatSession(container, DEMO)
+    number = open_ticket_through_chat(chat, "El inventario muestra stock negativo en la bodega central")
+    chat.agent("progress", number, "Revisando los movimientos")
+    question = texts(chat.agent("solve", number, "Corregimos la valorización de la bodega"))
+    assert "¿Se resolvió su problema?" in question
+    chat.say("no")
+    chat.say("Sigue mostrando stock negativo en dos productos")
+    with container.session_factory() as session:
+        ticket = session.scalars(select(Ticket).where(Ticket.number == number)).one()
+        assert ticket.status == "reopened" and ticket.resolved_at is None
+        events = session.scalars(select(TicketEvent).where(TicketEvent.ticket_id == ticket.id)).all()
+        assert [e.kind for e in events].count("reopened") == 1
+        comment = [e for e in events if e.kind == "customer_reply"]
+        assert comment and "dos productos" in comment[-1].body
+        assert any(e.kind == "agent_alert" and "REOPENED" in e.body for e in events)
+        pauses = session.scalars(select(TicketPause).where(TicketPause.ticket_id == ticket.id)).all()
+        assert pauses and all(p.ended_at is not None for p in pauses)
+    container.close()
+
+
+def test_english_and_portuguese_customers_are_answered_in_their_language(
+    database_url: str, tmp_path: Path, clock: FakeClock
+) -> None:
+    container = make_container(database_url, tmp_path, clock)
+    english = ChatSession(container, "+15550001111", language="en")
+    assert "name" in texts(english.say("hello")).lower()
+    portuguese = ChatSession(container, "+5511999990000", language="pt")
+    assert "nome" in texts(portuguese.say("olá")).lower()
+    container.close()
