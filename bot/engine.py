@@ -51,6 +51,7 @@ from bot.parsing import (
     parse_ticket_ref,
     standalone_rating,
     strip_greeting,
+    without_greeting,
     word_count,
 )
 from bot.state import DialogState
@@ -215,8 +216,10 @@ def intake_data(state: DialogState) -> IntakeData:
 
 def ticket_title(description: str, limit: int = 80) -> str:
     """A ticket title from a description: its first line/sentence, at most `limit` characters."""
-    first = description.strip().splitlines()[0] if description.strip() else ""
+    body = without_greeting(description) or description.strip()
+    first = body.splitlines()[0] if body else ""
     sentence = first.split(". ")[0].strip()
+    sentence = sentence[:1].upper() + sentence[1:]
     return sentence if len(sentence) <= limit else sentence[: limit - 1].rstrip() + "…"
 
 

@@ -65,6 +65,19 @@ def strip_greeting(norm: str) -> str:
     return norm
 
 
+_LEADING_GREETING = re.compile(
+    r"^(?:(?:hola|buenos d[ií]as|buenas tardes|buenas noches|buenas|buen d[ií]a|saludos|"
+    r"estimad[oa]s?|hello|hi|hey|good morning|good afternoon|ol[aá]|oi|bom dia|boa tarde|"
+    r"boa noite)\b[\s,!.:;]*)+",
+    re.IGNORECASE,
+)
+
+
+def without_greeting(value: str) -> str:
+    """A raw text without its leading greetings, keeping case and accents ('Hola, el…' -> 'el…')."""
+    return _LEADING_GREETING.sub("", value.strip())
+
+
 def is_greeting_only(value: str) -> bool:
     """True for messages that carry no content: 'hola', 'buenas tardes, ¿cómo están?'."""
     rest = strip_greeting(normalize(value))

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from bot.effects import CreateTicket, IdentifyContact, TicketType
-from bot.engine import advance, expire_if_idle
+from bot.engine import advance, expire_if_idle, ticket_title
 from bot.messages import Channel, InboundMessage, MediaKind
 from bot.state import DialogState
 from sla.priority import Impact, Priority, Urgency
@@ -104,6 +104,23 @@ def test_short_description_asks_for_more_detail_and_joins_both_parts() -> None:
               ("no puedo facturar", ["un poco más de detalle"]),
               ("sale error de folios al validar", ["módulo"])])
     assert chat.state.answers["description"] == "no puedo facturar\nsale error de folios al validar"
+
+
+def test_a_customer_who_insists_on_a_short_description_is_not_stuck() -> None:
+    chat = Chat()
+    chat.run([("hola", []), ("falla", []), ("error", ["más de detalle"]),
+              ("en ventas", ["más de detalle"]), ("eso", ["módulo"])])
+    assert chat.state.answers["description"] == "error\nen ventas\neso"
+
+
+@pytest.mark.parametrize(("description", "title"), [
+    ("Hola, buenas tardes. el POS no abre en la sucursal centro", "El POS no abre en la sucursal centro"),
+    ("No cuadra el IVA. Revisé dos veces", "No cuadra el IVA"),
+    ("Hola", "Hola"),
+    ("x" * 200, "X" + "x" * 78 + "…"),
+])
+def test_ticket_titles(description: str, title: str) -> None:
+    assert ticket_title(description) == title
 
 
 def test_a_detailed_first_message_becomes_the_description() -> None:

@@ -198,3 +198,12 @@ def test_survey_reminder_kind() -> None:
     chat = Chat()
     turn = chat.accept(begin_survey(chat.state, "LA-000045", chat.now, reminder=True))
     assert turn.replies[0].kind == "survey_reminder" and "LA-000045" in turn.replies[0].text
+
+
+def test_validation_during_a_handoff_returns_to_the_humans_silently() -> None:
+    chat = Chat()
+    chat.send("agente")
+    _validating(chat)
+    chat.run([("sí", ["Cerramos el ticket LA-000045"])])
+    assert "Continuemos" not in chat.text
+    assert chat.state.step == "handoff"
