@@ -120,3 +120,11 @@ def _health(container: Container) -> Any:
         outbox_dead=counts.get("dead", 0),
         outbox_held=counts.get("held", 0),
     )
+
+
+def app_from_env() -> Flask:
+    """WSGI entry point for production servers: `gunicorn 'webhooks:app_from_env()'` (no worker inside)."""
+    from intake.config import load_settings
+    from intake.wiring import container_from_settings
+
+    return create_app(container_from_settings(load_settings()))
