@@ -114,13 +114,13 @@ class _Run:
         """Ask the service to do something."""
         self.effects.append(effect)
 
-    def send(self, body: str = "", options: tuple[Option, ...] = (), step: str | None = None,
-             kind: str | None = None) -> None:
+    def send(self, body: str = "", options: tuple[Option, ...] = (),
+             step: str | None = None) -> None:
         """Emit one reply: the queued notes followed by `body`."""
         parts = [*self.notes, body] if body else list(self.notes)
         self.notes.clear()
         if parts:
-            self.replies.append(Reply("\n\n".join(parts), options, step, kind))
+            self.replies.append(Reply("\n\n".join(parts), options, step))
 
     def turn(self, state: DialogState) -> Turn:
         """Close the turn."""
@@ -263,7 +263,7 @@ def _handle(state: DialogState, msg: InboundMessage, run: _Run) -> DialogState:
     current = flow.step(state.step)
     if current.answer is Answer.RELAY:
         return _relay(state, msg, run)
-    if not _is_exact_answer(current, state, msg, run):
+    if not _is_exact_answer(current, msg, run):
         found = parse_command(msg.text)
         handled = _command(state, found, msg, run) if found else None
         if handled:
@@ -302,7 +302,7 @@ def _go(state: DialogState, current: Step, outcome: str, msg: InboundMessage,
     if target == DONE:
         return _finish(state, run, announce=True)
     if target == BACK:
-        return _pop(state, run, quiet=True)
+        return _pop(state, run)
     if target == current.name:
         return _stay(replace(state, misses=0), current, run)
     if state.editing and target in flow.FIELD_STEPS and current.name != "choose_edit":
@@ -371,20 +371,26 @@ def _reask(state: DialogState, current: Step, run: _Run, key: str | None) -> Dia
     if key is not None:
         body = run.t(key, **_variables(state))
     else:
-        titles = [o.title for o in options]
-        listed = ", ".join(titles[:-1]) + f" {run.t('or')} {titles[-1]}" if len(titles) > 1 \
-            else "".join(titles)
-        body = run.t("reask", options=listed)
+        body = run.t("reask", options=_listing([o.title for o in options], run))
     if misses >= 2:
         body = f"{body}\n{run.t('reask_agent')}"
     run.send(body, options, current.name)
     return replace(state, misses=misses)
 
 
-def _pop(state: DialogState, run: _Run, *, quiet: bool) -> DialogState:
-    """Go back one step ('volver'); at the first step say so (unless `quiet`)."""
+def _listing(titles: Sequence[str], run: _Run) -> str:
+    """'A, B o C' in the turn's language."""
+    if len(titles) < 2:
+        return "".join(titles)
+    return f"{', '.join(titles[:-1])} {run.t('or')} {titles[-1]}"
+
+
+def _pop(state: DialogState, run: _Run) -> DialogState:
+    """Go back one step ('volver'); at the first step say so."""
     if not state.history:
-        if state.step is None or state.mode is Flow.LANGUAGE:
+        if state.mode is Flow.LANGUAGE:  # the language menu was opened outside a dialog
+            if not run.notes:
+                run.note("help_idle")
             return state.cleared()
         run.note("cannot_go_back")
         return _reprompt(state, run)
@@ -504,7 +510,7 @@ def _cmd_cancel(state: DialogState, _found: CommandMatch, _msg: InboundMessage,
         run.note("prompt_dismissed")
         return _finish(state, run, announce=True)
     if state.mode is Flow.LANGUAGE:
-        return _pop(state, run, quiet=True)
+        return _pop(state, run)
     run.note("cancelled")
     return state.cleared()
 
@@ -515,7 +521,7 @@ def _cmd_back(state: DialogState, _found: CommandMatch, _msg: InboundMessage,
         run.note("cannot_go_back")
         run.note("help_idle")
         return state
-    return _pop(state, run, quiet=False)
+    return _pop(state, run)
 
 
 def _cmd_restart(state: DialogState, _found: CommandMatch, msg: InboundMessage,
@@ -683,7 +689,7 @@ _ROUTERS: dict[str, Callable[[DialogState, InboundMessage, _Run], _Outcome]] = {
 # --- readers: one per asking step ----------------------------------------------------------------
 
 
-def _is_exact_answer(current: Step, state: DialogState, msg: InboundMessage, run: _Run) -> bool:
+def _is_exact_answer(current: Step, msg: InboundMessage, run: _Run) -> bool:
     """True when the message is this step's button or exactly one of its option words."""
     if msg.button_payload and msg.button_payload.startswith(current.name + ":"):
         return True

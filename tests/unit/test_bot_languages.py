@@ -80,7 +80,7 @@ def test_language_menu_from_idle_and_back() -> None:
     chat = Chat()
     chat.run([("idioma", ["¿En qué idioma"]), ("3", ["português"])])
     assert chat.state.step is None and chat.state.lang == "pt"
-    chat.run([("language", ["Em qual idioma"]), ("volver", [])])
+    chat.run([("language", ["Em qual idioma"]), ("volver", ["Para relatar um problema"])])
     assert chat.state.step is None
 
 
