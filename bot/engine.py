@@ -436,7 +436,7 @@ def _options(current: Step, state: DialogState, ctx: DialogContext | None,
     """The step's options as buttons: '<step>:<choice>' ids, titles in the language."""
     lang = lang or state.lang
     tickets = tuple(
-        Option(flow.option_id(current.name, t.number), t.number)
+        Option(flow.option_id(current.name, t.number), t.number[:20])
         for t in (_listed_tickets(ctx) if ctx and current.answer is Answer.TICKETS else ())
     )
     fixed = tuple(Option(flow.option_id(current.name, c.id), text(c.title, lang))
