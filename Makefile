@@ -35,6 +35,9 @@ imports: $(STAMP)
 
 check: lint types imports test
 
+diagram: $(STAMP)
+	$(BIN)/python -m bot.diagram > docs/dialog.md
+
 bench: $(STAMP)
 	$(BIN)/python bench/sla_bench.py
 

@@ -13,6 +13,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.messages import InboundMessage
+from bot.texts import TEXTS, text
 from channels.base import ChannelAdapter
 from intake.config import Settings
 from intake.conversations import ConversationService, DialogSettings
@@ -115,10 +116,12 @@ class Container:
 
         ticket = session.get(Ticket, attachment.ticket_id) if attachment.ticket_id else None
         if ticket is not None:
-            reason = (
-                f"{attachment.filename or attachment.mime_type or 'archivo'}: {attachment.refusal_reason}"
+            key = f"refusal.{code}" if f"refusal.{code}" in TEXTS else "refusal.download_failed"
+            name = attachment.filename or attachment.mime_type or ""
+            reason = text(key, ticket.language)
+            notify_customer(
+                session, ticket, "file_refused", now=now, kind="progress", filename=name, reason=reason
             )
-            notify_customer(session, ticket, "file_refused", now=now, kind="progress", reason=reason)
 
     def run_jobs_once(self) -> int:
         """One pass of every background job (used by tests, the chat simulator and `worker --once`)."""

@@ -32,7 +32,7 @@ def load_demo(session: Session) -> bool:
             Company(name="Viña Santa Emilia S.A.", plan=plan),
         ]
     )
-    contact = Contact(name="María González", email=DEMO_EMAIL, company=andes, language="es")
+    contact = Contact(name="María González", email=DEMO_EMAIL, company=andes)
     session.add(contact)
     session.add_all(
         [

@@ -115,7 +115,7 @@ def lock_conversation(session: Session, inbound: InboundMessage, now: datetime) 
     identity = _identity(session, inbound)
     if identity is not None:
         conversation.contact_id = identity.contact_id
-        conversation.language = identity.contact.language
+        conversation.language = identity.contact.language or conversation.language
     session.add(conversation)
     session.flush()
     return conversation

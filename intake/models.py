@@ -102,7 +102,8 @@ class Contact(Base):
     company_id: Mapped[int | None] = mapped_column(ForeignKey("companies.id"), default=None, index=True)
     name: Mapped[str] = mapped_column(String(200), default="")
     email: Mapped[str | None] = mapped_column(String(254), default=None, index=True)
-    language: Mapped[str] = mapped_column(String(5), default="es")
+    # Only set when the customer chose a language; otherwise the channel's language or the default applies.
+    language: Mapped[str | None] = mapped_column(String(5), default=None)
     claimed_company: Mapped[str | None] = mapped_column(String(200), default=None)
     verified: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

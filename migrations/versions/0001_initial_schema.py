@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-29 21:03:11.343724
+Create Date: 2026-11-29 21:16:39.813224
 """
 
 from __future__ import annotations
@@ -86,7 +86,7 @@ def upgrade() -> None:
         sa.Column("company_id", sa.Integer(), nullable=True),
         sa.Column("name", sa.String(length=200), nullable=False),
         sa.Column("email", sa.String(length=254), nullable=True),
-        sa.Column("language", sa.String(length=5), nullable=False),
+        sa.Column("language", sa.String(length=5), nullable=True),
         sa.Column("claimed_company", sa.String(length=200), nullable=True),
         sa.Column("verified", sa.Boolean(), nullable=False),
         sa.Column("created_at", intake.models.UTCDateTime(timezone=True), nullable=False),
