@@ -189,7 +189,7 @@ class FloodAwareRequest(HTTPXRequest):
     point) keeps the exact seconds and stays quiet even where warnings are errors.
     """
 
-    async def do_request(  # noqa: PLR0917 - the base class's signature
+    async def do_request(
         self,
         url: str,
         method: str,

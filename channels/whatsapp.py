@@ -207,7 +207,7 @@ class _RoutedHttpClient(TwilioHttpClient):  # type: ignore[misc]
         query = f"?{parts.query}" if parts.query else ""
         return f"{self._base_url}{parts.path}{query}"
 
-    def request(  # noqa: PLR0917 (same signature as TwilioHttpClient.request)
+    def request(
         self,
         method: str,
         url: str,
