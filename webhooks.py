@@ -11,7 +11,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from intake.bootstrap import Container
 from intake.inbound import process_inbound
-from intake.models import OutboxMessage
+from intake.models import Attachment, OutboxMessage
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +43,10 @@ def create_app(container: Container) -> Flask:
     @app.post("/webhooks/telegram")
     def telegram_update() -> Any:
         return _telegram_update(container)
+
+    @app.get("/media/<token>")
+    def media(token: str) -> Any:
+        return _media(container, token)
 
     return app
 
@@ -98,6 +102,23 @@ def _telegram_update(container: Container) -> Any:
     for inbound in messages:
         process_inbound(container.session_factory, inbound, container.inbound_handler, now=container.clock())
     return jsonify(ok=True)
+
+
+def _media(container: Container, token: str) -> Any:
+    """Serve an agent's file to the provider that fetches it, behind a signed, expiring token."""
+    attachment_id = container.media_links.attachment_id(token)
+    if attachment_id is None:
+        abort(404)
+    with container.session_factory() as session:
+        attachment = session.get(Attachment, attachment_id)
+        if attachment is None or attachment.origin != "agent" or not attachment.storage_path:
+            abort(404)
+        content = container.store.open(attachment.storage_path)
+        name, mime = attachment.filename or "file", attachment.mime_type or "application/octet-stream"
+    response = Response(content, mimetype=mime)
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 def _health(container: Container) -> Any:
