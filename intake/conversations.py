@@ -26,7 +26,7 @@ from bot.effects import (
     ValidationAnswer,
 )
 from bot.engine import Turn, advance, begin_survey, begin_validation, expire_if_idle
-from bot.messages import InboundMessage
+from bot.messages import InboundMessage, Reply
 from bot.state import DialogState
 from bot.texts import supported_lang
 from intake.lifecycle import OPEN_STATUSES, TicketStatus
@@ -197,6 +197,12 @@ class ConversationService:
                 now=now,
                 ticket_id=ticket_id,
                 callback_query_id=callback_query_id if index == 0 else None,
+            )
+        if callback_query_id and not turn.replies:
+            # A pressed button is always answered, also when the turn itself says nothing (confirming
+            # the summary: the registration notice comes from the CreateTicket effect).
+            reply_to_conversation(
+                session, conversation, Reply(text=""), now=now, callback_query_id=callback_query_id
             )
         for effect in turn.effects:
             self._execute(session, conversation, effect, now, record)
