@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import PurePosixPath
 from typing import Any
 
 from telegram import (
@@ -21,6 +22,18 @@ from channels.telegram_format import normalize_command
 
 # A Telegram update is a few KB; 1 MiB leaves room for long texts with entities and replies.
 MAX_UPDATE_BYTES = 1024 * 1024
+# Telegram's ids (updates, users, chats, messages) are signed 64-bit integers.
+_ID_MIN, _ID_MAX = -(2**63), 2**63 - 1
+# Real file_ids are about 100 characters; anything past this is not from Telegram (and the
+# service could not store it as a reference).
+MAX_FILE_ID_LENGTH = 500
+# Longer file names are shortened (keeping the extension); longer MIME types are dropped (the
+# type is then guessed from the name). RFC 6838 allows 127 characters per part; real ones are short.
+MAX_FILENAME_LENGTH = 255
+MAX_MIME_TYPE_LENGTH = 120
+# Premium accounts send files up to 4 GB, but attachment sizes are stored as 32-bit integers; any
+# file this big is far over the 20 MB download limit and is refused as too large all the same.
+MAX_REPORTED_SIZE = 2**31 - 1
 
 
 class MalformedUpdateError(ValueError):
@@ -34,6 +47,22 @@ def _require(condition: bool, what: str) -> None:
 
 def _is_int(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_id(value: object) -> bool:
+    """An integer in Telegram's id range (a 300-digit 'id' is not from Telegram)."""
+    return _is_int(value) and _ID_MIN <= value <= _ID_MAX  # type: ignore[operator]
+
+
+def _without_nul(node: Any) -> Any:
+    """The decoded JSON with NUL characters removed from every string (PostgreSQL text refuses them)."""
+    if isinstance(node, str):
+        return node.replace("\x00", "")
+    if isinstance(node, dict):
+        return {_without_nul(key): _without_nul(value) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_without_nul(value) for value in node]
+    return node
 
 
 def _opt_str(value: object, what: str) -> str | None:
@@ -55,7 +84,9 @@ def load_update(body: bytes) -> dict[str, Any]:
     except (UnicodeDecodeError, ValueError) as exc:
         raise MalformedUpdateError("body is not JSON") from exc
     _require(isinstance(data, dict), "update must be a JSON object")
-    _require(_is_int(data.get("update_id")), "update_id must be an integer")
+    _require(_is_id(data.get("update_id")), "update_id must be a 64-bit integer")
+    if b"\\u0000" in body:  # JSON can only carry NUL escaped
+        data = _without_nul(data)
     return data  # type: ignore[no-any-return]
 
 
@@ -122,14 +153,26 @@ def _kind_for_mime(mime: str | None) -> MediaKind:
 def _media(item: Any, kind: MediaKind, mime: object, filename: object) -> InboundMedia:
     file_id = item.file_id
     _require(isinstance(file_id, str) and bool(file_id), "file_id must be a non-empty string")
+    _require(len(file_id) <= MAX_FILE_ID_LENGTH, f"file_id longer than {MAX_FILE_ID_LENGTH} characters")
+    content_type = _opt_str(mime, "mime_type")
+    size = _opt_int(item.file_size, "file_size")
     return InboundMedia(
         ref=file_id,
-        content_type=_opt_str(mime, "mime_type"),
+        content_type=content_type if content_type and len(content_type) <= MAX_MIME_TYPE_LENGTH else None,
         kind=kind,
-        filename=_opt_str(filename, "file_name"),
-        size=_opt_int(item.file_size, "file_size"),
+        filename=_short_filename(_opt_str(filename, "file_name")),
+        size=min(size, MAX_REPORTED_SIZE) if size is not None else None,
         unique_id=_opt_str(item.file_unique_id, "file_unique_id"),
     )
+
+
+def _short_filename(name: str | None) -> str | None:
+    """The customer's file name, cut to MAX_FILENAME_LENGTH characters keeping a short extension."""
+    if name is None or len(name) <= MAX_FILENAME_LENGTH:
+        return name
+    suffix = PurePosixPath(name).suffix
+    suffix = suffix if len(suffix) <= 16 else ""
+    return name[: MAX_FILENAME_LENGTH - len(suffix)].rstrip() + suffix
 
 
 def _location_of(message: Message) -> Location | None:
@@ -148,20 +191,20 @@ def _sender_of(message: Message) -> tuple[str, str | None, str | None, str | Non
     """(sender id, display name, language code, username) of a message."""
     user = message.from_user
     if user is not None:
-        _require(_is_int(user.id), "from.id must be an integer")
+        _require(_is_id(user.id), "from.id must be a 64-bit integer")
         lang = _opt_str(user.language_code, "from.language_code")
         name = _opt_str(user.first_name, "from.first_name")
         return str(user.id), user.full_name if name else None, lang, user.username
     chat = message.sender_chat
     _require(chat is not None, "message has neither from nor sender_chat")
     assert chat is not None
-    _require(_is_int(chat.id), "sender_chat.id must be an integer")
+    _require(_is_id(chat.id), "sender_chat.id must be a 64-bit integer")
     return str(chat.id), chat.title, None, chat.username
 
 
 def _chat_id_of(message: Message) -> str:
     chat = message.chat
-    _require(chat is not None and _is_int(chat.id), "message.chat.id must be an integer")
+    _require(chat is not None and _is_id(chat.id), "message.chat.id must be a 64-bit integer")
     return str(chat.id)
 
 
@@ -211,7 +254,7 @@ class UpdateParser:
     def _from_message(
         self, update: Update, message: Message, raw: dict[str, Any], *, is_edit: bool
     ) -> list[InboundMessage]:
-        _require(_is_int(message.message_id), "message_id must be an integer")
+        _require(_is_id(message.message_id), "message_id must be a 64-bit integer")
         chat_id = _chat_id_of(message)
         sender, name, lang, _ = _sender_of(message)
         text = _text_of(message, self.bot_username)
@@ -242,14 +285,14 @@ class UpdateParser:
     ) -> list[InboundMessage]:
         _require(isinstance(query.id, str) and bool(query.id), "callback_query.id must be a string")
         user = query.from_user
-        _require(user is not None and _is_int(user.id), "callback_query.from.id must be an integer")
+        _require(user is not None and _is_id(user.id), "callback_query.from.id must be a 64-bit integer")
         data = _opt_str(query.data, "callback_query.data")
         if data is None:
             return []  # game callbacks carry no data
         source = query.message
         chat_id = str(user.id)
         button_text = ""
-        if source is not None and source.chat is not None and _is_int(source.chat.id):
+        if source is not None and source.chat is not None and _is_id(source.chat.id):
             chat_id = str(source.chat.id)
             button_text = _button_text(getattr(source, "reply_markup", None), data)
         return [
