@@ -1,0 +1,525 @@
+"""The SLA sweeper: 75/90/100 % alerts and escalation, validation and survey reminders, idle dialogs.
+
+Every action runs in its own short transaction and is safe with several sweepers on PostgreSQL: due
+tickets are claimed with ``FOR UPDATE SKIP LOCKED`` and leased (their ``sla_next_check_at`` moves a few
+minutes ahead), each ticket is then handled under its conversation and ticket row locks (the order the
+inbound path uses), and the ``(ticket_id, clock, level)`` unique constraint of ``sla_alerts`` is the
+last guard: an alert that another sweeper already raised rolls the whole ticket back before any
+message is queued.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
+from functools import partial
+from typing import TYPE_CHECKING
+
+from sqlalchemy import Select, exists, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.engine import Turn, begin_survey, begin_validation
+from bot.flow import STEP_BY_NAME, flow_of
+from bot.state import EXPIRING_FLOWS, DialogState
+from intake.db import unit_of_work
+from intake.lifecycle import OPEN_STATUSES, TicketStatus
+from intake.models import Conversation, SlaAlert, SurveyAnswer, Ticket, TicketEvent, TicketPause
+from intake.notify import alert_agents, notify_customer, reply_to_conversation
+from intake.sla_service import SlaService
+from sla.calendar import BusinessCalendar
+from sla.clock import add_business_time, alert_times
+from sla.explain import format_local
+from sla.priority import Budget, Priority
+
+if TYPE_CHECKING:
+    from intake.config import Settings
+    from intake.conversations import ConversationService
+    from intake.tickets import TicketService
+
+log = logging.getLogger(__name__)
+
+LEVELS = (75, 90, 100)
+CLOCKS = ("response", "resolution")
+OPEN = [s.value for s in OPEN_STATUSES]
+ONE_DAY = Budget(business_days=1)
+# Steps of the flows that time out (identification, intake, ticket choice, language choice).
+EXPIRING_STEPS = sorted(name for name in STEP_BY_NAME if flow_of(name) in EXPIRING_FLOWS)
+
+
+# --- the SLA clocks of a ticket --------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Crossing:
+    """The instant a ticket's clock reaches a level (75, 90, 100 %), and that clock's deadline."""
+
+    clock: str
+    level: int
+    at: datetime
+    due: datetime | None
+
+
+def clock_crossings(session: Session, sla: SlaService, ticket: Ticket) -> list[Crossing]:
+    """Every defined level crossing of the ticket's running clocks (none when closed or SLA-exempt).
+
+    The response clock runs until the first response; the resolution clock until the ticket is closed,
+    without the time inside its pauses. Behind an open pause a crossing is undefined and left out.
+    """
+    if ticket.status not in OPEN or ticket.sla_exempt:
+        return []
+    cal = sla.calendar_for(session, ticket.company_id)
+    target = sla.targets_for(session, ticket.company_id)[Priority(ticket.priority)]
+    pauses = list(session.scalars(select(TicketPause).where(TicketPause.ticket_id == ticket.id)))
+    found: list[Crossing] = []
+    if ticket.first_response_at is None:
+        contingency = [p for p in pauses if p.reason == "contingency"]
+        found += _crossings(cal, "response", ticket.opened_at, target.response, contingency)
+    found += _crossings(cal, "resolution", ticket.opened_at, target.resolution, pauses)
+    return found
+
+
+def _crossings(
+    cal: BusinessCalendar, clock: str, start: datetime, budget: Budget, pauses: Sequence[TicketPause]
+) -> list[Crossing]:
+    closed = [(p.started_at, p.ended_at) for p in pauses if p.ended_at is not None]
+    open_since = min((p.started_at for p in pauses if p.ended_at is None), default=None)
+    times = alert_times(cal, start, budget, closed)
+
+    def defined(instant: datetime) -> bool:
+        # The engine returns a crossing reached before an open pause begins; later ones are unknown.
+        return open_since is None or instant <= open_since
+
+    due = times.due if defined(times.due) else None
+    instants = (times.at_risk_75, times.at_risk_90, times.due)
+    return [Crossing(clock, lvl, at, due) for lvl, at in zip(LEVELS, instants, strict=True) if defined(at)]
+
+
+def fired_alerts(session: Session, ticket_id: int) -> set[tuple[str, int]]:
+    """The (clock, level) alerts already raised for a ticket."""
+    rows = session.execute(select(SlaAlert.clock, SlaAlert.level).where(SlaAlert.ticket_id == ticket_id))
+    return {(clock, level) for clock, level in rows}
+
+
+def next_sla_check(session: Session, sla: SlaService, ticket: Ticket) -> datetime | None:
+    """When the sweeper must next look at the ticket: its earliest crossing not yet alerted, or None."""
+    crossings = clock_crossings(session, sla, ticket)
+    if not crossings:
+        return None
+    return _earliest_pending(crossings, fired_alerts(session, ticket.id))
+
+
+def _earliest_pending(crossings: Iterable[Crossing], fired: set[tuple[str, int]]) -> datetime | None:
+    return min((c.at for c in crossings if (c.clock, c.level) not in fired), default=None)
+
+
+def due_tickets_query(now: datetime, limit: int) -> Select[int]:
+    """Open, non-exempt tickets whose next SLA check is due: a range scan of ix_tickets_sla_next_check."""
+    return (
+        select(Ticket.id)
+        .where(
+            Ticket.sla_next_check_at <= now,
+            Ticket.status.in_(OPEN),
+            Ticket.sla_exempt.is_(False),
+        )
+        .order_by(Ticket.sla_next_check_at)
+        .limit(limit)
+    )
+
+
+# --- reminders and auto-close (pure decisions) ------------------------------------------------------
+
+
+def validation_action(
+    cal: BusinessCalendar,
+    proposed_at: datetime,
+    reminded_at: datetime | None,
+    now: datetime,
+    close_after_days: int,
+) -> str | None:
+    """Return "remind" one business day after a proposed solution, "close" after N business days, else None.
+
+    The customer always gets the reminder before the automatic close; a reminder that could only go
+    out on or after the close date (one-day setting, sweeper down) pushes the close one business day
+    after it.
+    """
+    if reminded_at is None:
+        return "remind" if now >= add_business_time(cal, proposed_at, ONE_DAY) else None
+    close_at = add_business_time(cal, proposed_at, Budget(business_days=close_after_days))
+    if reminded_at >= close_at:
+        close_at = add_business_time(cal, reminded_at, ONE_DAY)
+    return "close" if now >= close_at else None
+
+
+def survey_reminder_due(cal: BusinessCalendar, sent_at: datetime, now: datetime) -> bool:
+    """Whether an unanswered survey waited one business day (its single reminder is due)."""
+    return now >= add_business_time(cal, sent_at, ONE_DAY)
+
+
+# --- the sweeper ------------------------------------------------------------------------------------
+
+
+@dataclass
+class SweepReport:
+    """What one sweep did, counted per action."""
+
+    sla_checked: int = 0
+    warnings: int = 0
+    breaches: int = 0
+    escalations: int = 0
+    validation_reminders: int = 0
+    auto_closed: int = 0
+    survey_reminders: int = 0
+    idle_expired: int = 0
+    skipped_races: int = 0
+    errors: int = 0
+
+    @property
+    def actions(self) -> int:
+        """How many things the sweep told somebody (alerts, reminders, closes, expiries)."""
+        return (
+            self.warnings
+            + self.breaches
+            + self.validation_reminders
+            + self.auto_closed
+            + self.survey_reminders
+            + self.idle_expired
+        )
+
+    def as_dict(self) -> dict[str, int]:
+        """The counts as a plain dict (logs, CLI)."""
+        return asdict(self)
+
+
+class Sweeper:
+    """Runs the time-driven jobs of tickets and conversations; see the module docstring."""
+
+    def __init__(
+        self,
+        session_factory: sessionmaker[Session],
+        *,
+        sla: SlaService,
+        tickets: TicketService,
+        conversations: ConversationService,
+        settings: Settings,
+        clock: Callable[[], datetime],
+        batch_size: int = 100,
+        lease: timedelta = timedelta(minutes=5),
+    ) -> None:
+        self.session_factory = session_factory
+        self.sla = sla
+        self.tickets = tickets
+        self.conversations = conversations
+        self.settings = settings
+        self.clock = clock
+        self.batch_size = batch_size
+        self.lease = lease
+
+    def run_once(self, now: datetime | None = None) -> SweepReport:
+        """One sweep at ``now`` (default: the clock): SLA alerts, validations, surveys, idle dialogs."""
+        now = now or self.clock()
+        report = SweepReport()
+        self.sweep_sla(now, report)
+        self.sweep_validations(now, report)
+        self.sweep_surveys(now, report)
+        self.sweep_idle_dialogs(now, report)
+        if report.actions or report.errors:
+            log.info("sweep at %s: %s", now.isoformat(), report.as_dict())
+        return report
+
+    # --- SLA alerts ---------------------------------------------------------------------------
+    def sweep_sla(self, now: datetime, report: SweepReport) -> None:
+        """Claim due tickets batch by batch and raise their newly crossed alerts."""
+        while True:
+            claimed = self.claim_due(now)
+            for ticket_id in claimed:
+                self._guarded(report, partial(self.check_ticket, ticket_id, now, report))
+            if len(claimed) < self.batch_size:
+                return
+
+    def claim_due(self, now: datetime) -> list[int]:
+        """Lease a batch of due tickets to this sweeper (SKIP LOCKED: concurrent sweepers split them)."""
+        query = due_tickets_query(now, self.batch_size).with_for_update(skip_locked=True)
+        with unit_of_work(self.session_factory) as session:
+            ids = list(session.scalars(query))
+            if ids:
+                session.execute(
+                    update(Ticket).where(Ticket.id.in_(ids)).values(sla_next_check_at=now + self.lease)
+                )
+            return ids
+
+    def check_ticket(self, ticket_id: int, now: datetime, report: SweepReport) -> None:
+        """Raise the ticket's crossed, not yet raised alerts once, then store its next check."""
+        try:
+            with unit_of_work(self.session_factory) as session:
+                ticket = _lock_ticket(session, ticket_id)
+                if ticket is not None:
+                    self._check(session, ticket, now, report)
+        except IntegrityError:
+            log.info("ticket %s: SLA alert already raised by another sweeper", ticket_id)
+            report.skipped_races += 1
+
+    def _check(self, session: Session, ticket: Ticket, now: datetime, report: SweepReport) -> None:
+        crossings = clock_crossings(session, self.sla, ticket)
+        fired = fired_alerts(session, ticket.id)
+        new = [c for c in crossings if c.at <= now and (c.clock, c.level) not in fired]
+        if new:
+            session.add_all(
+                SlaAlert(ticket_id=ticket.id, clock=c.clock, level=c.level, fired_at=now) for c in new
+            )
+            session.flush()  # a sweeper that raised these first fails here, before any message is queued
+            self._announce(session, ticket, new, now, report)
+            fired |= {(c.clock, c.level) for c in new}
+        ticket.sla_next_check_at = _earliest_pending(crossings, fired)
+        report.sla_checked += 1
+
+    def _announce(
+        self, session: Session, ticket: Ticket, new: Sequence[Crossing], now: datetime, report: SweepReport
+    ) -> None:
+        """Per clock, alert the highest level just crossed; a breach also escalates (once per sweep)."""
+        cal = self.sla.calendar_for(session, ticket.company_id)
+        breached: list[Crossing] = []
+        for clock in CLOCKS:
+            mine = [c for c in new if c.clock == clock]
+            if not mine:
+                continue
+            top = max(mine, key=lambda c: c.level)
+            alert_agents(
+                session, ticket, alert_text(ticket, top, cal), now=now, agent_chat_id=self._agent_chat()
+            )
+            if top.level == 100:
+                breached.append(top)
+                report.breaches += 1
+            else:
+                report.warnings += 1
+        if breached:
+            clocks = " and ".join(f"{c.clock} target" for c in breached)
+            self.tickets.escalate(session, ticket, f"SLA breached: {clocks} of {ticket.priority}", now=now)
+            report.escalations += 1
+
+    # --- validation: reminder, then automatic close ------------------------------------------
+    def sweep_validations(self, now: datetime, report: SweepReport) -> None:
+        """Remind customers who did not validate a solution, then close it automatically."""
+        with self.session_factory() as session:
+            columns = (
+                Ticket.id,
+                Ticket.company_id,
+                Ticket.solution_proposed_at,
+                Ticket.validation_reminded_at,
+            )
+            rows = session.execute(
+                select(*columns)
+                .where(Ticket.status == TicketStatus.SOLUTION_PROPOSED.value)
+                .order_by(Ticket.solution_proposed_at)
+            ).all()
+            calendars = _CalendarCache(session, self.sla)
+            due = [
+                ticket_id
+                for ticket_id, company, proposed, reminded in rows
+                if proposed is not None and self._validation_due(calendars(company), proposed, reminded, now)
+            ]
+        for ticket_id in due:
+            self._guarded(report, partial(self.handle_validation, ticket_id, now, report))
+
+    def _validation_due(
+        self, cal: BusinessCalendar, proposed: datetime, reminded: datetime | None, now: datetime
+    ) -> bool:
+        close_days = self.settings.validation_auto_close_business_days
+        return validation_action(cal, proposed, reminded, now, close_days) is not None
+
+    def handle_validation(self, ticket_id: int, now: datetime, report: SweepReport) -> None:
+        """Send the validation reminder or close the ticket automatically, as its time says."""
+        with unit_of_work(self.session_factory) as session:
+            ticket = _lock_ticket(session, ticket_id)
+            awaiting = ticket is not None and ticket.status == TicketStatus.SOLUTION_PROPOSED
+            if ticket is None or not awaiting or ticket.solution_proposed_at is None:
+                return
+            cal = self.sla.calendar_for(session, ticket.company_id)
+            close_days = self.settings.validation_auto_close_business_days
+            action = validation_action(
+                cal, ticket.solution_proposed_at, ticket.validation_reminded_at, now, close_days
+            )
+            if action == "remind":
+                summary = _solution_summary(session, ticket)
+                _service_prompt(
+                    session,
+                    ticket,
+                    lambda state: begin_validation(state, ticket.number or "", summary, now, reminder=True),
+                    now,
+                )
+                ticket.validation_reminded_at = now
+                report.validation_reminders += 1
+            elif action == "close":
+                self.tickets.validate(session, ticket, True, None, now=now, automatic=True)
+                notify_customer(session, ticket, "auto_closed", now=now, kind="auto_closed")
+                self.conversations.begin_survey(session, ticket, now)
+                report.auto_closed += 1
+
+    # --- survey: one reminder -----------------------------------------------------------------
+    def sweep_surveys(self, now: datetime, report: SweepReport) -> None:
+        """Remind once the customers who did not rate a closed ticket after one business day."""
+        with self.session_factory() as session:
+            rows = session.execute(_unanswered_surveys()).all()
+            calendars = _CalendarCache(session, self.sla)
+            due = [
+                ticket_id
+                for ticket_id, company_id, sent in rows
+                if sent is not None and survey_reminder_due(calendars(company_id), sent, now)
+            ]
+        for ticket_id in due:
+            self._guarded(report, partial(self.remind_survey, ticket_id, now, report))
+
+    def remind_survey(self, ticket_id: int, now: datetime, report: SweepReport) -> None:
+        """Send the survey's single reminder (never a second one, never after an answer)."""
+        with unit_of_work(self.session_factory) as session:
+            ticket = _lock_ticket(session, ticket_id)
+            if (
+                ticket is None
+                or ticket.survey_reminded_at is not None
+                or ticket.status != TicketStatus.CLOSED
+            ):
+                return
+            if session.scalar(select(SurveyAnswer.id).where(SurveyAnswer.ticket_id == ticket.id)):
+                return
+            number = ticket.number or ""
+            _service_prompt(session, ticket, partial(_survey_reminder, number=number, now=now), now)
+            ticket.survey_reminded_at = now
+            report.survey_reminders += 1
+
+    # --- idle dialogs -------------------------------------------------------------------------
+    def sweep_idle_dialogs(self, now: datetime, report: SweepReport) -> None:
+        """Close half-done intakes that waited longer than the idle timeout, telling the customer."""
+        cutoff = now - timedelta(minutes=self.settings.dialog_idle_minutes)
+        with self.session_factory() as session:
+            ids = list(
+                session.scalars(
+                    select(Conversation.id).where(
+                        Conversation.step.in_(EXPIRING_STEPS), Conversation.updated_at <= cutoff
+                    )
+                )
+            )
+        for conversation_id in ids:
+            self._guarded(report, partial(self.expire_dialog, conversation_id, now, report))
+
+    def expire_dialog(self, conversation_id: int, now: datetime, report: SweepReport) -> None:
+        """Expire one conversation if its dialog is still idle (a customer writing right now wins)."""
+        with unit_of_work(self.session_factory) as session:
+            query = select(Conversation).where(Conversation.id == conversation_id)
+            conversation = session.scalar(query.with_for_update(skip_locked=True))
+            if conversation is not None and self.conversations.expire_idle(session, conversation, now):
+                report.idle_expired += 1
+
+    # --- helpers ------------------------------------------------------------------------------
+    def backfill(self, now: datetime | None = None) -> int:
+        """Compute sla_next_check_at for open tickets that have none (tickets from before the sweeper)."""
+        now = now or self.clock()
+        with unit_of_work(self.session_factory) as session:
+            query = select(Ticket).where(
+                Ticket.status.in_(OPEN), Ticket.sla_exempt.is_(False), Ticket.sla_next_check_at.is_(None)
+            )
+            count = 0
+            for ticket in session.scalars(query):
+                ticket.sla_next_check_at = next_sla_check(session, self.sla, ticket)
+                count += ticket.sla_next_check_at is not None
+            return count
+
+    def _agent_chat(self) -> str | None:
+        return self.settings.agent_telegram_chat_id
+
+    def _guarded(self, report: SweepReport, action: Callable[[], None]) -> None:
+        """One item's failure is logged and counted; the sweep goes on (a leased ticket retries later)."""
+        try:
+            action()
+        except Exception:
+            log.exception("sweeper item failed")
+            report.errors += 1
+
+
+def alert_text(ticket: Ticket, crossing: Crossing, cal: BusinessCalendar) -> str:
+    """The agents' alert: ticket number, priority, clock, percent and deadline in local time."""
+    due = f"{format_local(cal, crossing.due, 'en')} ({cal.timezone})" if crossing.due else "unknown"
+    if crossing.level >= 100:
+        return (
+            f"SLA BREACHED {ticket.number} ({ticket.priority}): {crossing.clock} clock at 100%, "
+            f"was due {due}. Escalating."
+        )
+    return (
+        f"SLA warning {ticket.number} ({ticket.priority}): {crossing.clock} clock at {crossing.level}%, "
+        f"due {due}"
+    )
+
+
+def _lock_ticket(session: Session, ticket_id: int) -> Ticket | None:
+    """Lock the ticket's conversation, then the ticket (the inbound path's order), and return it."""
+    conversation_id = session.scalar(select(Ticket.conversation_id).where(Ticket.id == ticket_id))
+    if conversation_id is not None:
+        session.execute(select(Conversation.id).where(Conversation.id == conversation_id).with_for_update())
+    return session.scalar(select(Ticket).where(Ticket.id == ticket_id).with_for_update())
+
+
+def _unanswered_surveys() -> Select[int, int | None, datetime | None]:
+    answered = exists().where(SurveyAnswer.ticket_id == Ticket.id)
+    return (
+        select(Ticket.id, Ticket.company_id, Ticket.survey_sent_at)
+        .where(
+            Ticket.status == TicketStatus.CLOSED.value,
+            Ticket.survey_sent_at.is_not(None),
+            Ticket.survey_reminded_at.is_(None),
+            ~answered,
+        )
+        .order_by(Ticket.survey_sent_at)
+    )
+
+
+def _survey_reminder(state: DialogState, *, number: str, now: datetime) -> Turn:
+    return begin_survey(state, number, now, reminder=True)
+
+
+def _solution_summary(session: Session, ticket: Ticket) -> str:
+    """The text of the latest proposed solution (what the reminder quotes)."""
+    body = session.scalar(
+        select(TicketEvent.body)
+        .where(TicketEvent.ticket_id == ticket.id, TicketEvent.kind == "solution_proposed")
+        .order_by(TicketEvent.id.desc())
+        .limit(1)
+    )
+    return body or ""
+
+
+def _service_prompt(
+    session: Session, ticket: Ticket, build: Callable[[DialogState], Turn], now: datetime
+) -> None:
+    """Run a service-initiated dialog turn (a reminder) in the ticket's chat: new state and replies.
+
+    Mirrors ConversationService.begin_validation/begin_survey, which have no reminder flag; these
+    turns carry no effects. The conversation row is already locked by the caller.
+    """
+    conversation = session.get(Conversation, ticket.conversation_id) if ticket.conversation_id else None
+    if conversation is None:
+        return
+    state = (
+        DialogState.from_dict(conversation.state)
+        if conversation.state
+        else DialogState.initial(conversation.language)
+    )
+    turn = build(state)
+    conversation.state, conversation.step = turn.state.to_dict(), turn.state.step
+    conversation.language = turn.state.lang
+    for reply in turn.replies:
+        reply_to_conversation(session, conversation, reply, now=now, ticket_id=ticket.id)
+
+
+class _CalendarCache:
+    """Calendars per company for one sweep (plans rarely differ; lookups cost two queries)."""
+
+    def __init__(self, session: Session, sla: SlaService) -> None:
+        self.session = session
+        self.sla = sla
+        self.cache: dict[int | None, BusinessCalendar] = {}
+
+    def __call__(self, company_id: int | None) -> BusinessCalendar:
+        if company_id not in self.cache:
+            self.cache[company_id] = self.sla.calendar_for(self.session, company_id)
+        return self.cache[company_id]
