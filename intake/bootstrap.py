@@ -24,6 +24,7 @@ from intake.notify import notify_customer
 from intake.outbox import OutboxWorker, RetryPolicy, Router
 from intake.sla_service import SlaService
 from intake.storage import FileStore
+from intake.sweeper import Sweeper
 from intake.tickets import TicketService
 
 log = logging.getLogger(__name__)
@@ -101,6 +102,17 @@ class Container:
             router=self.router(),
         )
 
+    def make_sweeper(self) -> Sweeper:
+        """The SLA sweeper (alerts, reminders, auto-close, idle dialogs) on this container's services."""
+        return Sweeper(
+            self.session_factory,
+            sla=self.sla,
+            tickets=self.tickets,
+            conversations=self.conversations,
+            settings=self.settings,
+            clock=self.clock,
+        )
+
     def make_media_fetcher(self) -> MediaFetcher:
         """A media fetcher storing customers' files under the attachments directory."""
         return MediaFetcher(
@@ -125,7 +137,8 @@ class Container:
 
     def run_jobs_once(self) -> int:
         """One pass of every background job (used by tests, the chat simulator and `worker --once`)."""
-        done = self.make_media_fetcher().run_once()
+        done = self.make_sweeper().run_once().actions
+        done += self.make_media_fetcher().run_once()
         done += self.make_worker().run_once()
         return done
 
@@ -170,4 +183,21 @@ def run_background_loops(container: Container, stop: threading.Event) -> list[th
 
     thread = threading.Thread(target=loop, name="outbox-worker", daemon=True)
     thread.start()
-    return [thread]
+    return [thread, _start_sweeper(container, stop)]
+
+
+def _start_sweeper(container: Container, stop: threading.Event) -> threading.Thread:
+    """Run the sweeper every settings.sweeper_interval_seconds in its own daemon thread."""
+    sweeper = container.make_sweeper()
+
+    def loop() -> None:
+        while not stop.is_set():
+            try:
+                sweeper.run_once()
+            except Exception:  # keep sweeping; the failure is logged and retried next interval
+                log.exception("sweeper iteration failed")
+            stop.wait(container.settings.sweeper_interval_seconds)
+
+    thread = threading.Thread(target=loop, name="sla-sweeper", daemon=True)
+    thread.start()
+    return thread

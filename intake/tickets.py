@@ -27,6 +27,7 @@ from intake.models import (
 )
 from intake.notify import alert_agents, notify_customer
 from intake.sla_service import SlaService
+from intake.sweeper import next_sla_check
 from sla.priority import Impact, Priority, Urgency, priority_for
 
 S = TicketStatus
@@ -124,6 +125,7 @@ class TicketService:
         for media in data.media:
             session.add(_attachment(ticket, conversation, media, now))
         self._exempt_if_in_contingency(session, ticket, now)
+        self.refresh_sla_check(session, ticket)
         resp, resol = self.sla.explain(session, ticket)
         notify_customer(
             session,
@@ -383,6 +385,7 @@ class TicketService:
             reason = "validation" if target == S.SOLUTION_PROPOSED else "waiting_customer"
             session.add(TicketPause(ticket_id=ticket.id, reason=reason, started_at=now))
         self._event(session, ticket, "status", "system", f"{current} → {target}", now)
+        self.refresh_sla_check(session, ticket)
 
     def _end_pauses(self, session: Session, ticket: Ticket, now: datetime, reasons: tuple[str, ...]) -> None:
         session.flush()
@@ -401,6 +404,11 @@ class TicketService:
         session.flush()
         pauses = list(session.scalars(select(TicketPause).where(TicketPause.ticket_id == ticket.id)))
         ticket.response_due, ticket.resolution_due = self.sla.deadlines(session, ticket, pauses)
+        self.refresh_sla_check(session, ticket)
+
+    def refresh_sla_check(self, session: Session, ticket: Ticket) -> None:
+        """Keep the sweeper's wake-up current: the next 75/90/100 % crossing not yet alerted, or None."""
+        ticket.sla_next_check_at = next_sla_check(session, self.sla, ticket)
 
     def _first_response(self, ticket: Ticket, now: datetime) -> None:
         if ticket.first_response_at is None:
