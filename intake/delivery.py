@@ -207,11 +207,13 @@ class WhatsAppRouter:
         return ""
 
     def _contact_name(self, session: Session, row: OutboxMessage) -> str:
-        """The contact's name, or 'cliente' in the contact's language."""
+        """The contact's name, or 'cliente' in the contact's (else the conversation's) language."""
         contact = _contact(session, row)
         if contact is not None and contact.name.strip():
             return contact.name
-        language = contact.language if contact is not None else "es"
+        conversation = session.get(Conversation, row.conversation_id) if row.conversation_id else None
+        chosen = contact.language if contact is not None else None
+        language = chosen or (conversation.language if conversation is not None else None) or "es"
         return CUSTOMER_WORD.get(language, CUSTOMER_WORD["es"])
 
     # --- customer unreachable --------------------------------------------------------------------
@@ -301,7 +303,11 @@ class WhatsAppRouter:
             self.notify_unreachable(session, row, message, now, cause=cause)
             return
         again = enqueue(
-            session, templated, now=now, ticket_id=row.ticket_id, conversation_id=row.conversation_id,
+            session,
+            templated,
+            now=now,
+            ticket_id=row.ticket_id,
+            conversation_id=row.conversation_id,
             author="system",
         )
         row.payload = {**row.payload, REROUTED_KEY: again.id}

@@ -244,6 +244,19 @@ def test_variables_are_one_line_short_never_empty_and_fall_back(
     assert len(routed.template_variables["3"]) == 200 and routed.template_variables["3"].endswith("…")
 
 
+def test_nameless_contact_is_greeted_in_the_conversation_language(
+    session_factory: sessionmaker[Session], clock: FakeClock, router: WhatsAppRouter
+) -> None:
+    customer = seed(session_factory, clock(), identity_inbound=None, name="")
+    with unit_of_work(session_factory) as session:
+        contact = session.get(Contact, customer.contact_id)
+        conversation = session.get(Conversation, customer.conversation_id)
+        assert contact is not None and conversation is not None
+        contact.language, conversation.language = None, "en"
+    routed = routed_now(session_factory, router, customer, notification(), clock())
+    assert routed is not None and routed.template_variables["1"] == "customer"
+
+
 def test_numeric_variables_pass_through_and_custom_field_lists_apply(
     session_factory: sessionmaker[Session], clock: FakeClock
 ) -> None:
