@@ -19,6 +19,7 @@ from intake.config import Settings
 from intake.conversations import ConversationService, DialogSettings
 from intake.db import make_engine, make_session_factory, unit_of_work
 from intake.media_jobs import MediaFetcher
+from intake.media_links import MediaLinks
 from intake.models import Attachment, Conversation, Message, utcnow
 from intake.notify import notify_customer
 from intake.outbox import OutboxWorker, RetryPolicy, Router
@@ -43,6 +44,7 @@ class Container:
     tickets: TicketService = field(init=False)
     conversations: ConversationService = field(init=False)
     store: FileStore = field(init=False)
+    media_links: MediaLinks = field(init=False)
 
     def __post_init__(self) -> None:
         s = self.settings
@@ -57,6 +59,7 @@ class Container:
         self.conversations = ConversationService(self.sla, self.tickets, dialog)
         self.tickets.dialog = self.conversations
         self.store = FileStore(s.attachments_dir)
+        self.media_links = MediaLinks(s.secret_key, s.public_base_url, self.clock)
 
     def inbound_handler(
         self,

@@ -11,9 +11,11 @@ from typing import Protocol
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.messages import InboundMedia, Option
+from bot.messages import Channel, InboundMedia, Option
 from bot.texts import text
+from channels.base import OutboundMessage
 from intake.lifecycle import OPEN_STATUSES, PAUSED_STATUSES, TicketStatus, transition
+from intake.media_links import MediaLinks
 from intake.models import (
     Agent,
     Attachment,
@@ -26,7 +28,9 @@ from intake.models import (
     TicketPause,
 )
 from intake.notify import alert_agents, notify_customer
+from intake.outbox import enqueue
 from intake.sla_service import SlaService
+from intake.storage import StoredFile
 from intake.sweeper import next_sla_check
 from sla.priority import Impact, Priority, Urgency, priority_for
 
@@ -247,6 +251,65 @@ class TicketService:
             summary=summary,
             ticket=ticket.number or "",
         )
+
+    def send_file(
+        self,
+        session: Session,
+        ticket: Ticket,
+        agent: Agent,
+        stored: StoredFile,
+        relative_path: str,
+        *,
+        filename: str,
+        content_type: str | None,
+        caption: str,
+        now: datetime,
+        links: MediaLinks,
+    ) -> Attachment:
+        """Send an agent's file into the customer's chat (kept on the ticket as an attachment)."""
+        conversation = session.get(Conversation, ticket.conversation_id) if ticket.conversation_id else None
+        if conversation is None:
+            raise TicketError(f"ticket {ticket.number} has no customer chat to send a file to")
+        attachment = Attachment(
+            ticket_id=ticket.id,
+            conversation_id=conversation.id,
+            origin="agent",
+            provider_ref=stored.sha256,
+            status="stored",
+            storage_path=relative_path,
+            sha256=stored.sha256,
+            mime_type=content_type,
+            size=stored.size,
+            filename=filename,
+            kind="document",
+            created_at=now,
+        )
+        session.add(attachment)
+        session.flush()
+        message = OutboundMessage(
+            channel=Channel(conversation.channel),
+            recipient=conversation.chat_id or conversation.address,
+            text=caption,
+            kind="progress",
+            media_path=str(stored.path),
+            media_filename=filename,
+            media_content_type=content_type,
+            media_url=links.url_for(attachment.id),
+        )
+        enqueue(
+            session,
+            message,
+            now=now,
+            ticket_id=ticket.id,
+            conversation_id=conversation.id,
+            author="agent",
+            agent_id=agent.id,
+        )
+        self._first_response(ticket, now)
+        self._event(
+            session, ticket, "agent_file", "agent", f"{filename}: {caption}", now, agent=agent, visible=True
+        )
+        return attachment
 
     def change_priority(
         self,
