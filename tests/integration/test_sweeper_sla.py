@@ -30,9 +30,9 @@ def local(year: int, month: int, day: int, hour: int, minute: int = 0, second: i
 class Desk:
     """A container with the demo customer's chat and the agents' Telegram chats captured."""
 
-    def __init__(self, database_url: str, tmp_path: Path, clock: FakeClock) -> None:
+    def __init__(self, database_url: str, tmp_path: Path, clock: FakeClock, **env: str) -> None:
         self.clock = clock
-        self.container: Container = make_container(database_url, tmp_path, clock)
+        self.container: Container = make_container(database_url, tmp_path, clock, **env)
         self.agents = LocalChatAdapter(Channel.TELEGRAM)
         self.container.adapters["telegram"] = self.agents
         with self.container.transaction() as session:
