@@ -93,6 +93,8 @@ def _telegram_update(container: Container) -> Any:
     if (request.content_length or 0) > MAX_UPDATE_BYTES:
         abort(413, description="update too large")
     body = request.get_data(cache=True)
+    if len(body) > MAX_UPDATE_BYTES:  # a chunked body has no Content-Length to check before reading
+        abort(413, description="update too large")
     if not adapter.verify(request.url, request.headers, {}, body):
         abort(403, description="missing or wrong secret token")
     try:
