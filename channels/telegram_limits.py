@@ -53,7 +53,8 @@ class _Window:
 
     def wait_needed(self, now: float) -> float:
         """Seconds until one more send fits in the window."""
-        while self.times and self.times[0] <= now - self.rate.seconds:
+        # Compare as "start + length <= now" (not "start <= now - length"): floats round both ways.
+        while self.times and self.times[0] + self.rate.seconds <= now:
             self.times.popleft()
         if len(self.times) < self.rate.count:
             return 0.0
@@ -61,7 +62,7 @@ class _Window:
 
     def idle(self, now: float) -> bool:
         """True when nothing in the window still counts."""
-        return not self.times or self.times[-1] <= now - self.rate.seconds
+        return not self.times or self.times[-1] + self.rate.seconds <= now
 
 
 def is_group_chat(chat_id: str | int) -> bool:

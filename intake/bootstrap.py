@@ -18,11 +18,12 @@ from channels.base import ChannelAdapter
 from intake.config import Settings
 from intake.conversations import ConversationService, DialogSettings
 from intake.db import make_engine, make_session_factory, unit_of_work
+from intake.delivery import WhatsAppRouter, release_held
 from intake.media_jobs import MediaFetcher
 from intake.media_links import MediaLinks
 from intake.models import Attachment, Conversation, Message, utcnow
 from intake.notify import notify_customer
-from intake.outbox import OutboxWorker, RetryPolicy, Router
+from intake.outbox import OutboxWorker, RetryPolicy
 from intake.sla_service import SlaService
 from intake.storage import FileStore
 from intake.sweeper import Sweeper
@@ -70,24 +71,20 @@ class Container:
         now: datetime,
     ) -> None:
         """What every webhook does with a recorded message: release held messages, run the dialog."""
-        from intake.delivery import release_held
-
         release_held(session, str(inbound.channel), inbound.reply_to, now)
         self.conversations.handle(session, conversation, inbound, record, now)
 
     def delivery_status(self, update: Any) -> None:
-        """Apply a provider's delivery-status callback."""
-        from intake.delivery import handle_status
+        """Apply a provider's delivery-status callback (WhatsApp's)."""
+        router = self.router()
+        if router is not None:
+            router.handle_status(self.session_factory, update, self.clock())
 
-        handle_status(self.session_factory, update, self.clock())
-
-    def router(self) -> Router | None:
+    def router(self) -> WhatsAppRouter | None:
         """The pre-send hook: WhatsApp's 24-hour window routing when WhatsApp is configured."""
         adapter = self.adapters.get("whatsapp")
         if adapter is None:
             return None
-        from intake.delivery import WhatsAppRouter
-
         return WhatsAppRouter(adapter)  # type: ignore[arg-type]
 
     def make_worker(self) -> OutboxWorker:

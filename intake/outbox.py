@@ -16,6 +16,7 @@ from bot.messages import Channel, Option
 from channels.base import (
     ChannelAdapter,
     OutboundMessage,
+    OutsideWindowError,
     PermanentSendError,
     SendResult,
     TransientSendError,
@@ -182,6 +183,13 @@ class OutboxWorker:
             result = sender.send(message)
         except TransientSendError as exc:
             self._retry_or_bury(session, row, exc.reason, exc.retry_after)
+        except OutsideWindowError as exc:
+            reroute = getattr(self.router, "reroute_outside_window", None)
+            if reroute is None:
+                self._bury(session, row, exc.reason, exc.code)
+            else:  # the router re-sends it as a template (this row stays dead) or holds it for later
+                row.status, row.locked_until, row.last_error = "dead", None, exc.reason
+                reroute(session, row, self.clock())
         except PermanentSendError as exc:
             self._bury(session, row, exc.reason, exc.code)
         except Exception as exc:  # an adapter bug must not kill the worker; retry it like a glitch

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from channels.base import ChannelAdapter
+from channels.email import EmailAdapter, EmailConfig
 from channels.media_policy import MediaPolicy
 from channels.telegram import TelegramAdapter, TelegramConfig
 from channels.whatsapp import WhatsAppAdapter, WhatsAppConfig
@@ -45,6 +46,21 @@ def telegram_config(settings: Settings) -> TelegramConfig:
         raise SettingsError(f"TELEGRAM_* settings: {exc}") from None
 
 
+def email_config(settings: Settings) -> EmailConfig:
+    """The SMTP adapter's configuration from settings."""
+    try:
+        return EmailConfig(
+            host=settings.smtp_host or "",
+            port=settings.smtp_port,
+            username=settings.smtp_username,
+            password=settings.smtp_password,
+            starttls=settings.smtp_starttls,
+            sender=settings.email_from,
+        )
+    except ValueError as exc:
+        raise SettingsError(f"SMTP_* settings: {exc}") from None
+
+
 def adapters_from_settings(settings: Settings) -> dict[str, ChannelAdapter]:
     """One adapter per configured channel, keyed by channel name."""
     adapters: dict[str, ChannelAdapter] = {}
@@ -52,6 +68,8 @@ def adapters_from_settings(settings: Settings) -> dict[str, ChannelAdapter]:
         adapters["whatsapp"] = WhatsAppAdapter(whatsapp_config(settings))
     if settings.telegram_enabled:
         adapters["telegram"] = TelegramAdapter(telegram_config(settings))
+    if settings.smtp_host:
+        adapters["email"] = EmailAdapter(email_config(settings))
     return adapters
 
 

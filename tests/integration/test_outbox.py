@@ -227,3 +227,30 @@ def test_two_workers_never_send_one_row_twice(
     assert len(texts) == len(ids) == len(set(texts))
     with session_factory() as session:
         assert set(session.scalars(select(OutboxMessage.status))) == {"sent"}
+
+
+def test_outside_window_at_send_time_goes_to_the_router(
+    session_factory: sessionmaker[Session], clock: FakeClock
+) -> None:
+    from channels.base import OutsideWindowError
+
+    (row_id,) = _enqueue(session_factory, clock)
+    rerouted: list[tuple[int, str]] = []
+
+    class Router:
+        def __call__(
+            self, session: Session, row: OutboxMessage, message: OutboundMessage, now: object
+        ) -> object:
+            return message
+
+        def reroute_outside_window(self, session: Session, row: OutboxMessage, now: object) -> None:
+            rerouted.append((row.id, row.status))
+            row.status = "held"
+
+    sender = RecordingSender([OutsideWindowError("63016 outside the window", "63016")])
+    _worker(session_factory, sender, clock, router=Router()).run_once()
+    assert rerouted == [(row_id, "dead")]
+    with session_factory() as session:
+        row = session.get(OutboxMessage, row_id)
+        assert row is not None and row.status == "held" and "63016" in (row.last_error or "")
+    assert _worker(session_factory, RecordingSender(), clock).run_once() == 0  # not re-sent by itself
