@@ -82,7 +82,11 @@ def _whatsapp_status(container: Container) -> Any:
     form = request.form
     if not adapter.verify(public_url(container), request.headers, form, request.get_data(cache=True)):
         abort(403, description="invalid Twilio signature")
-    container.delivery_status(adapter.parse_status(form))
+    try:
+        update = adapter.parse_status(form)
+    except ValueError as exc:  # signed, but not a status callback: a 500 would only make Twilio retry
+        abort(400, description=str(exc))
+    container.delivery_status(update)
     return Response(EMPTY_TWIML, mimetype="application/xml")
 
 
