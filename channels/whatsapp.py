@@ -296,6 +296,7 @@ class WhatsAppAdapter:
         self, headers: Mapping[str, str], form: Mapping[str, str], body: bytes
     ) -> list[InboundMessage]:
         """Turn an incoming-message webhook into one normalized message (none for strays)."""
+        form = _without_nul(form)
         sid = (form.get("MessageSid") or form.get("SmsMessageSid") or "").strip()
         sender = self._sender(form)
         if not sid or not sender or self._is_stray_status(form):
@@ -317,6 +318,7 @@ class WhatsAppAdapter:
 
     def parse_status(self, form: Mapping[str, str]) -> StatusUpdate:
         """Read a status callback; ValueError when the form is not one."""
+        form = _without_nul(form)
         sid = (form.get("MessageSid") or form.get("SmsSid") or "").strip()
         status = (form.get("MessageStatus") or form.get("SmsStatus") or "").strip().lower()
         if not sid or not status:
@@ -461,6 +463,11 @@ def _content_params(content_sid: str, variables: Mapping[str, str]) -> dict[str,
     if variables:
         params["content_variables"] = json.dumps(dict(variables), ensure_ascii=False)
     return params
+
+
+def _without_nul(form: Mapping[str, str]) -> dict[str, str]:
+    """The form (first value per name) without NUL characters, which PostgreSQL text cannot store."""
+    return {key.replace("\x00", ""): form[key].replace("\x00", "") for key in form}
 
 
 def _media_items(form: Mapping[str, str]) -> tuple[InboundMedia, ...]:
