@@ -1,0 +1,116 @@
+"""``intake-bot contingency``: declare, end and list force-majeure windows that pause SLA clocks."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from typing import TYPE_CHECKING, TypeVar
+
+import click
+
+if TYPE_CHECKING:  # imported when a command runs, so `intake-bot --help` stays light
+    from sqlalchemy.orm import Session
+
+    from intake.bootstrap import Container
+    from intake.contingency import ContingencyService, ContingencySummary
+
+T = TypeVar("T")
+
+
+@click.group(name="contingency")
+def contingency_group() -> None:
+    """Contingencies (force majeure): pause SLA clocks, exempt tickets and tell customers."""
+
+
+@contingency_group.command("declare")
+@click.option("--title", required=True, help="What happened, as customers will read it.")
+@click.option(
+    "--company",
+    "companies",
+    type=click.IntRange(min=1),
+    multiple=True,
+    help="Affected company id (repeat for several); without it, every company.",
+)
+@click.option("--by", "declared_by", required=True, help="Who declares it (agent or admin name).")
+@click.pass_context
+def declare(ctx: click.Context, title: str, companies: tuple[int, ...], declared_by: str) -> None:
+    """Declare a contingency now: open tickets in scope are paused, exempt, and their customers told."""
+
+    def run(service: ContingencyService, session: Session, now: datetime) -> ContingencySummary:
+        contingency = service.declare(session, title, list(companies) or None, declared_by, now)
+        return service.summary(session, contingency)
+
+    done = _run(ctx, run)
+    click.echo(
+        f"contingency #{done.contingency.id} declared for {done.scope}: {done.tickets} open ticket(s) "
+        f"paused and SLA-exempt; customers told in {done.conversations} conversation(s)"
+    )
+
+
+@contingency_group.command("end")
+@click.argument("contingency_id", type=click.IntRange(min=1))
+@click.pass_context
+def end(ctx: click.Context, contingency_id: int) -> None:
+    """End a contingency now: clocks resume, deadlines move later, the same customers are told."""
+
+    def run(service: ContingencyService, session: Session, now: datetime) -> ContingencySummary:
+        return service.summary(session, service.end(session, contingency_id, now))
+
+    done = _run(ctx, run)
+    click.echo(
+        f"contingency #{done.contingency.id} ended: {done.tickets} ticket(s) resumed "
+        "with their deadlines moved later"
+    )
+
+
+@contingency_group.command("list")
+@click.pass_context
+def list_contingencies(ctx: click.Context) -> None:
+    """List contingencies, newest first (id, state, window, scope, tickets, title, declared by)."""
+
+    def run(service: ContingencyService, session: Session, now: datetime) -> list[str]:
+        tz = service.tickets.sla.default_calendar.tz
+        lines = []
+        for contingency in service.history(session):
+            done = service.summary(session, contingency)
+            start = contingency.started_at.astimezone(tz).isoformat(timespec="minutes")
+            stop = (
+                contingency.ended_at.astimezone(tz).isoformat(timespec="minutes")
+                if contingency.ended_at
+                else ""
+            )
+            state = "ended" if contingency.ended_at else "ACTIVE"
+            lines.append(
+                f"#{contingency.id}\t{state}\t{start} → {stop or '…'}\t{done.scope}\t"
+                f"{done.tickets} ticket(s)\t{contingency.title}\t(by {contingency.declared_by})"
+            )
+        return lines
+
+    lines = _run(ctx, run)
+    click.echo("\n".join(lines) if lines else "no contingencies")
+
+
+def _run(ctx: click.Context, action: Callable[[ContingencyService, Session, datetime], T]) -> T:
+    """Run an action in one transaction on the configured database; errors become clean CLI errors."""
+    from intake.contingency import ContingencyError, ContingencyService
+
+    with _container(ctx) as container:
+        service = ContingencyService(container.tickets)
+        try:
+            with container.transaction() as session:
+                return action(service, session, container.clock())
+        except ContingencyError as exc:
+            raise click.ClickException(str(exc)) from None
+
+
+@contextmanager
+def _container(ctx: click.Context) -> Iterator[Container]:
+    from intake.cli import _settings
+    from intake.wiring import container_from_settings
+
+    container = container_from_settings(_settings(ctx))
+    try:
+        yield container
+    finally:
+        container.close()
