@@ -28,7 +28,7 @@ from intake.notify import reply_to_conversation
 if TYPE_CHECKING:
     from intake.tickets import TicketService
 
-OPEN = [s.value for s in OPEN_STATUSES]
+OPEN = sorted(s.value for s in OPEN_STATUSES)
 REASON = "contingency"
 
 

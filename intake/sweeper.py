@@ -43,7 +43,7 @@ log = logging.getLogger(__name__)
 
 LEVELS = (75, 90, 100)
 CLOCKS = ("response", "resolution")
-OPEN = [s.value for s in OPEN_STATUSES]
+OPEN = sorted(s.value for s in OPEN_STATUSES)
 ONE_DAY = Budget(business_days=1)
 # Steps of the flows that time out (identification, intake, ticket choice, language choice).
 EXPIRING_STEPS = sorted(name for name in STEP_BY_NAME if flow_of(name) in EXPIRING_FLOWS)
