@@ -16,6 +16,7 @@ import re
 import threading
 from collections import Counter
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -321,6 +322,29 @@ def test_an_unknown_customer_identifies_by_buttons_and_gets_a_ticket(
     assert ticket.response_due == ticket.opened_at + timedelta(hours=4)  # P4: 4 business hours
     assert_every_press_answered_once(env, chat)
     chat.close()
+
+
+def test_an_update_retried_while_the_first_delivery_runs_is_handled_once(
+    env: TelegramEnv, webhook_url: str
+) -> None:
+    """Telegram retries when an answer is slow: copies of one update may arrive at the same time."""
+    seed_customer(env)
+    body = json.dumps(dated(message_update(CUSTOMER, text="Hola, no puedo emitir facturas"), env.clock))
+    headers = {"Content-Type": "application/json", SECRET_HEADER: SECRET}
+    barrier = threading.Barrier(4)
+
+    def deliver(_: int) -> int:
+        barrier.wait(timeout=10)
+        return requests.post(webhook_url, data=body, headers=headers, timeout=20).status_code
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        statuses = list(pool.map(deliver, range(4)))
+    assert statuses == [200] * 4
+    assert {k: v for k, v in env.stored().items() if v} == {
+        "processed_messages": 1, "messages": 2, "outbox": 1, "conversations": 1
+    }
+    env.work()
+    assert len(env.api.messages_to(CUSTOMER)) == 1
 
 
 @pytest.mark.parametrize("size", [1024 * 1024 + 10, 3 * 1024 * 1024], ids=["over-update-cap", "over-app-cap"])
