@@ -8,6 +8,8 @@ from pathlib import Path
 from sqlalchemy import select
 
 from intake.models import Conversation, SurveyAnswer, Ticket, TicketEvent
+from intake.sweeper import validation_action
+from sla.calendars import get_calendar
 from tests.conftest import FakeClock
 from tests.integration.service_harness import open_ticket_through_chat
 from tests.integration.test_sweeper_sla import Desk, local
@@ -117,4 +119,35 @@ def test_an_idle_conversation_without_a_dialog_is_left_alone(
     assert desk.sweep_at(clock() + timedelta(hours=5))[2] == []
     with desk.container.session_factory() as session:
         assert session.scalars(select(Ticket.number)).one() == number
+    desk.container.close()
+
+
+def test_validation_timing_rules_on_the_business_calendar() -> None:
+    cal = get_calendar("default")
+    proposed = local(2026, 3, 6, 16, 0)  # Friday
+    monday, wednesday = local(2026, 3, 9, 16, 0), local(2026, 3, 11, 16, 0)
+    assert validation_action(cal, proposed, None, monday - timedelta(seconds=1), 3) is None
+    assert validation_action(cal, proposed, None, monday, 3) == "remind"
+    assert validation_action(cal, proposed, None, wednesday, 3) == "remind"  # never close unreminded
+    assert validation_action(cal, proposed, monday, wednesday - timedelta(seconds=1), 3) is None
+    assert validation_action(cal, proposed, monday, wednesday, 3) == "close"
+    # With a one-day setting the reminder and the close fall together: the close waits a business day.
+    assert validation_action(cal, proposed, monday, monday, 1) is None
+    assert validation_action(cal, proposed, monday, local(2026, 3, 10, 16, 0), 1) == "close"
+    # 18 and 19 September (Chilean holidays) are not business days
+    assert validation_action(cal, local(2026, 9, 17, 10, 0), None, local(2026, 9, 18, 10, 0), 3) is None
+    assert validation_action(cal, local(2026, 9, 17, 10, 0), None, local(2026, 9, 21, 10, 0), 3) == "remind"
+
+
+def test_the_auto_close_delay_follows_the_setting(
+    database_url: str, tmp_path: Path, clock: FakeClock
+) -> None:
+    desk = Desk(database_url, tmp_path, clock, VALIDATION_AUTO_CLOSE_BUSINESS_DAYS="2")
+    number = open_ticket_through_chat(desk.chat, "No se actualiza el tipo de cambio del dólar", "3", "3")
+    desk.chat.agent("take", number)
+    desk.chat.agent("solve", number, "Reactivamos la tarea programada")  # Monday 09:00
+    assert len(desk.sweep_at(local(2026, 3, 3, 9, 0))[2]) == 1  # reminder on Tuesday
+    assert desk.sweep_at(local(2026, 3, 4, 8, 59))[2] == []
+    assert "Cerramos su ticket" in desk.sweep_at(local(2026, 3, 4, 9, 0))[2][0]  # closed on Wednesday
+    assert desk.ticket(number).status == "closed"
     desk.container.close()
