@@ -84,7 +84,9 @@ def env(database_url: str, tmp_path: Path, api: FakeBotApi, clock: FakeClock) ->
 def webhook_url(env: TelegramEnv) -> Iterator[str]:
     """The real Flask app served over HTTP on a free loopback port."""
     server = make_server("127.0.0.1", 0, create_app(env.container), threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="webhook-server", daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="webhook-server", daemon=True
+    )
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}/webhooks/telegram"
     server.shutdown()
