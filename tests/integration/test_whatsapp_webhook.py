@@ -14,6 +14,7 @@ import time
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -63,7 +64,7 @@ PROGRESS_SID = "HX" + "5" * 32
 SIGNATURE = "X-Twilio-Signature"
 
 
-def fixture(name: str) -> dict[str, str]:
+def fixture(name: str) -> dict[str, Any]:
     """A Twilio form from tests/fixtures/whatsapp (field names and shapes as Twilio sends them)."""
     data: dict[str, str] = json.loads((FIXTURES / f"{name}.json").read_text(encoding="utf-8"))
     return data
@@ -80,14 +81,16 @@ class FakeTwilio:
     def __init__(self, server: HTTPServer) -> None:
         self.server = server
         self.calls: list[dict[str, str]] = []
-        self.errors: list[tuple[int, dict[str, Any]]] = []
+        self.errors: list[tuple[str, dict[str, str]]] = []  # (fixture name, headers) to answer next
         server.expect_request(MESSAGES_PATH, method="POST").respond_with_handler(self._create)
 
     def _create(self, request: Request) -> Response:
         self.calls.append(dict(request.form))
         if self.errors:
-            status, body = self.errors.pop(0)
-            return Response(json.dumps(body), status=status, content_type="application/json")
+            name, headers = self.errors.pop(0)
+            error = fixture(name)
+            return Response(json.dumps(error), status=int(error["status"]), headers=headers,
+                            content_type="application/json")
         created: dict[str, Any] = json.loads((FIXTURES / "api_message_created.json").read_text("utf-8"))
         created["sid"] = f"SM{len(self.calls):032x}"
         created["to"] = request.form.get("To")
@@ -422,7 +425,7 @@ def open_ticket(env: Env, *, refuse_notice: bool = False) -> tuple[int, str]:
     post_fast(env, fixture("inbound_text"))
     env.work()
     if refuse_notice:
-        env.twilio.errors.append((400, json.loads((FIXTURES / "api_error_63016.json").read_text("utf-8"))))
+        env.twilio.errors.append(("api_error_63016", {}))
     with env.container.transaction() as session:
         chat = session.scalars(select(Conversation)).one()
         contact = session.get(Contact, chat.contact_id)
@@ -591,3 +594,55 @@ def test_63016_on_create_without_a_template_holds_and_copies_by_email(env: Env) 
     with env.session() as session:
         again = session.get(OutboxMessage, notice.id)
         assert again is not None and again.status == "sent"
+
+
+# --- provider errors ---------------------------------------------------------------------------------------
+
+
+def outbox_row(env: Env, row_id: int) -> OutboxMessage:
+    with env.session() as session:
+        row = session.get(OutboxMessage, row_id)
+        assert row is not None
+        return row
+
+
+def test_429_and_5xx_are_retried_with_backoff_until_twilio_accepts(env: Env) -> None:
+    env.twilio.errors += [("api_error_20429", {"Retry-After": "30"}), ("api_error_20500", {})]
+    post_fast(env, fixture("inbound_text"))
+    [reply] = pending_replies(env)
+    assert env.container.run_jobs_once() == 1
+    row = outbox_row(env, reply.id)
+    assert (row.status, row.attempts) == ("pending", 1) and "429" in (row.last_error or "")
+    assert row.next_attempt_at >= env.clock() + timedelta(seconds=30)  # Twilio's Retry-After
+    assert env.container.run_jobs_once() == 0  # not due yet
+    env.clock.advance(seconds=31)
+    env.container.run_jobs_once()
+    row = outbox_row(env, reply.id)
+    assert (row.status, row.attempts) == ("pending", 2) and "500" in (row.last_error or "")
+    env.clock.advance(minutes=5)
+    env.work()
+    row = outbox_row(env, reply.id)
+    assert (row.status, row.attempts, row.last_error) == ("sent", 3, None)
+    assert len(env.twilio.calls) == 3 and env.twilio.calls[0] == env.twilio.calls[2]
+
+
+def test_a_permanent_4xx_is_dead_lettered_with_twilios_reason_on_the_ticket(env: Env) -> None:
+    post_fast(env, fixture("inbound_text"))
+    env.work()
+    env.twilio.errors.append(("api_error_21211", {}))
+    with env.container.transaction() as session:
+        chat = session.scalars(select(Conversation)).one()
+        data = NewTicket("incident", "No puedo emitir facturas", Impact.HIGH, Urgency.MEDIUM)
+        ticket = env.container.tickets.open_ticket(
+            session, chat, session.get(Contact, chat.contact_id), data, now=env.clock()
+        )
+        ticket_id = ticket.id
+    env.work()
+    with env.session() as session:
+        row = session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "registration")).one()
+    assert (row.status, row.attempts) == ("dead", 1)
+    assert "is not a valid phone number" in (row.last_error or "")
+    notice = registration(env, ticket_id)
+    assert (notice.status, notice.error_code) == ("failed", "21211")
+    [event] = ticket_events(env, "delivery_failed")
+    assert event.ticket_id == ticket_id and "is not a valid phone number" in event.body
