@@ -18,6 +18,7 @@ import logging
 import re
 import threading
 from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -28,7 +29,7 @@ import pytest
 import requests
 from aiosmtpd.controller import Controller
 from pytest_httpserver import HTTPServer
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from twilio.request_validator import RequestValidator
 from werkzeug import Request, Response
@@ -47,6 +48,7 @@ from intake.models import (
     Contact,
     Message,
     OutboxMessage,
+    ProcessedMessage,
     SupportPlan,
     SurveyAnswer,
     Ticket,
@@ -607,3 +609,25 @@ def test_an_executable_disguised_as_a_pdf_is_refused_and_the_customer_is_told_wh
     [notice] = told
     assert "ese tipo de archivo no se acepta" in notice and number in bodies(env.twilio.calls)
     assert not list((env.container.settings.attachments_dir).rglob("*.*"))
+
+
+def test_retries_arriving_at_the_same_time_are_processed_once(env: Env) -> None:
+    """Twilio retries while the first delivery is still being handled: one message each, in any order."""
+    chat = WhatsApp(env)
+    forms = [chat.form(Body="Hola"), chat.form(Body="Buenas tardes"), chat.form(Body="¿Hay alguien?")]
+    url = f"{env.url}/webhooks/whatsapp"
+
+    def deliver(form: dict[str, str]) -> str:
+        with requests.post(url, data=form, headers={SIGNATURE: sign(url, form)}, timeout=30) as response:
+            return f"{response.status_code} {response.text}"
+
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        answers = list(pool.map(deliver, [form for form in forms for _ in range(6)]))
+    assert set(answers) == {f"200 {EMPTY_TWIML}"}
+    with env.session() as session:
+        processed = sorted(session.scalars(select(ProcessedMessage.provider_message_id)))
+        inbound = session.scalar(select(func.count()).select_from(Message).where(Message.direction == "in"))
+        replies = session.scalar(select(func.count()).select_from(OutboxMessage))
+    assert processed == sorted(form["MessageSid"] for form in forms)
+    assert inbound == 3 and replies == 3  # one dialog answer per distinct message
+    assert env.twilio.calls == []
