@@ -248,16 +248,20 @@ class WhatsAppRouter:
 
     def apply_status(self, session: Session, update: StatusUpdate, now: datetime) -> None:
         """Record a status callback on the outbound message(s); react to failures once."""
-        messages = session.scalars(
-            select(Message)
-            .where(
-                Message.channel == WHATSAPP,
-                Message.provider_message_id == update.message_sid,
-                Message.direction == "out",
-            )
-            .order_by(Message.id)
-            .with_for_update()
-        ).all()
+        messages = _sent_messages(session, update.message_sid)
+        if not messages and update.recipient:
+            # Twilio may call back before the worker has committed the sid it just got: wait for the
+            # sends in flight to that number (their outbox rows stay locked until committed), look again.
+            session.scalars(
+                select(OutboxMessage.id)
+                .where(
+                    OutboxMessage.status == "sending",
+                    OutboxMessage.channel == WHATSAPP,
+                    OutboxMessage.recipient.in_(whatsapp_addresses(update.recipient)),
+                )
+                .with_for_update()
+            ).all()
+            messages = _sent_messages(session, update.message_sid)
         if not messages:
             log.info("status %s for unknown message %s ignored", update.status, update.message_sid)
             return
@@ -322,6 +326,17 @@ class WhatsAppRouter:
                 "template_sid": templated.template_sid,
             }
             _event(session, row.ticket_id, "delivery_rerouted", body, data=data, now=now)
+
+
+def _sent_messages(session: Session, sid: str) -> list[Message]:
+    """Our outbound WhatsApp transcript rows with this MessageSid, locked."""
+    query = (
+        select(Message)
+        .where(Message.channel == WHATSAPP, Message.provider_message_id == sid, Message.direction == "out")
+        .order_by(Message.id)
+        .with_for_update()
+    )
+    return list(session.scalars(query))
 
 
 def _advance(message: Message, update: StatusUpdate) -> bool:

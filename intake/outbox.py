@@ -162,7 +162,8 @@ class OutboxWorker:
     def deliver(self, row_id: int) -> None:
         """Send one claimed row and record success, retry or dead letter."""
         with unit_of_work(self.session_factory) as session:
-            row = session.get(OutboxMessage, row_id)
+            # Locked until the outcome is committed: a status callback that overtakes it waits for the sid.
+            row = session.get(OutboxMessage, row_id, with_for_update=True)
             if row is None or row.status != "sending":
                 return
             message = from_payload(row.payload)
