@@ -101,6 +101,9 @@ class FakeTwilio:
         self.sids: list[str] = []
         self.media_requests: list[tuple[str, str | None, str]] = []  # (path, Authorization, Host)
         self.not_ready_once: set[str] = set()
+        self.overtaking_status: str | None = None  # a status fixture to call back with before answering
+        self.callbacks: list[threading.Thread] = []
+        self.callback_answers: list[int] = []
         server.expect_request(MESSAGES_PATH, method="POST").respond_with_handler(self._create)
 
     @property
@@ -112,9 +115,26 @@ class FakeTwilio:
         self.calls.append(dict(request.form))
         sid = f"SM{len(self.calls):032x}"
         self.sids.append(sid)
+        if self.overtaking_status:
+            self._call_back_first(request.form, sid, self.overtaking_status)
+            self.overtaking_status = None
         created: dict[str, Any] = json.loads((FIXTURES / "api_message_created.json").read_text("utf-8"))
         created.update(sid=sid, to=request.form.get("To"), body=request.form.get("Body", ""))
         return Response(json.dumps(created), status=201, content_type="application/json")
+
+    def _call_back_first(self, created: Mapping[str, str], sid: str, name: str) -> None:
+        """Post a status callback for `sid` before the REST answer reaches the worker (Twilio is fast)."""
+        url = created["StatusCallback"]
+        form = {**fixture(name), "MessageSid": sid, "SmsSid": sid, "To": created["To"]}
+
+        def post() -> None:
+            response = requests.post(url, data=form, headers={SIGNATURE: sign(url, form)}, timeout=30)
+            self.callback_answers.append(response.status_code)
+
+        thread = threading.Thread(target=post, name="early-status-callback")
+        thread.start()
+        thread.join(timeout=0.5)  # then answer, whether or not the callback is still being handled
+        self.callbacks.append(thread)
 
     def serve_media(self, name: str, data: bytes, content_type: str, *, via_cdn: str | None = None) -> str:
         """Serve a file at a Twilio media URL behind basic auth (optionally redirecting to a CDN host)."""
@@ -631,3 +651,26 @@ def test_retries_arriving_at_the_same_time_are_processed_once(env: Env) -> None:
     assert processed == sorted(form["MessageSid"] for form in forms)
     assert inbound == 3 and replies == 3  # one dialog answer per distinct message
     assert env.twilio.calls == []
+
+
+def test_a_failure_reported_before_the_worker_recorded_the_sid_is_not_lost(env: Env) -> None:
+    """Twilio can call back before its REST answer reaches the worker; the callback must wait for the sid."""
+    chat = WhatsApp(env)
+    chat.say("Hola")
+    env.clock.advance(minutes=1)
+    env.twilio.overtaking_status = "status_failed_63016"
+    chat.post("/webhooks/whatsapp", chat.form(Body="1"))
+    env.work()
+    [callback] = env.twilio.callbacks
+    callback.join(timeout=30)
+    assert env.twilio.callback_answers == [200]
+    env.work()  # the e-mail copy queued by the callback
+    with env.session() as session:
+        row = session.scalars(select(OutboxMessage).order_by(OutboxMessage.id.desc())
+                              .where(OutboxMessage.channel == "whatsapp")).first()
+        assert row is not None
+        [message] = session.scalars(select(Message).where(Message.outbox_id == row.id)).all()
+    assert (message.status, message.error_code) == ("failed", "63016")
+    assert row.status == "held"  # no template for dialog replies: it waits for the customer
+    [(_, rcpt, mail)] = env.mailbox.received
+    assert rcpt == [CUSTOMER_EMAIL] and "Cuéntenos qué ocurre" in content(mail)
