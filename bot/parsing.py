@@ -36,19 +36,77 @@ def normalize(value: str) -> str:
 GREETINGS: tuple[str, ...] = tuple(
     normalize(g)
     for g in (
-        "buenos días", "buenas tardes", "buenas noches", "buen día", "buenas", "hola", "holi",
-        "saludos", "qué tal", "alo", "aló", "hello", "hi", "hey", "good morning",
-        "good afternoon", "good evening", "olá", "oi", "bom dia", "boa tarde", "boa noite",
-        "estimados", "estimado", "estimada", "dear",
+        "buenos días",
+        "buenas tardes",
+        "buenas noches",
+        "buen día",
+        "buenas",
+        "hola",
+        "holi",
+        "saludos",
+        "qué tal",
+        "alo",
+        "aló",
+        "hello",
+        "hi",
+        "hey",
+        "good morning",
+        "good afternoon",
+        "good evening",
+        "olá",
+        "oi",
+        "bom dia",
+        "boa tarde",
+        "boa noite",
+        "estimados",
+        "estimado",
+        "estimada",
+        "dear",
     )
 )
 _COURTESY = frozenset(
     normalize(w)
     for w in (
-        "cómo", "como", "está", "esta", "estás", "estas", "how", "are", "you", "tudo", "bem",
-        "por", "favor", "please", "gracias", "thanks", "obrigado", "obrigada", "equipo",
-        "team", "soporte", "support", "suporte", "a", "todos", "all", "vai", "están", "estan",
-        "todo", "bien", "que", "tal", "día", "dia", "hope", "well", "doing", "tarde", "tardes",
+        "cómo",
+        "como",
+        "está",
+        "esta",
+        "estás",
+        "estas",
+        "how",
+        "are",
+        "you",
+        "tudo",
+        "bem",
+        "por",
+        "favor",
+        "please",
+        "gracias",
+        "thanks",
+        "obrigado",
+        "obrigada",
+        "equipo",
+        "team",
+        "soporte",
+        "support",
+        "suporte",
+        "a",
+        "todos",
+        "all",
+        "vai",
+        "están",
+        "estan",
+        "todo",
+        "bien",
+        "que",
+        "tal",
+        "día",
+        "dia",
+        "hope",
+        "well",
+        "doing",
+        "tarde",
+        "tardes",
     )
 )
 
@@ -193,10 +251,7 @@ def _fuzzy(norm: str, phrases: Sequence[tuple[str, str]]) -> str | None:
         return best
     words = [(cid, phrase) for cid, phrase in candidates if " " not in phrase and len(phrase) >= 4]
     per_token = [
-        (fuzz.ratio(token, phrase), cid)
-        for token in norm.split()
-        if len(token) >= 4
-        for cid, phrase in words
+        (fuzz.ratio(token, phrase), cid) for token in norm.split() if len(token) >= 4 for cid, phrase in words
     ]
     return _unique_best([s for s in per_token if s[0] >= TOKEN_CUTOFF], margin=AMBIGUITY_MARGIN)
 
@@ -244,8 +299,32 @@ _COMPANY_PREFIX = re.compile(
     re.IGNORECASE,
 )
 _LEGAL_SUFFIXES = frozenset(
-    {"spa", "sa", "s", "a", "ltda", "limitada", "eirl", "sas", "sac", "srl", "r", "l", "cv",
-     "de", "inc", "llc", "ltd", "corp", "cia", "y", "me", "epp", "eireli", "gmbh"}
+    {
+        "spa",
+        "sa",
+        "s",
+        "a",
+        "ltda",
+        "limitada",
+        "eirl",
+        "sas",
+        "sac",
+        "srl",
+        "r",
+        "l",
+        "cv",
+        "de",
+        "inc",
+        "llc",
+        "ltd",
+        "corp",
+        "cia",
+        "y",
+        "me",
+        "epp",
+        "eireli",
+        "gmbh",
+    }
 )
 
 
@@ -268,6 +347,10 @@ def parse_company(value: str) -> str | None:
     return name
 
 
+MAX_EMAIL_LENGTH = 254  # RFC 5321 path limit; also what the contacts table stores
+MAX_EMAIL_LOCAL_LENGTH = 64
+
+
 def parse_email(value: str) -> str | None:
     """The e-mail address in an answer ('mi correo es ana@andes.cl'), lower-cased, or None."""
     found = _EMAIL.search(value.strip())
@@ -276,6 +359,8 @@ def parse_email(value: str) -> str | None:
     address = found.group(0).lower().strip(".")
     local, _, domain = address.partition("@")
     if ".." in address or local.startswith(".") or domain.startswith("-"):
+        return None
+    if len(address) > MAX_EMAIL_LENGTH or len(local) > MAX_EMAIL_LOCAL_LENGTH:
         return None
     return address
 
@@ -302,9 +387,9 @@ def best_company(typed: str, names: Sequence[str]) -> int | None:
 
 _STOP_TEXT = (
     "el la los las un una unos unas de del al a en y o que se no me mi mis lo le por para "
-        "con es son esta estan hay al pero como cuando sin su sus nos ya muy "
-        "the a an of to in on and or is are it my we i not for with at from this that when "
-        "o os um uma de do da dos das em no na e que se nao meu minha com por para ao esta"
+    "con es son esta estan hay al pero como cuando sin su sus nos ya muy "
+    "the a an of to in on and or is are it my we i not for with at from this that when "
+    "o os um uma de do da dos das em no na e que se nao meu minha com por para ao esta"
 )
 _STOP_WORDS = frozenset(normalize(w) for w in _STOP_TEXT.split())
 
@@ -374,38 +459,121 @@ class CommandMatch:
 _COMMAND_PHRASES: dict[Command, tuple[str, ...]] = {
     Command.HELP: ("ayuda", "help", "ajuda", "menu", "menú", "opciones", "options", "opções"),
     Command.CANCEL: ("cancelar", "cancel", "cancela", "anular", "salir", "exit", "quit", "sair"),
-    Command.BACK: ("volver", "atrás", "back", "voltar", "regresar", "go back", "anterior",
-                   "ir atrás"),
-    Command.RESTART: ("reiniciar", "restart", "empezar de nuevo", "comenzar de nuevo",
-                      "start over", "recomeçar", "reset", "inicio", "começar de novo"),
-    Command.AGENT: ("agente", "agent", "humano", "human", "atendente",
-                    "operador", "ejecutivo", "hablar con una persona", "hablar con un agente",
-                    "hablar con alguien", "talk to a person", "talk to an agent", "human agent",
-                    "falar com atendente", "falar com uma pessoa", "falar com um atendente"),
-    Command.NEW: ("nuevo", "new", "novo", "nuevo ticket", "nuevo problema", "problema nuevo",
-                  "otro problema", "new ticket", "new problem", "another problem",
-                  "novo chamado", "problema novo", "outro problema"),
+    Command.BACK: ("volver", "atrás", "back", "voltar", "regresar", "go back", "anterior", "ir atrás"),
+    Command.RESTART: (
+        "reiniciar",
+        "restart",
+        "empezar de nuevo",
+        "comenzar de nuevo",
+        "start over",
+        "recomeçar",
+        "reset",
+        "inicio",
+        "começar de novo",
+    ),
+    Command.AGENT: (
+        "agente",
+        "agent",
+        "humano",
+        "human",
+        "atendente",
+        "operador",
+        "ejecutivo",
+        "hablar con una persona",
+        "hablar con un agente",
+        "hablar con alguien",
+        "talk to a person",
+        "talk to an agent",
+        "human agent",
+        "falar com atendente",
+        "falar com uma pessoa",
+        "falar com um atendente",
+    ),
+    Command.NEW: (
+        "nuevo",
+        "new",
+        "novo",
+        "nuevo ticket",
+        "nuevo problema",
+        "problema nuevo",
+        "otro problema",
+        "new ticket",
+        "new problem",
+        "another problem",
+        "novo chamado",
+        "problema novo",
+        "outro problema",
+    ),
 }
 _STATUS_WORDS = tuple(
     normalize(p)
-    for p in ("mis tickets", "my tickets", "meus chamados", "meus tickets", "estado",
-              "status", "situação", "tickets", "ticket", "chamados", "chamado", "ver tickets")
+    for p in (
+        "mis tickets",
+        "my tickets",
+        "meus chamados",
+        "meus tickets",
+        "estado",
+        "status",
+        "situação",
+        "tickets",
+        "ticket",
+        "chamados",
+        "chamado",
+        "ver tickets",
+    )
 )
-_STATUS_FILLERS = frozenset({"de", "del", "mi", "mis", "ticket", "tickets", "el", "my", "of",
-                             "the", "do", "meu", "chamado", "caso", "case", "n", "nro", "numero"})
+_STATUS_FILLERS = frozenset(
+    {
+        "de",
+        "del",
+        "mi",
+        "mis",
+        "ticket",
+        "tickets",
+        "el",
+        "my",
+        "of",
+        "the",
+        "do",
+        "meu",
+        "chamado",
+        "caso",
+        "case",
+        "n",
+        "nro",
+        "numero",
+    }
+)
 _LANGUAGE_WORDS = tuple(
-    normalize(p) for p in ("cambiar idioma", "change language", "mudar idioma", "idioma",
-                           "language", "lingua", "lang")
+    normalize(p)
+    for p in ("cambiar idioma", "change language", "mudar idioma", "idioma", "language", "lingua", "lang")
 )
 _LANGUAGE_NAMES: dict[str, str] = {
     normalize(name): code
     for code, names in {
-        "es": ("es", "español", "espanol", "castellano", "spanish", "espanhol", "en español",
-               "in spanish", "em espanhol"),
-        "en": ("en", "english", "inglés", "ingles", "inglês", "en inglés", "in english",
-               "em inglês"),
-        "pt": ("pt", "português", "portugues", "portuguese", "portugués", "en portugués",
-               "in portuguese", "em português", "br"),
+        "es": (
+            "es",
+            "español",
+            "espanol",
+            "castellano",
+            "spanish",
+            "espanhol",
+            "en español",
+            "in spanish",
+            "em espanhol",
+        ),
+        "en": ("en", "english", "inglés", "ingles", "inglês", "en inglés", "in english", "em inglês"),
+        "pt": (
+            "pt",
+            "português",
+            "portugues",
+            "portuguese",
+            "portugués",
+            "en portugués",
+            "in portuguese",
+            "em português",
+            "br",
+        ),
     }.items()
     for name in names
 }

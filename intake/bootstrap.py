@@ -191,6 +191,10 @@ def _start_sweeper(container: Container, stop: threading.Event) -> threading.Thr
     sweeper = container.make_sweeper()
 
     def loop() -> None:
+        try:  # open tickets that predate the next-check column (or were imported) get one now
+            sweeper.backfill()
+        except Exception:
+            log.exception("sweeper backfill failed")
         while not stop.is_set():
             try:
                 sweeper.run_once()

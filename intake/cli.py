@@ -9,6 +9,7 @@ from collections.abc import Callable
 import click
 
 from intake.config import Settings, SettingsError, load_settings
+from intake.contingency_cli import contingency_group
 from intake.demo import demo_group
 from intake.sla_cli import sla_group
 from intake.telegram_cli import telegram_group
@@ -169,6 +170,7 @@ def _telegram_config_factory(obj: dict[str, object]) -> Callable[[], object]:
     return build
 
 
+cli.add_command(contingency_group)
 cli.add_command(demo_group)
 cli.add_command(sla_group)
 cli.add_command(telegram_group)

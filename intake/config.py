@@ -117,6 +117,7 @@ class Settings:
     telegram_bot_token: str | None = field(default=None, repr=False)
     telegram_webhook_secret: str | None = field(default=None, repr=False)
     telegram_api_base_url: str | None = None
+    telegram_bot_username: str | None = None
     telegram_media_max_bytes: int = 20 * 1024 * 1024
     # E-mail
     smtp_host: str | None = None
@@ -192,6 +193,7 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: str | None
         telegram_bot_token=env.get("TELEGRAM_BOT_TOKEN", "").strip() or None,
         telegram_webhook_secret=env.get("TELEGRAM_WEBHOOK_SECRET", "").strip() or None,
         telegram_api_base_url=_url(env, "TELEGRAM_API_BASE_URL"),
+        telegram_bot_username=(env.get("TELEGRAM_BOT_USERNAME", "").strip().lstrip("@") or None),
         telegram_media_max_bytes=_int(env, "TELEGRAM_MEDIA_MAX_BYTES", 20 * 1024 * 1024, 1),
         smtp_host=env.get("SMTP_HOST", "").strip() or None,
         smtp_port=_int(env, "SMTP_PORT", 25, minimum=1),

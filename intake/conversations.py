@@ -94,27 +94,25 @@ class ConversationService:
         return True
 
     # --- service-initiated turns --------------------------------------------------------------
-    def begin_validation(self, session: Session, ticket: Ticket, summary: str, now: datetime) -> None:
-        """Ask the customer, in their chat, whether the proposed solution worked."""
+    def begin_validation(
+        self, session: Session, ticket: Ticket, summary: str, now: datetime, *, reminder: bool = False
+    ) -> None:
+        """Ask the customer, in their chat, whether the proposed solution worked (or remind them)."""
         conversation = self._conversation_of(session, ticket)
         if conversation is not None:
             state = self._state(conversation, None)
-            self._apply(
-                session,
-                conversation,
-                begin_validation(state, ticket.number or "", summary, now),
-                now,
-                ticket=ticket,
-            )
+            turn = begin_validation(state, ticket.number or "", summary, now, reminder=reminder)
+            self._apply(session, conversation, turn, now, ticket=ticket)
 
-    def begin_survey(self, session: Session, ticket: Ticket, now: datetime) -> None:
-        """Start the satisfaction survey in the customer's chat."""
+    def begin_survey(
+        self, session: Session, ticket: Ticket, now: datetime, *, reminder: bool = False
+    ) -> None:
+        """Start the satisfaction survey in the customer's chat (or remind them of it)."""
         conversation = self._conversation_of(session, ticket)
         if conversation is not None:
             state = self._state(conversation, None)
-            self._apply(
-                session, conversation, begin_survey(state, ticket.number or "", now), now, ticket=ticket
-            )
+            turn = begin_survey(state, ticket.number or "", now, reminder=reminder)
+            self._apply(session, conversation, turn, now, ticket=ticket)
 
     # --- context -----------------------------------------------------------------------------
     def context(self, session: Session, conversation: Conversation, now: datetime) -> DialogContext:

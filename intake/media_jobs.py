@@ -15,6 +15,7 @@ from intake.db import unit_of_work
 from intake.models import Attachment, TicketEvent
 from intake.outbox import RetryPolicy
 from intake.storage import FileStore
+from intake.tickets import clip
 
 log = logging.getLogger(__name__)
 
@@ -99,8 +100,8 @@ class MediaFetcher:
                     stored.sha256,
                     stored.size,
                 )
-                row.mime_type = downloaded.content_type or row.mime_type
-                row.filename = downloaded.filename or row.filename
+                row.mime_type = clip(downloaded.content_type, 120) or row.mime_type
+                row.filename = clip(downloaded.filename, 255) or row.filename
                 self._event(session, row, "attachment_stored", f"File stored ({stored.size} bytes)")
 
     def _retry(self, session: Session, row: Attachment, reason: str, retry_after: float | None) -> None:

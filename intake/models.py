@@ -7,6 +7,7 @@ from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     DateTime,
     ForeignKey,
@@ -303,7 +304,7 @@ class Attachment(Base):
     storage_path: Mapped[str | None] = mapped_column(String(500), default=None)
     sha256: Mapped[str | None] = mapped_column(String(64), default=None, index=True)
     mime_type: Mapped[str | None] = mapped_column(String(120), default=None)
-    size: Mapped[int | None] = mapped_column(Integer, default=None)
+    size: Mapped[int | None] = mapped_column(BigInteger, default=None)
     filename: Mapped[str | None] = mapped_column(String(255), default=None)
     kind: Mapped[str] = mapped_column(String(20), default="other")
     attempts: Mapped[int] = mapped_column(Integer, default=0)

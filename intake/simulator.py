@@ -13,7 +13,7 @@ from channels.base import OutboundMessage
 from channels.local import LocalChatAdapter
 from intake.bootstrap import Container
 from intake.inbound import process_inbound
-from intake.models import Agent, Ticket
+from intake.models import Agent
 
 _KINDS = {"image": MediaKind.IMAGE, "audio": MediaKind.AUDIO, "video": MediaKind.VIDEO}
 
@@ -68,7 +68,7 @@ class ChatSession:
         """Act as the first agent on a ticket (take, info, progress, escalate, solve); return the replies."""
         c = self.container
         with c.transaction() as session:
-            ticket = session.scalar(select(Ticket).where(Ticket.number == number.upper()))
+            ticket = c.tickets.lock(session, number.upper())
             agent = session.scalar(select(Agent).where(Agent.active).order_by(Agent.id))
             if ticket is None or agent is None:
                 raise ValueError(f"no ticket {number} or no agent in the database")

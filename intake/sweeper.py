@@ -21,13 +21,12 @@ from sqlalchemy import Select, exists, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.engine import Turn, begin_survey, begin_validation
 from bot.flow import STEP_BY_NAME, flow_of
-from bot.state import EXPIRING_FLOWS, DialogState
+from bot.state import EXPIRING_FLOWS
 from intake.db import unit_of_work
 from intake.lifecycle import OPEN_STATUSES, TicketStatus
 from intake.models import Conversation, SlaAlert, SurveyAnswer, Ticket, TicketEvent, TicketPause
-from intake.notify import alert_agents, notify_customer, reply_to_conversation
+from intake.notify import alert_agents, notify_customer
 from intake.sla_service import SlaService
 from sla.calendar import BusinessCalendar
 from sla.clock import add_business_time, alert_times
@@ -343,12 +342,7 @@ class Sweeper:
             )
             if action == "remind":
                 summary = _solution_summary(session, ticket)
-                _service_prompt(
-                    session,
-                    ticket,
-                    lambda state: begin_validation(state, ticket.number or "", summary, now, reminder=True),
-                    now,
-                )
+                self.conversations.begin_validation(session, ticket, summary, now, reminder=True)
                 ticket.validation_reminded_at = now
                 report.validation_reminders += 1
             elif action == "close":
@@ -383,8 +377,7 @@ class Sweeper:
                 return
             if session.scalar(select(SurveyAnswer.id).where(SurveyAnswer.ticket_id == ticket.id)):
                 return
-            number = ticket.number or ""
-            _service_prompt(session, ticket, partial(_survey_reminder, number=number, now=now), now)
+            self.conversations.begin_survey(session, ticket, now, reminder=True)
             ticket.survey_reminded_at = now
             report.survey_reminders += 1
 
@@ -473,10 +466,6 @@ def _unanswered_surveys() -> Select[int, int | None, datetime | None]:
     )
 
 
-def _survey_reminder(state: DialogState, *, number: str, now: datetime) -> Turn:
-    return begin_survey(state, number, now, reminder=True)
-
-
 def _solution_summary(session: Session, ticket: Ticket) -> str:
     """The text of the latest proposed solution (what the reminder quotes)."""
     body = session.scalar(
@@ -486,29 +475,6 @@ def _solution_summary(session: Session, ticket: Ticket) -> str:
         .limit(1)
     )
     return body or ""
-
-
-def _service_prompt(
-    session: Session, ticket: Ticket, build: Callable[[DialogState], Turn], now: datetime
-) -> None:
-    """Run a service-initiated dialog turn (a reminder) in the ticket's chat: new state and replies.
-
-    Mirrors ConversationService.begin_validation/begin_survey, which have no reminder flag; these
-    turns carry no effects. The conversation row is already locked by the caller.
-    """
-    conversation = session.get(Conversation, ticket.conversation_id) if ticket.conversation_id else None
-    if conversation is None:
-        return
-    state = (
-        DialogState.from_dict(conversation.state)
-        if conversation.state
-        else DialogState.initial(conversation.language)
-    )
-    turn = build(state)
-    conversation.state, conversation.step = turn.state.to_dict(), turn.state.step
-    conversation.language = turn.state.lang
-    for reply in turn.replies:
-        reply_to_conversation(session, conversation, reply, now=now, ticket_id=ticket.id)
 
 
 class _CalendarCache:

@@ -59,11 +59,15 @@ class NewTicket:
 class DialogHooks(Protocol):
     """Service-initiated dialog turns (implemented by the conversation service)."""
 
-    def begin_validation(self, session: Session, ticket: Ticket, summary: str, now: datetime) -> None:
-        """Ask the customer whether the proposed solution worked."""
+    def begin_validation(
+        self, session: Session, ticket: Ticket, summary: str, now: datetime, *, reminder: bool = False
+    ) -> None:
+        """Ask the customer whether the proposed solution worked (or remind them)."""
 
-    def begin_survey(self, session: Session, ticket: Ticket, now: datetime) -> None:
-        """Start the satisfaction survey."""
+    def begin_survey(
+        self, session: Session, ticket: Ticket, now: datetime, *, reminder: bool = False
+    ) -> None:
+        """Start the satisfaction survey (or remind them of it)."""
 
 
 class TicketService:
@@ -74,6 +78,22 @@ class TicketService:
         self.prefix = prefix
         self.agent_chat_id = agent_chat_id
         self.dialog: DialogHooks | None = None
+
+    def lock(self, session: Session, number: str) -> Ticket | None:
+        """Load a ticket for an agent action, locking its conversation first, then the ticket.
+
+        Inbound messages and the sweeper lock in that order too, so agent actions never deadlock them.
+        """
+        found = session.execute(
+            select(Ticket.id, Ticket.conversation_id).where(Ticket.number == number)
+        ).first()
+        if found is None:
+            return None
+        if found.conversation_id is not None:
+            session.scalar(
+                select(Conversation.id).where(Conversation.id == found.conversation_id).with_for_update()
+            )
+        return session.scalar(select(Ticket).where(Ticket.id == found.id).with_for_update())
 
     # --- opening -----------------------------------------------------------------------------
     def open_ticket(
@@ -522,14 +542,24 @@ def _attachment(ticket: Ticket, conversation: Conversation, media: InboundMedia,
         conversation_id=conversation.id,
         origin=conversation.channel,
         provider_ref=media.ref,
-        mime_type=media.content_type,
-        filename=media.filename,
+        mime_type=clip(media.content_type, 120),
+        filename=clip(media.filename, 255),
         size=media.size,
         kind=str(media.kind),
         status="pending",
         next_attempt_at=now,
         created_at=now,
     )
+
+
+def clip(value: str | None, limit: int) -> str | None:
+    """Cut a provider-supplied string to its column's size (keeping a file name's extension)."""
+    if value is None or len(value) <= limit:
+        return value
+    stem, dot, ext = value.rpartition(".")
+    if dot and 0 < len(ext) <= 10:
+        return stem[: limit - len(ext) - 1] + "." + ext
+    return value[:limit]
 
 
 def _yes_no(language: str) -> tuple[Option, Option]:

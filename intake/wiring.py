@@ -39,6 +39,7 @@ def telegram_config(settings: Settings) -> TelegramConfig:
             webhook_secret=settings.telegram_webhook_secret or "",
             api_base_url=settings.telegram_api_base_url,
             public_base_url=settings.public_base_url,
+            bot_username=settings.telegram_bot_username,
             media_policy=MediaPolicy(max_bytes=limit),
             download_limit_bytes=min(limit, 20 * 1024 * 1024),
         )

@@ -75,6 +75,17 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         return
     url = request.getfixturevalue("postgres_url")
     yield url
+    _truncate(url)
+
+
+@pytest.fixture
+def clean_postgres_url(postgres_url: str) -> Iterator[str]:
+    """The PostgreSQL test database alone (for races only PostgreSQL has), emptied afterwards."""
+    yield postgres_url
+    _truncate(postgres_url)
+
+
+def _truncate(url: str) -> None:
     engine = create_engine(url)
     tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
     with engine.begin() as conn:

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-29 21:16:39.813224
+Create Date: 2026-11-29 21:39:58.428397
 """
 
 from __future__ import annotations
@@ -353,7 +353,7 @@ def upgrade() -> None:
         sa.Column("storage_path", sa.String(length=500), nullable=True),
         sa.Column("sha256", sa.String(length=64), nullable=True),
         sa.Column("mime_type", sa.String(length=120), nullable=True),
-        sa.Column("size", sa.Integer(), nullable=True),
+        sa.Column("size", sa.BigInteger(), nullable=True),
         sa.Column("filename", sa.String(length=255), nullable=True),
         sa.Column("kind", sa.String(length=20), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),

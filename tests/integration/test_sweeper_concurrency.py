@@ -18,7 +18,7 @@ from intake.models import Agent, Contact, Conversation, OutboxMessage, SlaAlert,
 from intake.sweeper import Sweeper, SweepReport
 from intake.tickets import NewTicket
 from sla.priority import Impact, Urgency
-from tests.conftest import FakeClock
+from tests.conftest import BACKENDS, FakeClock
 from tests.integration.service_harness import make_container
 from tests.integration.test_sweeper_sla import local
 
@@ -151,43 +151,45 @@ def test_two_sweepers_racing_on_one_ticket_raise_its_alert_once(
     container.close()
 
 
-def test_without_row_locks_the_unique_alert_still_stops_the_second_sweeper(
-    database_url: str, tmp_path: Path, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    if database_url.startswith("sqlite"):
-        pytest.skip("SQLite serializes writers at BEGIN IMMEDIATE: two sweepers cannot both read first")
-    container = desk(database_url, tmp_path, clock)
-    [ticket_id] = open_tickets(container, 1, local(2026, 3, 2, 9, 0))
-    both_read = threading.Barrier(2)
-    read_alerts = sweeper_module.fired_alerts
+# Only PostgreSQL lets two sweepers read before either writes (SQLite serializes writers at BEGIN
+# IMMEDIATE), so this race exists, and is tested, only where TEST_DATABASE_URL names a PostgreSQL server.
+if "postgresql" in BACKENDS:
 
-    def unlocked(session: Session, ticket_id: int) -> Ticket | None:
-        return session.get(Ticket, ticket_id)
+    def test_without_row_locks_the_unique_alert_still_stops_the_second_sweeper(
+        clean_postgres_url: str, tmp_path: Path, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        container = desk(clean_postgres_url, tmp_path, clock)
+        [ticket_id] = open_tickets(container, 1, local(2026, 3, 2, 9, 0))
+        both_read = threading.Barrier(2)
+        read_alerts = sweeper_module.fired_alerts
 
-    def read_then_wait(session: Session, ticket_id: int) -> set[tuple[str, int]]:
-        fired = read_alerts(session, ticket_id)
-        both_read.wait(timeout=30)  # both sweepers saw no alert before either inserts one
-        return fired
+        def unlocked(session: Session, ticket_id: int) -> Ticket | None:
+            return session.get(Ticket, ticket_id)
 
-    monkeypatch.setattr(sweeper_module, "_lock_ticket", unlocked)
-    monkeypatch.setattr(sweeper_module, "fired_alerts", read_then_wait)
-    now = local(2026, 3, 2, 9, 24)
-    sweepers = [container.make_sweeper(), container.make_sweeper()]
-    reports = [SweepReport(), SweepReport()]
-    run_together(
-        [
-            lambda s=s, r=r: s.check_ticket(ticket_id, now, r)  # type: ignore[misc]
-            for s, r in zip(sweepers, reports, strict=True)
-        ]
-    )
-    assert sorted([reports[0].warnings, reports[1].warnings]) == [0, 1]
-    assert reports[0].skipped_races + reports[1].skipped_races == 1
-    with container.session_factory() as session:
-        assert session.scalar(select(func.count()).select_from(SlaAlert)) == 1
-        texts = session.scalars(
-            select(OutboxMessage.payload).where(OutboxMessage.recipient == "agents")
-        ).all()
-        assert [t["text"].split(":")[0] for t in texts if t["text"].startswith("SLA")] == [
-            f"SLA warning LA-{ticket_id:06d} (P1)"
-        ]
-    container.close()
+        def read_then_wait(session: Session, ticket_id: int) -> set[tuple[str, int]]:
+            fired = read_alerts(session, ticket_id)
+            both_read.wait(timeout=30)  # both sweepers saw no alert before either inserts one
+            return fired
+
+        monkeypatch.setattr(sweeper_module, "_lock_ticket", unlocked)
+        monkeypatch.setattr(sweeper_module, "fired_alerts", read_then_wait)
+        now = local(2026, 3, 2, 9, 24)
+        sweepers = [container.make_sweeper(), container.make_sweeper()]
+        reports = [SweepReport(), SweepReport()]
+        run_together(
+            [
+                lambda s=s, r=r: s.check_ticket(ticket_id, now, r)  # type: ignore[misc]
+                for s, r in zip(sweepers, reports, strict=True)
+            ]
+        )
+        assert sorted([reports[0].warnings, reports[1].warnings]) == [0, 1]
+        assert reports[0].skipped_races + reports[1].skipped_races == 1
+        with container.session_factory() as session:
+            assert session.scalar(select(func.count()).select_from(SlaAlert)) == 1
+            texts = session.scalars(
+                select(OutboxMessage.payload).where(OutboxMessage.recipient == "agents")
+            ).all()
+            assert [t["text"].split(":")[0] for t in texts if t["text"].startswith("SLA")] == [
+                f"SLA warning LA-{ticket_id:06d} (P1)"
+            ]
+        container.close()

@@ -72,3 +72,13 @@ def test_env_example_documents_every_setting() -> None:
     read = set(re.findall(r"env(?:\.get\(|, )\"([A-Z][A-Z0-9_]+)\"", source))
     documented = set(re.findall(r"^#?\s*([A-Z][A-Z0-9_]+)=", example, re.M))
     assert read - documented == set()
+
+
+def test_clip_keeps_extensions_and_column_sizes() -> None:
+    from intake.tickets import clip
+
+    assert clip(None, 10) is None
+    assert clip("short.pdf", 255) == "short.pdf"
+    long = "x" * 300 + ".pdf"
+    assert clip(long, 255) == "x" * 251 + ".pdf" and len(clip(long, 255) or "") == 255
+    assert clip("y" * 130, 120) == "y" * 120
