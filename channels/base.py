@@ -28,6 +28,10 @@ class OutboundMessage:
     status_callback_url: str | None = None
     # Public URL the provider fetches an agent's file from (Twilio cannot read media_path).
     media_url: str | None = None
+    # The customer's language (es/en/pt) for anything the channel itself words, e.g. an e-mail subject.
+    language: str | None = None
+    # Parts of a split text already delivered by an earlier attempt: a retry sends only the rest.
+    skip_parts: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,10 +45,14 @@ class SendResult:
 class TransientSendError(Exception):
     """Delivery failed but may succeed later (429, 5xx, timeouts); retry with backoff."""
 
-    def __init__(self, reason: str, retry_after: float | None = None) -> None:
+    def __init__(
+        self, reason: str, retry_after: float | None = None, sent_ids: tuple[str, ...] = ()
+    ) -> None:
         super().__init__(reason)
         self.reason = reason
         self.retry_after = retry_after
+        # Provider ids of the parts of a split message that did go out before the failure.
+        self.sent_ids = sent_ids
 
 
 class PermanentSendError(Exception):
