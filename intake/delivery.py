@@ -10,17 +10,26 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.messages import Channel
 from channels.base import OutboundMessage
 from channels.whatsapp import PREFIX, StatusUpdate, e164, is_within_window
 from intake.db import unit_of_work
-from intake.models import ChannelIdentity, Contact, Conversation, Message, OutboxMessage, Ticket, TicketEvent
+from intake.models import (
+    ChannelIdentity,
+    Contact,
+    Conversation,
+    EarlyStatus,
+    Message,
+    OutboxMessage,
+    Ticket,
+    TicketEvent,
+)
 from intake.outbox import enqueue, from_payload
 
 log = logging.getLogger(__name__)
@@ -249,22 +258,49 @@ class WhatsAppRouter:
     def apply_status(self, session: Session, update: StatusUpdate, now: datetime) -> None:
         """Record a status callback on the outbound message(s); react to failures once."""
         messages = _sent_messages(session, update.message_sid)
-        if not messages and update.recipient:
-            # Twilio may call back before the worker has committed the sid it just got: wait for the
-            # sends in flight to that number (their outbox rows stay locked until committed), look again.
-            session.scalars(
-                select(OutboxMessage.id)
-                .where(
-                    OutboxMessage.status == "sending",
-                    OutboxMessage.channel == WHATSAPP,
-                    OutboxMessage.recipient.in_(whatsapp_addresses(update.recipient)),
-                )
-                .with_for_update()
-            ).all()
-            messages = _sent_messages(session, update.message_sid)
         if not messages:
-            log.info("status %s for unknown message %s ignored", update.status, update.message_sid)
+            # Twilio may call back before the worker has recorded the sid it just got: keep the callback
+            # for the worker to apply when it does (on_sent), instead of waiting for the send here.
+            session.add(
+                EarlyStatus(
+                    channel=WHATSAPP,
+                    provider_message_id=update.message_sid,
+                    status=update.status,
+                    error_code=update.error_code,
+                    error_message=update.error_message,
+                    recipient=update.recipient,
+                    received_at=now,
+                )
+            )
+            log.info("status %s for not yet recorded message %s kept", update.status, update.message_sid)
+            # Callbacks for messages that never turn out to be ours (sent elsewhere) do not pile up.
+            session.execute(delete(EarlyStatus).where(EarlyStatus.received_at < now - timedelta(days=1)))
             return
+        self._apply_to(session, messages, update, now)
+
+    def on_sent(self, session: Session, row: OutboxMessage, ids: Sequence[str], now: datetime) -> None:
+        """The worker recorded these sids: apply callbacks that arrived before it did, oldest first."""
+        early = list(
+            session.scalars(
+                select(EarlyStatus)
+                .where(EarlyStatus.provider_message_id.in_(list(ids)))
+                .order_by(EarlyStatus.id)
+            )
+        )
+        for kept in early:
+            update = StatusUpdate(
+                message_sid=kept.provider_message_id,
+                status=kept.status,
+                error_code=kept.error_code,
+                error_message=kept.error_message,
+                recipient=kept.recipient,
+            )
+            self._apply_to(session, _sent_messages(session, kept.provider_message_id), update, now)
+            session.delete(kept)
+
+    def _apply_to(
+        self, session: Session, messages: list[Message], update: StatusUpdate, now: datetime
+    ) -> None:
         for message in messages:
             if _advance(message, update) and update.failed:
                 self._on_failure(session, message, update, now)

@@ -349,6 +349,20 @@ class SlaAlert(Base):
     fired_at: Mapped[datetime] = mapped_column()
 
 
+class EarlyStatus(Base):
+    """A delivery-status callback that arrived before the worker recorded the provider's message id."""
+
+    __tablename__ = "early_statuses"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(20))
+    provider_message_id: Mapped[str] = mapped_column(String(100), index=True)
+    status: Mapped[str] = mapped_column(String(20))
+    error_code: Mapped[str | None] = mapped_column(String(20), default=None)
+    error_message: Mapped[str | None] = mapped_column(Text, default=None)
+    recipient: Mapped[str | None] = mapped_column(String(254), default=None)
+    received_at: Mapped[datetime] = mapped_column()
+
+
 class OutboxMessage(Base):
     """An outbound message waiting for (or done with) delivery by a worker."""
 

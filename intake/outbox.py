@@ -160,55 +160,91 @@ class OutboxWorker:
             return [row.id for row in rows]
 
     def deliver(self, row_id: int) -> None:
-        """Send one claimed row and record success, retry or dead letter."""
+        """Send one claimed row and record success, retry or dead letter.
+
+        Routing and recording are two short transactions; the provider call between them holds no
+        database lock, so webhooks of the same customer never wait for a send.
+        """
+        message = self._prepare(row_id)
+        if message is None:
+            return
+        sender = self.senders.get(message.channel)
+        try:
+            if sender is None:
+                raise PermanentSendError(f"channel {message.channel} is not configured")
+            outcome: SendResult | Exception = sender.send(message)
+        except Exception as exc:  # recorded below; an adapter bug must not kill the worker
+            if not isinstance(exc, TransientSendError | PermanentSendError):
+                log.exception("outbox %s: unexpected error from %s sender", row_id, message.channel)
+            outcome = exc
+        self._record(row_id, outcome)
+
+    def _prepare(self, row_id: int) -> OutboundMessage | None:
+        """Route a claimed row (template, hold or as is) and return what to send, or None."""
         with unit_of_work(self.session_factory) as session:
-            # Locked until the outcome is committed: a status callback that overtakes it waits for the sid.
             row = session.get(OutboxMessage, row_id, with_for_update=True)
             if row is None or row.status != "sending":
-                return
+                return None
             message = from_payload(row.payload)
             if self.router is not None:
                 routed = self.router(session, row, message, self.clock())
                 if routed is None:
                     row.status, row.locked_until = "held", None
-                    return
+                    return None
                 message = routed
-            self._attempt(session, row, message)
+            row.attempts += 1
+            return message
 
-    def _attempt(self, session: Session, row: OutboxMessage, message: OutboundMessage) -> None:
-        sender = self.senders.get(row.channel)
-        row.attempts += 1
-        try:
-            if sender is None:
-                raise PermanentSendError(f"channel {row.channel} is not configured")
-            result = sender.send(message)
-        except TransientSendError as exc:
-            self._retry_or_bury(session, row, exc.reason, exc.retry_after)
-        except OutsideWindowError as exc:
-            reroute = getattr(self.router, "reroute_outside_window", None)
-            if reroute is None:
-                self._bury(session, row, exc.reason, exc.code)
-            else:  # the router re-sends it as a template (this row stays dead) or holds it for later
-                row.status, row.locked_until, row.last_error = "dead", None, exc.reason
-                reroute(session, row, self.clock())
-        except PermanentSendError as exc:
+    def _record(self, row_id: int, outcome: SendResult | Exception) -> None:
+        with unit_of_work(self.session_factory) as session:
+            row = session.get(OutboxMessage, row_id, with_for_update=True)
+            if row is None:
+                return
+            if isinstance(outcome, SendResult):
+                self._mark_sent(session, row, outcome)
+            elif isinstance(outcome, TransientSendError):
+                self._keep_progress(session, row, outcome.sent_ids)
+                self._retry_or_bury(session, row, outcome.reason, outcome.retry_after)
+            elif isinstance(outcome, OutsideWindowError):
+                self._outside_window(session, row, outcome)
+            elif isinstance(outcome, PermanentSendError):
+                self._bury(session, row, outcome.reason, outcome.code)
+            else:
+                self._retry_or_bury(session, row, f"unexpected {type(outcome).__name__}", None)
+
+    def _outside_window(self, session: Session, row: OutboxMessage, exc: OutsideWindowError) -> None:
+        reroute = getattr(self.router, "reroute_outside_window", None)
+        if reroute is None:
             self._bury(session, row, exc.reason, exc.code)
-        except Exception as exc:  # an adapter bug must not kill the worker; retry it like a glitch
-            log.exception("outbox %s: unexpected error from %s sender", row.id, row.channel)
-            self._retry_or_bury(session, row, f"unexpected {type(exc).__name__}", None)
-        else:
-            self._mark_sent(session, row, result)
+            return
+        # The router re-sends it as a template (this row stays dead) or holds it for later.
+        row.status, row.locked_until, row.last_error = "dead", None, exc.reason
+        reroute(session, row, self.clock())
+
+    def _keep_progress(self, session: Session, row: OutboxMessage, sent_ids: tuple[str, ...]) -> None:
+        """Remember the parts of a split message that went out, so the retry sends only the rest."""
+        if not sent_ids:
+            return
+        payload = dict(row.payload)
+        payload["skip_parts"] = int(payload.get("skip_parts") or 0) + len(sent_ids)
+        row.payload = payload
+        self._record_ids(session, row, list(sent_ids), "sent")
+        row.provider_message_ids = [*(row.provider_message_ids or []), *sent_ids]
 
     def _mark_sent(self, session: Session, row: OutboxMessage, result: SendResult) -> None:
-        now = self.clock()
-        row.status, row.sent_at, row.locked_until = "sent", now, None
-        row.provider_message_ids = list(result.provider_message_ids)
+        row.status, row.sent_at, row.locked_until = "sent", self.clock(), None
         row.last_error = None
-        transcript = session.scalars(select(Message).where(Message.outbox_id == row.id)).first()
-        ids: list[str | None] = [*result.provider_message_ids] or [None]
-        if transcript is not None:
-            transcript.provider_message_id, transcript.status = ids[0], result.status
-        for extra in ids[1:]:
+        self._record_ids(session, row, list(result.provider_message_ids), result.status)
+        row.provider_message_ids = [*(row.provider_message_ids or []), *result.provider_message_ids]
+
+    def _record_ids(self, session: Session, row: OutboxMessage, ids: list[str], status: str) -> None:
+        """Put provider ids on the transcript (one message row per part) and apply early callbacks."""
+        transcript = session.scalars(select(Message).where(Message.outbox_id == row.id).order_by(Message.id))
+        first = next(iter(transcript), None)
+        pending = list(ids)
+        if first is not None and first.provider_message_id is None:
+            first.provider_message_id, first.status = (pending.pop(0) if pending else None), status
+        for extra in pending:
             session.add(
                 Message(
                     conversation_id=row.conversation_id,
@@ -219,10 +255,14 @@ class OutboxWorker:
                     author="bot",
                     provider_message_id=extra,
                     text="",
-                    status=result.status,
-                    created_at=now,
+                    status=status,
+                    created_at=self.clock(),
                 )
             )
+        on_sent = getattr(self.router, "on_sent", None)
+        if on_sent is not None and ids:
+            session.flush()
+            on_sent(session, row, ids, self.clock())
 
     def _retry_or_bury(
         self, session: Session, row: OutboxMessage, reason: str, retry_after: float | None

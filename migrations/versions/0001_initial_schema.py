@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-29 21:39:58.428397
+Create Date: 2026-11-29 21:50:10.832107
 """
 
 from __future__ import annotations
@@ -44,6 +44,23 @@ def upgrade() -> None:
         sa.Column("ended_at", intake.models.UTCDateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_contingencies")),
     )
+    op.create_table(
+        "early_statuses",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("channel", sa.String(length=20), nullable=False),
+        sa.Column("provider_message_id", sa.String(length=100), nullable=False),
+        sa.Column("status", sa.String(length=20), nullable=False),
+        sa.Column("error_code", sa.String(length=20), nullable=True),
+        sa.Column("error_message", sa.Text(), nullable=True),
+        sa.Column("recipient", sa.String(length=254), nullable=True),
+        sa.Column("received_at", intake.models.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_early_statuses")),
+    )
+    with op.batch_alter_table("early_statuses", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_early_statuses_provider_message_id"), ["provider_message_id"], unique=False
+        )
+
     op.create_table(
         "processed_messages",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -437,6 +454,10 @@ def downgrade() -> None:
     op.drop_table("companies")
     op.drop_table("support_plans")
     op.drop_table("processed_messages")
+    with op.batch_alter_table("early_statuses", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_early_statuses_provider_message_id"))
+
+    op.drop_table("early_statuses")
     op.drop_table("contingencies")
     op.drop_table("agents")
     # ### end Alembic commands ###

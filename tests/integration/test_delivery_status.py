@@ -50,9 +50,19 @@ def sent(
         first = session.scalars(select(Message).where(Message.outbox_id == row_id)).one()
         first.provider_message_id = sids[0]
         for extra in sids[1:]:
-            session.add(Message(outbox_id=row_id, ticket_id=row.ticket_id,
-                                conversation_id=row.conversation_id, direction="out", channel="whatsapp",
-                                author="bot", provider_message_id=extra, status="queued", created_at=clock()))
+            session.add(
+                Message(
+                    outbox_id=row_id,
+                    ticket_id=row.ticket_id,
+                    conversation_id=row.conversation_id,
+                    direction="out",
+                    channel="whatsapp",
+                    author="bot",
+                    provider_message_id=extra,
+                    status="queued",
+                    created_at=clock(),
+                )
+            )
     return row_id
 
 
@@ -130,16 +140,27 @@ def test_failure_is_terminal_and_visible_to_agents_once(
     assert (count(session_factory, TicketEvent), count(session_factory, OutboxMessage)) == before
 
 
-def test_unknown_sid_is_logged_and_ignored(
-    session_factory: sessionmaker[Session], clock: FakeClock, router: WhatsAppRouter, customer: Customer,
+def test_a_callback_for_a_sid_not_yet_recorded_is_kept_not_applied_and_expires(
+    session_factory: sessionmaker[Session],
+    clock: FakeClock,
+    router: WhatsAppRouter,
+    customer: Customer,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
+    from intake.models import EarlyStatus
+
     sent(session_factory, clock, customer, SID)
     with caplog.at_level(logging.INFO, logger="intake.delivery"):
         apply(session_factory, router, clock, status("SM" + "f" * 32, "failed", "30003"))
-    assert "unknown message SM" + "f" * 32 in caplog.text
-    assert message_state(session_factory) == ("queued", None)
+    assert "not yet recorded message SM" + "f" * 32 in caplog.text
+    assert message_state(session_factory) == ("queued", None)  # our message is untouched
     assert count(session_factory, TicketEvent) == 0
+    assert count(session_factory, EarlyStatus) == 1  # kept for the worker, in case the sid turns out ours
+    clock.advance(days=2)
+    apply(session_factory, router, clock, status("SM" + "e" * 32, "sent"))
+    with session_factory() as session:
+        kept = session.scalars(select(EarlyStatus.provider_message_id)).all()
+    assert kept == ["SM" + "e" * 32]  # a day-old stranger is dropped when the next one is kept
 
 
 def test_63016_with_a_template_resends_it_as_contentsid_once(
@@ -156,7 +177,9 @@ def test_63016_with_a_template_resends_it_as_contentsid_once(
     templated = from_payload(again.payload)
     assert templated.template_sid == PROGRESS_SID and templated.recipient == CUSTOMER
     assert dict(templated.template_variables) == {
-        "1": "Ana Pérez", "2": NUMBER, "3": "revisamos el asiento contable."
+        "1": "Ana Pérez",
+        "2": NUMBER,
+        "3": "revisamos el asiento contable.",
     }
     [event] = events(session_factory, "delivery_rerouted")
     assert "63016" in event.body and event.data is not None and event.data["template_outbox_id"] == again.id
@@ -213,18 +236,25 @@ def test_replaying_every_callback_three_times_changes_nothing_more(
     sent(session_factory, clock, customer, lost, kind="escalation")
     sent(session_factory, clock, customer, quiet, kind="solution")
     callbacks = [
-        status(ok, "sent"), status(ok, "delivered"), status(ok, "read"),
-        status(refused, "sent"), status(refused, "failed", "63016"),
-        status(lost, "sent"), status(lost, "undelivered", "30008"),
-        status(quiet, "sent"), status(quiet, "undelivered", "63016"),
+        status(ok, "sent"),
+        status(ok, "delivered"),
+        status(ok, "read"),
+        status(refused, "sent"),
+        status(refused, "failed", "63016"),
+        status(lost, "sent"),
+        status(lost, "undelivered", "30008"),
+        status(quiet, "sent"),
+        status(quiet, "undelivered", "63016"),
     ]
 
     Snapshot = tuple[list[tuple[str, str, str]], list[tuple[int, str, str]], list[tuple[str, str]]]
 
     def snapshot() -> Snapshot:
         with session_factory() as session:
-            messages = sorted((m.provider_message_id or "", m.status or "", m.error_code or "")
-                              for m in session.scalars(select(Message)))
+            messages = sorted(
+                (m.provider_message_id or "", m.status or "", m.error_code or "")
+                for m in session.scalars(select(Message))
+            )
             rows = sorted((r.id, r.channel, r.status) for r in session.scalars(select(OutboxMessage)))
             trail = sorted((e.kind, e.body) for e in session.scalars(select(TicketEvent)))
         return messages, rows, trail
@@ -237,6 +267,10 @@ def test_replaying_every_callback_three_times_changes_nothing_more(
     _, rows, trail = first
     assert [kind for kind, _ in trail] == ["customer_unreachable", "delivery_failed", "delivery_rerouted"]
     assert [(channel, state) for _, channel, state in rows] == [
-        ("whatsapp", "sent"), ("whatsapp", "sent"), ("whatsapp", "sent"), ("whatsapp", "held"),
-        ("whatsapp", "pending"), ("email", "pending"),
+        ("whatsapp", "sent"),
+        ("whatsapp", "sent"),
+        ("whatsapp", "sent"),
+        ("whatsapp", "held"),
+        ("whatsapp", "pending"),
+        ("email", "pending"),
     ]

@@ -254,3 +254,35 @@ def test_outside_window_at_send_time_goes_to_the_router(
         row = session.get(OutboxMessage, row_id)
         assert row is not None and row.status == "held" and "63016" in (row.last_error or "")
     assert _worker(session_factory, RecordingSender(), clock).run_once() == 0  # not re-sent by itself
+
+
+def test_parts_already_sent_are_kept_and_skipped_on_retry(
+    session_factory: sessionmaker[Session], clock: FakeClock
+) -> None:
+    (row_id,) = _enqueue(session_factory, clock)
+    seen: list[list[str]] = []
+
+    class Router:
+        def __call__(
+            self, session: Session, row: OutboxMessage, message: OutboundMessage, now: object
+        ) -> object:
+            return message
+
+        def on_sent(self, session: Session, row: OutboxMessage, ids: list[str], now: object) -> None:
+            seen.append(list(ids))
+
+    sender = RecordingSender([TransientSendError("500 on part 2", sent_ids=("part-1",))])
+    worker = _worker(session_factory, sender, clock, router=Router())
+    worker.run_once()
+    with session_factory() as session:
+        row = session.get(OutboxMessage, row_id)
+        assert row is not None and row.status == "pending" and row.payload["skip_parts"] == 1
+        clock.current = row.next_attempt_at
+    worker.run_once()
+    assert [m.skip_parts for m in sender.sent] == [1]  # the retry sends only what is left
+    with session_factory() as session:
+        row = session.get(OutboxMessage, row_id)
+        assert row is not None and row.status == "sent" and row.provider_message_ids == ["part-1", "m1"]
+        ids = session.scalars(select(Message.provider_message_id).where(Message.outbox_id == row_id)).all()
+        assert sorted(ids) == ["m1", "part-1"]
+    assert seen == [["part-1"], ["m1"]]  # early status callbacks are applied as each sid is recorded
