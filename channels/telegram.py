@@ -292,8 +292,13 @@ class TelegramAdapter:
     # --- sending -------------------------------------------------------------------------
 
     def send(self, message: OutboundMessage) -> SendResult:
-        """Deliver text/options/media to a chat; answers message.callback_query_id first."""
-        if message.callback_query_id:
+        """Deliver text/options/media to a chat; answers message.callback_query_id first.
+
+        The first `message.skip_parts` parts went out in an earlier attempt and are not resent;
+        a transient failure part-way carries this attempt's ids in `sent_ids`.
+        """
+        skip = max(0, message.skip_parts)
+        if message.callback_query_id and not skip:
             self._answer_callback(message.callback_query_id)
         chat_id = _chat_id(message.recipient)
         steps = self._plan(message, chat_id)
@@ -301,9 +306,15 @@ class TelegramAdapter:
             if message.callback_query_id:
                 return SendResult((), status="answered")
             raise PermanentSendError("nothing to send", code="empty")
+        if skip >= len(steps):
+            log.warning("telegram: all %d part(s) went out in earlier attempts", len(steps))
+            return SendResult(())
         ids: list[str] = []
-        for index, step in enumerate(steps):
-            sent = self._send_step(chat_id, step, continuation=index > 0)
+        for step in steps[skip:]:
+            try:
+                sent = self._send_step(chat_id, step, continuation=bool(ids))
+            except (TransientSendError, PermanentSendError) as exc:
+                raise _with_progress(exc, tuple(ids), skip, len(steps)) from None
             ids.append(f"{chat_id}:{sent.message_id}")
         return SendResult(tuple(ids))
 
@@ -447,6 +458,19 @@ class TelegramAdapter:
         except Exception as exc:
             raise self._send_error(exc) from None
         return dict(info.to_dict())
+
+
+def _with_progress(
+    exc: TransientSendError | PermanentSendError, ids: tuple[str, ...], skipped: int, total: int
+) -> TransientSendError | PermanentSendError:
+    """The same error, naming the parts already delivered; a transient one carries their ids."""
+    done = skipped + len(ids)
+    if not done:
+        return exc
+    reason = f"{exc.reason} (after {done} of {total} parts)"
+    if isinstance(exc, TransientSendError):
+        return TransientSendError(reason, retry_after=exc.retry_after, sent_ids=ids)
+    return type(exc)(reason, code=exc.code)
 
 
 def _flood_wait(exc: Exception) -> float | None:

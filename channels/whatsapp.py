@@ -370,7 +370,11 @@ class WhatsAppAdapter:
         return sid if usable else None
 
     def send(self, message: OutboundMessage) -> SendResult:
-        """Deliver one message: template, quick-reply, or text (split) with optional media."""
+        """Deliver one message: template, quick-reply, or text (split) with optional media.
+
+        A split text skips its first `message.skip_parts` parts (delivered by an earlier attempt);
+        a template or quick-reply is one call and is never partly delivered, so it ignores them.
+        """
         base = self._base_params(message)
         if message.template_sid:
             variables = dict(message.template_variables)
@@ -381,7 +385,8 @@ class WhatsAppAdapter:
                 variables = quick_reply_variables(message.text.strip(), message.options)
                 return self._send_all([{**base, **_content_params(quick_reply, variables)}])
         text = numbered_options(message.text, message.options) if message.options else message.text
-        return self._send_all([{**base, **part} for part in self._text_and_media(message, text)])
+        calls = [{**base, **part} for part in self._text_and_media(message, text)]
+        return self._send_all(calls, skip=max(0, message.skip_parts))
 
     def _base_params(self, message: OutboundMessage) -> dict[str, Any]:
         """Recipient, sender and status callback shared by every part of a message."""
@@ -412,49 +417,74 @@ class WhatsAppAdapter:
             raise PermanentSendError("nothing to send: empty text and no media", "empty_message")
         return parts
 
-    def _send_all(self, calls: list[dict[str, Any]]) -> SendResult:
-        """Create the messages in order; map provider errors to the outbox's error kinds."""
+    def _send_all(self, calls: list[dict[str, Any]], skip: int = 0) -> SendResult:
+        """Create the messages in order after the first `skip`; map errors to the outbox's kinds.
+
+        A transient failure carries the sids of the parts this attempt did deliver (`sent_ids`),
+        so the outbox retries only the rest.
+        """
+        if skip >= len(calls):
+            logger.warning("whatsapp: all %d part(s) went out in earlier attempts", len(calls))
+            return SendResult(provider_message_ids=(), status="sent")
         sids: list[str] = []
         status = "queued"
-        for params in calls:
+        for params in calls[skip:]:
             try:
                 created = self._client.messages.create(**params)
             except (TwilioRestException, TwilioException, requests.RequestException) as exc:
-                raise self._map_error(exc, len(sids), len(calls)) from None
+                raise self._map_error(exc, _Progress(skip, tuple(sids), len(calls))) from None
             sids.append(str(created.sid))
             status = str(created.status or status)
         logger.info("whatsapp sent %d part(s): %s", len(sids), ",".join(sids))
         return SendResult(provider_message_ids=tuple(sids), status=status)
 
-    def _map_error(self, exc: Exception, sent: int, total: int) -> Exception:
+    def _map_error(self, exc: Exception, progress: _Progress) -> Exception:
         """Translate a twilio/requests exception into Transient, OutsideWindow or Permanent."""
-        progress = f" (after {sent} of {total} parts)" if sent else ""
+        done, sent_ids = progress.note(), progress.sent_ids
         if isinstance(exc, requests.Timeout):
-            return TransientSendError(f"timed out talking to Twilio{progress}")
+            return TransientSendError(f"timed out talking to Twilio{done}", sent_ids=sent_ids)
         if isinstance(exc, requests.RequestException):
             return TransientSendError(
-                f"network error talking to Twilio: {type(exc).__name__}{progress}"
+                f"network error talking to Twilio: {type(exc).__name__}{done}", sent_ids=sent_ids
             )
         status = int(getattr(exc, "status", 0) or 0)
         code = str(getattr(exc, "code", "") or status or "")
         reason = str(getattr(exc, "msg", "") or getattr(exc, "detail", "") or type(exc).__name__)
-        logger.warning("whatsapp send failed: HTTP %s code %s%s", status, code, progress)
+        logger.warning("whatsapp send failed: HTTP %s code %s%s", status, code, done)
         if code == OUTSIDE_WINDOW_CODE:
-            return OutsideWindowError(f"outside the 24-hour window: {reason}{progress}", code)
+            return OutsideWindowError(f"outside the 24-hour window: {reason}{done}", code)
         if status == 429 or status >= 500 or status == 0:
             retry_after = _retry_after_seconds(
                 _header(self._http.last_headers(), "Retry-After"), self._clock()
             )
             return TransientSendError(
-                f"Twilio HTTP {status} ({code}): {reason}{progress}", retry_after
+                f"Twilio HTTP {status} ({code}): {reason}{done}", retry_after, sent_ids=sent_ids
             )
-        return PermanentSendError(f"Twilio refused the message: {reason}{progress}", code)
+        return PermanentSendError(f"Twilio refused the message: {reason}{done}", code)
 
     # --- media -------------------------------------------------------------------------------
 
     def download(self, media: InboundMedia) -> DownloadedMedia:
         """Fetch a customer's file with the account's basic auth, under the media policy."""
         return self._fetcher.fetch(media)
+
+
+@dataclass(frozen=True, slots=True)
+class _Progress:
+    """How far a split message got: parts skipped, sids sent in this attempt, parts in all."""
+
+    skipped: int
+    sent_ids: tuple[str, ...]
+    total: int
+
+    def note(self) -> str:
+        """' (after 1 of 2 parts: SM…)' for an error reason, or '' when nothing went out yet."""
+        sent = self.skipped + len(self.sent_ids)
+        if not sent:
+            return ""
+        earlier = f"{self.skipped} earlier" if self.skipped else ""
+        listed = ", ".join(x for x in (earlier, *self.sent_ids) if x)
+        return f" (after {sent} of {self.total} parts: {listed})"
 
 
 def _content_params(content_sid: str, variables: Mapping[str, str]) -> dict[str, Any]:

@@ -424,3 +424,80 @@ def test_token_never_appears_in_errors_or_logs(
     for text in messages:
         assert TOKEN_KEY not in text
     assert TOKEN_KEY not in caplog.text
+
+
+# --- split messages that fail part-way: progress survives the retry -----------------------------
+
+TWO_PARTS = "a" * 4000 + "\n\n" + "b" * 100
+
+
+def fail_after(api: FakeBotApi, ok: int, status: int, times: int, description: str = "Error") -> None:
+    """Let `ok` sendMessage calls through, then answer `status` to the next `times` ones."""
+    original = api.handle_method
+    seen = {"sends": 0}
+
+    def handle(token: str, method: str, call: Any) -> tuple[int, Any]:
+        if method == "sendMessage":
+            seen["sends"] += 1
+            if ok < seen["sends"] <= ok + times:
+                with api._lock:
+                    api.calls.append(call)
+                return status, {"ok": False, "error_code": status, "description": description}
+        return original(token, method, call)
+
+    api.handle_method = handle  # type: ignore[method-assign]
+
+
+def sent_texts(api: FakeBotApi) -> list[str]:
+    return [c.params["text"] for c in api.calls_to("sendMessage")]
+
+
+def test_a_part_that_keeps_failing_gives_up_with_the_ids_already_sent(
+    api: FakeBotApi, adapter: TelegramAdapter, clock: FakeClock
+) -> None:
+    fail_after(api, ok=1, status=500, times=3, description="Internal Server Error")
+    with pytest.raises(TransientSendError) as info:
+        adapter.send(out(TWO_PARTS))
+    first = api.messages_to(CHAT)[0]
+    assert info.value.sent_ids == (f"{CHAT}:{first['message_id']}",)
+    assert "after 1 of 2 parts" in info.value.reason
+    assert sent_texts(api) == ["a" * 4000] + ["b" * 100] * 3  # part 2 retried in place 3 times
+    result = adapter.send(out(TWO_PARTS, skip_parts=1))
+    assert sent_texts(api)[4:] == ["b" * 100]  # the retry sends only the second part
+    assert result.provider_message_ids == (f"{CHAT}:{api.messages_to(CHAT)[-1]['message_id']}",)
+
+
+def test_a_resumed_message_keeps_the_keyboard_on_its_last_part_and_answers_no_button_again(
+    api: FakeBotApi, adapter: TelegramAdapter
+) -> None:
+    message = out(TWO_PARTS, options=(Option("ok", "Entendido"),), callback_query_id="cbq-3", skip_parts=1)
+    result = adapter.send(message)
+    [call] = api.calls_to("sendMessage")
+    assert call.params["text"] == "b" * 100
+    assert call.json_param("reply_markup")["inline_keyboard"][0][0]["text"] == "Entendido"
+    assert api.calls_to("answerCallbackQuery") == []
+    assert len(result.provider_message_ids) == 1
+
+
+def test_a_permanent_failure_part_way_names_the_parts_sent(
+    api: FakeBotApi, adapter: TelegramAdapter
+) -> None:
+    fail_after(api, ok=1, status=403, times=1, description="Forbidden: bot was blocked by the user")
+    with pytest.raises(PermanentSendError) as info:
+        adapter.send(out(TWO_PARTS))
+    assert info.value.code == "forbidden"
+    assert "after 1 of 2 parts" in info.value.reason
+
+
+def test_nothing_left_after_skipping_makes_no_call(api: FakeBotApi, adapter: TelegramAdapter) -> None:
+    result = adapter.send(out(TWO_PARTS, skip_parts=2))
+    assert api.calls_to("sendMessage") == []
+    assert result.provider_message_ids == ()
+
+
+def test_a_first_part_failure_has_no_sent_ids(api: FakeBotApi, adapter: TelegramAdapter) -> None:
+    api.fail("sendMessage", 500)
+    with pytest.raises(TransientSendError) as info:
+        adapter.send(out(TWO_PARTS))
+    assert info.value.sent_ids == ()
+    assert len(api.calls_to("sendMessage")) == 1

@@ -25,6 +25,7 @@ from channels.base import (
     TransientSendError,
 )
 from channels.whatsapp import WhatsAppAdapter, WhatsAppConfig
+from channels.whatsapp_text import split_text
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "whatsapp"
 ACCOUNT = "AC3f5a0c1e2d4b6a8c9e0f1a2b3c4d5e6f"
@@ -347,3 +348,116 @@ def test_the_auth_token_never_reaches_logs_or_errors(
     assert caplog.records, "the twilio client and the adapter should have logged something"
     assert TOKEN not in caplog.text
     assert all(TOKEN not in str(exc) and TOKEN not in repr(exc.args) for exc in errors)
+
+
+# --- split texts that fail part-way: progress survives the retry ------------------------------
+
+TWO_PARTS = "Frase larga de prueba. " * 100  # 2300 characters: two parts under 1600
+THREE_PARTS = " ".join(f"Frase número {n} de la prueba." for n in range(150))  # three parts
+
+
+def sid(number: int) -> str:
+    return f"SM{number:032d}"
+
+
+def bodies(twilio: FakeTwilio) -> list[str]:
+    return [twilio.field(index, "Body") or "" for index in range(len(twilio.calls))]
+
+
+def test_500_on_the_second_part_keeps_the_first_sid_and_the_retry_sends_only_the_rest(
+    adapter: WhatsAppAdapter, twilio: FakeTwilio
+) -> None:
+    twilio.script.extend([lambda: FakeTwilio.created(1), FakeTwilio.error("api_error_20500")])
+    with pytest.raises(TransientSendError) as caught:
+        adapter.send(message(text=TWO_PARTS))
+    assert caught.value.sent_ids == (sid(1),)
+    first, second = bodies(twilio)
+    result = adapter.send(message(text=TWO_PARTS, skip_parts=1))
+    assert len(twilio.calls) == 3
+    assert bodies(twilio)[2] == second != first
+    assert result.provider_message_ids == (sid(3),)
+    assert " ".join([first, second]).split() == TWO_PARTS.split()
+
+
+def test_429_on_a_later_part_keeps_retry_after_and_the_sids_of_this_attempt(
+    adapter: WhatsAppAdapter, twilio: FakeTwilio
+) -> None:
+    twilio.script.extend([
+        lambda: FakeTwilio.created(1),
+        lambda: FakeTwilio.created(2),
+        FakeTwilio.error("api_error_20429", {"Retry-After": "5"}),
+    ])
+    with pytest.raises(TransientSendError) as caught:
+        adapter.send(message(text=THREE_PARTS))
+    assert caught.value.sent_ids == (sid(1), sid(2))
+    assert caught.value.retry_after == 5.0
+    assert "after 2 of 3 parts" in caught.value.reason
+
+
+def test_a_resumed_attempt_reports_only_its_own_sids(adapter: WhatsAppAdapter, twilio: FakeTwilio) -> None:
+    twilio.script.extend([lambda: FakeTwilio.created(1), FakeTwilio.error("api_error_20500")])
+    with pytest.raises(TransientSendError) as caught:
+        adapter.send(message(text=THREE_PARTS, skip_parts=1))
+    assert caught.value.sent_ids == (sid(1),)
+    assert "after 2 of 3 parts: 1 earlier, " + sid(1) in caught.value.reason
+    expected = split_text(THREE_PARTS)
+    assert len(expected) == 3
+    assert bodies(twilio) == expected[1:]
+    result = adapter.send(message(text=THREE_PARTS, skip_parts=2))
+    assert bodies(twilio)[2] == expected[2]
+    assert result.provider_message_ids == (sid(3),)
+
+
+def test_timeout_on_a_later_part_keeps_the_sent_sids(server: HTTPServer, twilio: FakeTwilio) -> None:
+    def slow() -> Response:
+        time.sleep(1.0)
+        return FakeTwilio.created(2)
+
+    twilio.script.extend([lambda: FakeTwilio.created(1), slow])
+    whatsapp = adapter_for(server, request_timeout=0.25)
+    with pytest.raises(TransientSendError, match="timed out") as caught:
+        whatsapp.send(message(text=TWO_PARTS))
+    whatsapp.close()
+    assert caught.value.sent_ids == (sid(1),)
+
+
+def test_transient_failure_on_the_first_part_has_no_sent_ids(
+    adapter: WhatsAppAdapter, twilio: FakeTwilio
+) -> None:
+    twilio.script.append(FakeTwilio.error("api_error_20500"))
+    with pytest.raises(TransientSendError) as caught:
+        adapter.send(message(text=TWO_PARTS))
+    assert caught.value.sent_ids == ()
+    assert "parts" not in caught.value.reason
+
+
+def test_permanent_failure_after_some_parts_names_them_in_the_reason(
+    adapter: WhatsAppAdapter, twilio: FakeTwilio
+) -> None:
+    twilio.script.extend([lambda: FakeTwilio.created(1), FakeTwilio.error("api_error_21211")])
+    with pytest.raises(PermanentSendError) as caught:
+        adapter.send(message(text=TWO_PARTS))
+    assert caught.value.code == "21211"
+    assert f"after 1 of 2 parts: {sid(1)}" in caught.value.reason
+
+
+def test_nothing_left_to_send_makes_no_call(adapter: WhatsAppAdapter, twilio: FakeTwilio) -> None:
+    result = adapter.send(message(text=TWO_PARTS, skip_parts=2))
+    assert twilio.calls == []
+    assert result.provider_message_ids == ()
+
+
+def test_a_template_is_one_call_and_ignores_skip_parts(adapter: WhatsAppAdapter, twilio: FakeTwilio) -> None:
+    # A retry of a half-sent text may be routed to a template once the 24-hour window closed.
+    result = adapter.send(message(text=TWO_PARTS, template_sid=SURVEY_SID, skip_parts=1))
+    [call] = twilio.calls
+    assert call["form"]["ContentSid"] == [SURVEY_SID]
+    assert result.provider_message_ids == (sid(1),)
+
+
+def test_skip_parts_counts_the_media_part_too(adapter: WhatsAppAdapter, twilio: FakeTwilio) -> None:
+    url = "https://desk.example.cl/media/signed/abc123/manual.pdf"
+    adapter.send(message(text=TWO_PARTS, media_path="/var/att/ab12", media_url=url, skip_parts=1))
+    [call] = twilio.calls
+    assert call["form"]["MediaUrl"] == [url]
+    assert call["form"]["Body"] == [split_text(TWO_PARTS)[1]]
