@@ -715,7 +715,52 @@ _NOTIFICATIONS: dict[str, dict[str, str]] = {
     },
 }
 
-TEXTS: dict[str, dict[str, str]] = {**_DIALOG, **_OPTIONS, **_NOTIFICATIONS}
+# E-mail subjects: `email_subject.<notification kind>` with the ticket {number}, the generic
+# `email_subject.ticket`, and `email_subject.default` when there is no ticket number at all.
+_EMAIL: dict[str, dict[str, str]] = {
+    "email_subject.registration": {
+        "es": "Su ticket {number} fue registrado",
+        "en": "Your ticket {number} was registered",
+        "pt": "Seu chamado {number} foi registrado",
+    },
+    "email_subject.info_request": {
+        "es": "Su ticket {number}: necesitamos más información",
+        "en": "Your ticket {number}: we need more information",
+        "pt": "Seu chamado {number}: precisamos de mais informações",
+    },
+    "email_subject.progress": {
+        "es": "Avance en su ticket {number}",
+        "en": "Update on your ticket {number}",
+        "pt": "Andamento do seu chamado {number}",
+    },
+    "email_subject.escalation": {
+        "es": "Su ticket {number} fue escalado",
+        "en": "Your ticket {number} was escalated",
+        "pt": "Seu chamado {number} foi escalado",
+    },
+    "email_subject.solution": {
+        "es": "Solución propuesta para su ticket {number}",
+        "en": "Proposed solution for your ticket {number}",
+        "pt": "Solução proposta para seu chamado {number}",
+    },
+    "email_subject.survey": {
+        "es": "Encuesta de satisfacción de su ticket {number}",
+        "en": "Satisfaction survey for your ticket {number}",
+        "pt": "Pesquisa de satisfação do seu chamado {number}",
+    },
+    "email_subject.ticket": {
+        "es": "Su ticket {number}",
+        "en": "Your ticket {number}",
+        "pt": "Seu chamado {number}",
+    },
+    "email_subject.default": {
+        "es": "Mesa de ayuda",
+        "en": "Help desk",
+        "pt": "Central de atendimento",
+    },
+}
+
+TEXTS: dict[str, dict[str, str]] = {**_DIALOG, **_OPTIONS, **_NOTIFICATIONS, **_EMAIL}
 NOTIFICATION_KEYS: frozenset[str] = frozenset(_NOTIFICATIONS) | {"handoff", "idle_expired"}
 
 

@@ -16,6 +16,7 @@ from email.utils import format_datetime, make_msgid, parseaddr
 from pathlib import Path
 
 from bot.messages import Channel, InboundMedia, InboundMessage, Option
+from bot.texts import DEFAULT_LANG, TEXTS, supported_lang, text
 from channels.base import (
     DownloadedMedia,
     MediaRefusedError,
@@ -28,17 +29,11 @@ from channels.base import (
 logger = logging.getLogger(__name__)
 
 SUBJECT_LIMIT = 78
-DEFAULT_SUBJECT = "Mesa de ayuda"
-# Spanish subjects per notification kind; {number} is the ticket number.
-KIND_SUBJECTS: Mapping[str, str] = {
-    "registration": "Su ticket {number} fue registrado",
-    "info_request": "Su ticket {number}: necesitamos más información",
-    "progress": "Avance en su ticket {number}",
-    "escalation": "Su ticket {number} fue escalado",
-    "solution": "Solución propuesta para su ticket {number}",
-    "survey": "Encuesta de satisfacción de su ticket {number}",
-}
-GENERIC_TICKET_SUBJECT = "Su ticket {number}"
+# Subjects are customer-facing texts in bot/texts.py: "email_subject.<kind>" with {number},
+# "email_subject.ticket" for other kinds and "email_subject.default" without a ticket number.
+SUBJECT_KEY = "email_subject.{kind}"
+TICKET_SUBJECT_KEY = "email_subject.ticket"
+DEFAULT_SUBJECT_KEY = "email_subject.default"
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,16 +65,22 @@ class EmailConfig:
             raise ValueError("SMTP username and password must be ASCII")
 
 
+def language_of(message: OutboundMessage) -> str:
+    """The customer's language for what the channel words itself (Spanish when unknown)."""
+    return supported_lang(message.language) or DEFAULT_LANG
+
+
 def subject_for(message: OutboundMessage) -> str:
-    """A Spanish subject from the notification kind and ticket number, else from the first line."""
+    """A subject in the customer's language from the kind and ticket number, else the first line."""
+    lang = language_of(message)
     variables = message.template_variables
     number = (variables.get("number") or variables.get("ticket") or "").strip()
     if number:
-        pattern = KIND_SUBJECTS.get(message.kind or "", GENERIC_TICKET_SUBJECT)
-        return pattern.format(number=number)
+        key = SUBJECT_KEY.format(kind=message.kind or "")
+        return text(key if key in TEXTS else TICKET_SUBJECT_KEY, lang, number=number)
     first = next((line.strip() for line in message.text.splitlines() if line.strip()), "")
     if not first:
-        return DEFAULT_SUBJECT
+        return text(DEFAULT_SUBJECT_KEY, lang)
     return first if len(first) <= SUBJECT_LIMIT else first[: SUBJECT_LIMIT - 1].rstrip() + "…"
 
 

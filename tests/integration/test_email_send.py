@@ -283,3 +283,60 @@ def test_config_refuses_nonsense() -> None:
                 {"username": "u", "password": "contraseña"}):
         with pytest.raises(ValueError):
             EmailConfig(**{"host": "smtp.example.cl", **bad})  # type: ignore[arg-type]
+
+
+# --- subjects in the customer's language --------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("language", "subject"),
+    [
+        ("en", "Your ticket LA-000123 was registered"),
+        ("pt", "Seu chamado LA-000123 foi registrado"),
+        ("es", "Su ticket LA-000123 fue registrado"),
+        (None, "Su ticket LA-000123 fue registrado"),
+    ],
+)
+def test_subject_arrives_in_the_customers_language(
+    mailbox: Mailbox, smtp_port: int, language: str | None, subject: str
+) -> None:
+    adapter_for(smtp_port).send(
+        message(text="✅ Registered", kind="registration", language=language,
+                template_variables={"number": "LA-000123"})
+    )
+    [(_, _, received)] = mailbox.received
+    assert received["Subject"] == subject
+
+
+def test_portuguese_solution_with_options_keeps_the_body_and_words_the_subject(
+    mailbox: Mailbox, smtp_port: int
+) -> None:
+    options = (Option("yes", "Sim"), Option("no", "Não"))
+    adapter_for(smtp_port).send(
+        message(text="Seu problema foi resolvido?", kind="solution", language="pt", options=options,
+                template_variables={"ticket": "LA-42"})
+    )
+    [(_, _, received)] = mailbox.received
+    assert received["Subject"] == "Solução proposta para seu chamado LA-42"
+    assert content(received) == "Seu problema foi resolvido?\n\n1. Sim\n2. Não\n"
+
+
+@pytest.mark.parametrize(
+    ("language", "kind", "variables", "subject"),
+    [
+        ("en", "progress", {"number": "LA-7"}, "Update on your ticket LA-7"),
+        ("en", "survey", {"ticket": "LA-9"}, "Satisfaction survey for your ticket LA-9"),
+        ("en", "contingency", {"number": "LA-1"}, "Your ticket LA-1"),
+        ("pt", "escalation", {"number": "LA-3"}, "Seu chamado LA-3 foi escalado"),
+        ("pt", "info_request", {"number": "LA-4"}, "Seu chamado LA-4: precisamos de mais informações"),
+        ("pt", "other", {"number": "LA-5"}, "Seu chamado LA-5"),
+        ("pt-BR", "progress", {"number": "LA-6"}, "Andamento do seu chamado LA-6"),
+        ("fr", "progress", {"number": "LA-8"}, "Avance en su ticket LA-8"),
+        ("en", None, {}, "Help desk"),
+        ("pt", None, {}, "Central de atendimento"),
+    ],
+)
+def test_subjects_per_language_kind_and_fallbacks(
+    language: str, kind: str | None, variables: dict[str, str], subject: str
+) -> None:
+    assert subject_for(message(kind=kind, language=language, template_variables=variables)) == subject
