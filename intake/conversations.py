@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 
 from bot.context import CompanyRef, ContactView, DeadlineQuote, DialogContext, TicketView
@@ -135,19 +135,16 @@ class ConversationService:
             contact=_contact_view(contact),
             companies=companies,
             plan_includes_requests=plan.includes_requests if plan is not None else True,
-            tickets=self._ticket_views(session, contact, company_id),
+            tickets=self._ticket_views(session, contact),
             idle_timeout=self.settings.idle_timeout,
             duplicate_window=self.settings.duplicate_window,
         )
 
-    def _ticket_views(
-        self, session: Session, contact: Contact | None, company_id: int | None
-    ) -> list[TicketView]:
+    def _ticket_views(self, session: Session, contact: Contact | None) -> list[TicketView]:
         if contact is None:
             return []
-        scope = Ticket.company_id == company_id if company_id is not None else Ticket.contact_id == contact.id
         rows = session.scalars(
-            select(Ticket).where(scope).order_by(Ticket.updated_at.desc()).limit(RECENT_TICKETS)
+            select(Ticket).where(visible_to(contact)).order_by(Ticket.updated_at.desc()).limit(RECENT_TICKETS)
         )
         views = []
         for ticket in rows:
@@ -313,22 +310,23 @@ class ConversationService:
     def _identify(
         self, session: Session, conversation: Conversation, effect: IdentifyContact, now: datetime
     ) -> None:
-        contact = (
-            session.scalar(select(Contact).where(Contact.email == effect.email)) if effect.email else None
+        # What a stranger types proves nothing: never merge into an existing contact with that e-mail
+        # (that would hand over its tickets). A self-identified contact sees only its own tickets
+        # until an agent verifies it; agents see the claimed e-mail and company.
+        taken = bool(effect.email) and session.scalar(select(Contact.id).where(Contact.email == effect.email))
+        company_id = int(effect.company_id) if effect.company_id is not None else None
+        contact = Contact(
+            name=effect.name,
+            email=effect.email,
+            company_id=company_id,
+            verified=effect.verified and not taken,
+            self_identified=True,
+            claimed_company=effect.company_name,
+            language=conversation.language,
+            created_at=now,
         )
-        if contact is None:
-            company_id = int(effect.company_id) if effect.company_id is not None else None
-            contact = Contact(
-                name=effect.name,
-                email=effect.email,
-                company_id=company_id,
-                verified=effect.verified,
-                claimed_company=effect.company_name,
-                language=conversation.language,
-                created_at=now,
-            )
-            session.add(contact)
-            session.flush()
+        session.add(contact)
+        session.flush()
         exists = session.scalar(
             select(ChannelIdentity).where(
                 ChannelIdentity.channel == conversation.channel,
@@ -351,11 +349,7 @@ class ConversationService:
         contact = session.get(Contact, conversation.contact_id) if conversation.contact_id else None
         if contact is None:
             return None
-        ticket = session.scalar(select(Ticket).where(Ticket.number == number))
-        if ticket is None:
-            return None
-        same_company = contact.company_id is not None and ticket.company_id == contact.company_id
-        return ticket if same_company or ticket.contact_id == contact.id else None
+        return session.scalar(select(Ticket).where(Ticket.number == number, visible_to(contact)))
 
     def _conversation_of(self, session: Session, ticket: Ticket) -> Conversation | None:
         if ticket.conversation_id is None:
@@ -394,6 +388,22 @@ class ConversationService:
                     visible_to_customer=True,
                 )
             )
+
+
+def visible_to(contact: Contact) -> ColumnElement[bool]:
+    """The tickets a contact may see and act on in the chat.
+
+    Their own, and — only for contacts an agent or admin vouched for — their company's tickets opened by
+    other vouched-for contacts. What a stranger types (a company, an e-mail) never widens the view,
+    and a stranger's tickets are never shown to the company until an agent verifies them.
+    """
+    own = Ticket.contact_id == contact.id
+    if contact.company_id is None or contact.self_identified:
+        return own
+    vouched = select(Contact.id).where(
+        Contact.company_id == contact.company_id, Contact.self_identified.is_(False)
+    )
+    return or_(own, Ticket.contact_id.in_(vouched))
 
 
 @dataclass

@@ -107,6 +107,8 @@ class Contact(Base):
     language: Mapped[str | None] = mapped_column(String(5), default=None)
     claimed_company: Mapped[str | None] = mapped_column(String(200), default=None)
     verified: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Created from what the person typed in a chat: sees only their own tickets until an agent verifies.
+    self_identified: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     company: Mapped[Company | None] = relationship()
     identities: Mapped[list[ChannelIdentity]] = relationship(back_populates="contact")

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-29 21:50:10.832107
+Create Date: 2026-11-29 21:51:28.960608
 """
 
 from __future__ import annotations
@@ -106,6 +106,7 @@ def upgrade() -> None:
         sa.Column("language", sa.String(length=5), nullable=True),
         sa.Column("claimed_company", sa.String(length=200), nullable=True),
         sa.Column("verified", sa.Boolean(), nullable=False),
+        sa.Column("self_identified", sa.Boolean(), nullable=False),
         sa.Column("created_at", intake.models.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["company_id"], ["companies.id"], name=op.f("fk_contacts_company_id_companies")

@@ -177,3 +177,54 @@ def test_english_and_portuguese_customers_are_answered_in_their_language(
     portuguese = ChatSession(container, "+5511999990000", language="pt")
     assert "nome" in texts(portuguese.say("olá")).lower()
     container.close()
+
+
+def _identify_stranger(chat: ChatSession, name: str, company: str, email: str, confirm: bool) -> None:
+    chat.say("hola")
+    chat.say(name)
+    chat.say(company)
+    if confirm:
+        chat.say("si")
+    chat.say(email)
+
+
+def test_claiming_a_known_e_mail_does_not_take_over_that_contact(
+    database_url: str, tmp_path: Path, clock: FakeClock
+) -> None:
+    container = make_container(database_url, tmp_path, clock)
+    number = open_ticket_through_chat(
+        ChatSession(container, DEMO), "El POS no imprime boletas desde la mañana"
+    )
+    stranger = ChatSession(container, "+15550002222")
+    _identify_stranger(stranger, "Pedro Gil", "Otra Empresa Ltda", "maria.gonzalez@comercialandes.cl", False)
+    assert number not in texts(stranger.say("estado"))
+    assert "POS" not in texts(stranger.say(f"estado {number}"))
+    with container.session_factory() as session:
+        contacts = session.scalars(
+            select(Contact).where(Contact.email == "maria.gonzalez@comercialandes.cl")
+        ).all()
+        assert len(contacts) == 2  # María's contact is untouched; the claim is a separate, unverified one
+        claimed = next(c for c in contacts if c.self_identified)
+        assert claimed.name == "Pedro Gil" and not claimed.verified
+    container.close()
+
+
+def test_naming_a_company_does_not_open_its_tickets(
+    database_url: str, tmp_path: Path, clock: FakeClock
+) -> None:
+    container = make_container(database_url, tmp_path, clock)
+    number = open_ticket_through_chat(
+        ChatSession(container, DEMO), "El POS no imprime boletas desde la mañana"
+    )
+    stranger = ChatSession(container, "+15550001111")
+    _identify_stranger(stranger, "Juan Pérez", "comercial andez", "juan@otro.cl", True)
+    assert number not in texts(stranger.say("estado"))
+    own = open_ticket_through_chat(stranger, "No puedo entrar al portal de clientes desde ayer")
+    listing = texts(stranger.say("mis tickets"))
+    assert own in listing and number not in listing
+    with container.session_factory() as session:
+        ticket = session.scalars(select(Ticket).where(Ticket.number == own)).one()
+        company = session.get(Company, ticket.company_id)
+        assert company is not None and company.name == "Comercial Andes SpA"  # still the company's SLA
+    assert own not in texts(ChatSession(container, DEMO).say("mis tickets"))  # nor the other way round
+    container.close()
