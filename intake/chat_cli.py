@@ -11,7 +11,6 @@ from channels.base import OutboundMessage
 from intake.config import Settings
 from intake.db import check_schema
 from intake.simulator import ChatSession, render
-from intake.wiring import container_from_settings
 
 HELP = """Type as the customer would. Extra commands:
   /file PATH [PATH...]            send files (photos, PDFs, voice notes) as evidence
@@ -22,7 +21,9 @@ HELP = """Type as the customer would. Extra commands:
 
 def run_chat(settings: Settings, address: str, channel: str, lang: str | None) -> None:
     """Read lines from the terminal and print the bot's replies until /quit or end of input."""
-    container = container_from_settings(settings)
+    from intake.cli import container_or_fail  # the CLI imports this module lazily: no cycle
+
+    container = container_or_fail(settings)
     try:
         check_schema(container.engine)
     except RuntimeError as exc:

@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 import click
 
+from intake.bootstrap import Container
 from intake.config import Settings, SettingsError, load_settings
 from intake.contingency_cli import contingency_group
 from intake.demo import demo_group
@@ -66,12 +67,11 @@ def serve(ctx: click.Context, host: str, port: int, no_worker: bool) -> None:
 
     from intake.bootstrap import run_background_loops
     from intake.db import check_schema
-    from intake.wiring import container_from_settings
     from webhooks import create_app
 
     settings = _settings(ctx)
     _configure_logging(settings.log_level)
-    container = container_from_settings(settings)
+    container = container_or_fail(settings)
     try:
         check_schema(container.engine)
     except RuntimeError as exc:
@@ -95,14 +95,13 @@ def serve(ctx: click.Context, host: str, port: int, no_worker: bool) -> None:
 def worker(ctx: click.Context, once: bool) -> None:
     """Run the outbox worker and the SLA sweeper (several may run at once on PostgreSQL)."""
     from intake.bootstrap import run_background_loops
-    from intake.wiring import container_from_settings
 
     settings = _settings(ctx)
     _configure_logging(settings.log_level)
-    container = container_from_settings(settings)
+    container = container_or_fail(settings)
     try:
         if once:
-            click.echo(f"delivered {container.make_worker().run_once()} message(s)")
+            click.echo(f"ran {container.run_jobs_once()} background job(s): sweeps, downloads, deliveries")
             return
         stop = threading.Event()
         threads = run_background_loops(container, stop)
@@ -151,6 +150,16 @@ def chat(ctx: click.Context, address: str, channel: str, lang: str | None) -> No
     from intake.chat_cli import run_chat
 
     run_chat(_settings(ctx), address, channel, lang)
+
+
+def container_or_fail(settings: Settings) -> Container:
+    """Wire the application, turning a configuration problem into a clean CLI error."""
+    from intake.wiring import container_from_settings
+
+    try:
+        return container_from_settings(settings)
+    except SettingsError as exc:
+        raise click.ClickException(f"configuration error: {exc}") from None
 
 
 def _telegram_config_factory(obj: dict[str, object]) -> Callable[[], object]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -35,6 +37,8 @@ def _float(env: Mapping[str, str], name: str, default: float) -> float:
         value = float(raw)
     except ValueError:
         raise SettingsError(f"{name} must be a number, got {raw!r}") from None
+    if not math.isfinite(value):
+        raise SettingsError(f"{name} must be a finite number, got {raw!r}")
     if value < 0:
         raise SettingsError(f"{name} must be >= 0, got {value}")
     return value
@@ -88,7 +92,7 @@ class Settings:
     attachments_dir: Path
     public_base_url: str | None = None
     trust_proxy_hops: int = 0
-    secret_key: str = "dev-only-not-secret"  # noqa: S105 - replaced by SECRET_KEY in production
+    secret_key: str = field(default="dev-only-not-secret", repr=False)
     default_language: str = "es"
     ticket_prefix: str = "LA"
     default_calendar: str = "default"
@@ -141,6 +145,27 @@ class Settings:
         return bool(self.telegram_bot_token)
 
 
+MIN_SECRET_KEY_LENGTH = 16
+DEV_SECRET_KEY = "dev-only-not-secret"  # noqa: S105 - only accepted while nothing is public
+
+
+def _check_production(s: Settings) -> None:
+    if s.public_base_url and (s.secret_key == DEV_SECRET_KEY or len(s.secret_key) < MIN_SECRET_KEY_LENGTH):
+        raise SettingsError(
+            f"SECRET_KEY must be set (at least {MIN_SECRET_KEY_LENGTH} characters) when PUBLIC_BASE_URL is "
+            "set: it signs the links providers use to fetch agents' files"
+        )
+    if not isinstance(logging.getLevelNamesMapping().get(s.log_level), int):
+        raise SettingsError(
+            f"LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL, got {s.log_level!r}"
+        )
+    from sla.calendars import BUILTIN_CALENDARS
+
+    if s.default_calendar not in BUILTIN_CALENDARS:
+        known = ", ".join(sorted(BUILTIN_CALENDARS))
+        raise SettingsError(f"DEFAULT_CALENDAR must be one of {known}, got {s.default_calendar!r}")
+
+
 def _check_pairs(s: Settings) -> None:
     if bool(s.twilio_account_sid) != bool(s.twilio_auth_token):
         raise SettingsError("TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN must be set together")
@@ -150,6 +175,12 @@ def _check_pairs(s: Settings) -> None:
         raise SettingsError("TELEGRAM_WEBHOOK_SECRET is required when TELEGRAM_BOT_TOKEN is set")
     if s.twilio_account_sid and not s.twilio_account_sid.startswith("AC"):
         raise SettingsError("TWILIO_ACCOUNT_SID must start with AC")
+    if s.twilio_whatsapp_from and not s.twilio_whatsapp_from.startswith("whatsapp:+"):
+        raise SettingsError(
+            f"TWILIO_WHATSAPP_FROM must look like whatsapp:+14155238886, got {s.twilio_whatsapp_from!r}"
+        )
+    if "@" not in s.email_from:
+        raise SettingsError(f"EMAIL_FROM must be an e-mail address, got {s.email_from!r}")
 
 
 def load_settings(environ: Mapping[str, str] | None = None, env_file: str | None = ".env") -> Settings:
@@ -168,7 +199,7 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: str | None
         attachments_dir=Path(env.get("ATTACHMENTS_DIR", "").strip() or data_dir / "attachments"),
         public_base_url=_url(env, "PUBLIC_BASE_URL"),
         trust_proxy_hops=_int(env, "TRUST_PROXY_HOPS", 0),
-        secret_key=env.get("SECRET_KEY", "").strip() or "dev-only-not-secret",
+        secret_key=env.get("SECRET_KEY", "").strip() or DEV_SECRET_KEY,
         default_language=_language(env, "DEFAULT_LANGUAGE"),
         ticket_prefix=(env.get("TICKET_PREFIX", "").strip() or "LA").upper(),
         default_calendar=env.get("DEFAULT_CALENDAR", "").strip() or "default",
@@ -205,4 +236,5 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: str | None
         agent_telegram_chat_id=env.get("AGENT_TELEGRAM_CHAT_ID", "").strip() or None,
     )
     _check_pairs(settings)
+    _check_production(settings)
     return settings

@@ -106,10 +106,9 @@ def _run(ctx: click.Context, action: Callable[[ContingencyService, Session, date
 
 @contextmanager
 def _container(ctx: click.Context) -> Iterator[Container]:
-    from intake.cli import _settings
-    from intake.wiring import container_from_settings
+    from intake.cli import _settings, container_or_fail
 
-    container = container_from_settings(_settings(ctx))
+    container = container_or_fail(_settings(ctx))
     try:
         yield container
     finally:

@@ -231,6 +231,7 @@ def env(
             "DATABASE_URL": database_url,
             "DATA_DIR": str(tmp_path / "data"),
             "PUBLIC_BASE_URL": public,
+            "SECRET_KEY": "test-secret-key-for-signed-links",
             "TWILIO_ACCOUNT_SID": ACCOUNT,
             "TWILIO_AUTH_TOKEN": TOKEN,
             "TWILIO_WHATSAPP_FROM": SANDBOX,

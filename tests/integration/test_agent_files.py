@@ -16,7 +16,9 @@ from webhooks import create_app
 def test_agent_file_is_sent_with_a_link_only_the_signature_opens(
     database_url: str, tmp_path: Path, clock: FakeClock
 ) -> None:
-    container = make_container(database_url, tmp_path, clock, PUBLIC_BASE_URL="https://support.example.com")
+    container = make_container(
+        database_url, tmp_path, clock, PUBLIC_BASE_URL="https://support.example.com", SECRET_KEY="k" * 32
+    )
     chat = ChatSession(container, "+56911111111")
     number = open_ticket_through_chat(chat, "Necesitamos el manual de cierre contable de fin de mes")
     content = b"%PDF-1.4 manual de cierre"

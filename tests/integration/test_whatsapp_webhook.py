@@ -161,6 +161,7 @@ def build_env(
             "TWILIO_WHATSAPP_FROM": SANDBOX,
             "TWILIO_API_BASE_URL": server.url_for("").rstrip("/"),
             "PUBLIC_BASE_URL": PUBLIC,
+            "SECRET_KEY": "test-secret-key-for-signed-links",
             **env,
         },
         env_file=None,

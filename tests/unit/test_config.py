@@ -82,3 +82,32 @@ def test_clip_keeps_extensions_and_column_sizes() -> None:
     long = "x" * 300 + ".pdf"
     assert clip(long, 255) == "x" * 251 + ".pdf" and len(clip(long, 255) or "") == 255
     assert clip("y" * 130, 120) == "y" * 120
+
+
+@pytest.mark.parametrize(
+    ("env", "variable"),
+    [
+        ({"PUBLIC_BASE_URL": "https://support.example.com"}, "SECRET_KEY"),
+        ({"PUBLIC_BASE_URL": "https://support.example.com", "SECRET_KEY": "short"}, "SECRET_KEY"),
+        ({"LOG_LEVEL": "LOUD"}, "LOG_LEVEL"),
+        ({"DEFAULT_CALENDAR": "nope"}, "DEFAULT_CALENDAR"),
+        ({"OUTBOX_BACKOFF_MAX_SECONDS": "inf"}, "OUTBOX_BACKOFF_MAX_SECONDS"),
+        ({"OUTBOX_BACKOFF_BASE_SECONDS": "nan"}, "OUTBOX_BACKOFF_BASE_SECONDS"),
+        ({"EMAIL_FROM": "nobody"}, "EMAIL_FROM"),
+        (
+            {"TWILIO_ACCOUNT_SID": "AC1", "TWILIO_AUTH_TOKEN": "t", "TWILIO_WHATSAPP_FROM": "+14155238886"},
+            "TWILIO_WHATSAPP_FROM",
+        ),
+    ],
+)
+def test_production_mistakes_fail_fast_naming_the_variable(env: dict[str, str], variable: str) -> None:
+    with pytest.raises(SettingsError, match=variable):
+        load_settings(env, env_file=None)
+
+
+def test_a_public_deployment_with_a_real_secret_key_loads() -> None:
+    s = load_settings(
+        {"PUBLIC_BASE_URL": "https://support.example.com", "SECRET_KEY": "x" * 32}, env_file=None
+    )
+    assert s.public_base_url == "https://support.example.com"
+    assert "x" * 32 not in repr(s)
