@@ -22,7 +22,7 @@ from intake.delivery import WhatsAppRouter, release_held
 from intake.media_jobs import MediaFetcher
 from intake.media_links import MediaLinks
 from intake.models import Attachment, Conversation, Message, utcnow
-from intake.notify import notify_customer
+from intake.notify import AlertRouting, notify_customer
 from intake.outbox import OutboxWorker, RetryPolicy
 from intake.sla_service import SlaService
 from intake.storage import FileStore
@@ -50,12 +50,17 @@ class Container:
     def __post_init__(self) -> None:
         s = self.settings
         self.sla = SlaService(s.default_calendar)
-        self.tickets = TicketService(self.sla, prefix=s.ticket_prefix, agent_chat_id=s.agent_telegram_chat_id)
+        alerts = AlertRouting(
+            agent_chat_id=s.agent_telegram_chat_id,
+            email_enabled=bool(s.smtp_host),
+            supervisor_email=s.supervisor_email,
+        )
+        self.tickets = TicketService(self.sla, prefix=s.ticket_prefix, alerts=alerts)
         dialog = DialogSettings(
             idle_timeout=timedelta(minutes=s.dialog_idle_minutes),
             duplicate_window=timedelta(days=s.duplicate_window_days),
             default_language=s.default_language,
-            agent_chat_id=s.agent_telegram_chat_id,
+            alerts=alerts,
         )
         self.conversations = ConversationService(self.sla, self.tickets, dialog)
         self.tickets.dialog = self.conversations

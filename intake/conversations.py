@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -31,7 +31,7 @@ from bot.state import DialogState
 from bot.texts import supported_lang
 from intake.lifecycle import OPEN_STATUSES, TicketStatus
 from intake.models import ChannelIdentity, Company, Contact, Conversation, Message, Ticket, TicketEvent
-from intake.notify import alert_agents, reply_to_conversation
+from intake.notify import AlertRouting, alert_agents, reply_to_conversation
 from intake.sla_service import SlaService
 from intake.tickets import NewTicket, TicketError, TicketService
 from sla.clock import deadlines_for
@@ -49,7 +49,7 @@ class DialogSettings:
     idle_timeout: timedelta = timedelta(hours=2)
     duplicate_window: timedelta = timedelta(days=7)
     default_language: str = "es"
-    agent_chat_id: str | None = None
+    alerts: AlertRouting = field(default_factory=AlertRouting)
 
 
 class ConversationService:
@@ -261,12 +261,12 @@ class ConversationService:
         lines = "; ".join(f"{k}: {v}" for k, v in effect.details)
         who = f"{conversation.address} on {conversation.channel}"
         body = f"Customer {who} asks for a human ({effect.reason}). {lines}"
-        alert_agents(run.session, None, body, now=run.now, agent_chat_id=self.settings.agent_chat_id)
+        alert_agents(run.session, None, body, now=run.now, routing=self.settings.alerts)
 
     def _on_forward(self, run: _EffectRun, effect: ForwardToAgent) -> None:
         conversation = run.conversation
         body = f"Message from {conversation.address} ({conversation.channel}): {effect.text}"
-        alert_agents(run.session, None, body, now=run.now, agent_chat_id=self.settings.agent_chat_id)
+        alert_agents(run.session, None, body, now=run.now, routing=self.settings.alerts)
 
     def _on_leave_handoff(self, run: _EffectRun, effect: LeaveHandOff) -> None:
         run.conversation.handoff_requested = False

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
@@ -35,6 +36,7 @@ def reply_to_conversation(
         kind=reply.kind,
         template_variables=dict(reply.variables),
         callback_query_id=callback_query_id,
+        language=conversation.language,
     )
     enqueue(
         session,
@@ -74,31 +76,44 @@ def notify_customer(
     )
 
 
+@dataclass(frozen=True, slots=True)
+class AlertRouting:
+    """Where agents' alerts go besides each agent's own Telegram chat."""
+
+    agent_chat_id: str | None = None  # a Telegram group of the support team
+    email_enabled: bool = False  # also e-mail active agents (SMTP configured)
+    supervisor_email: str | None = None  # breach alerts also go here
+
+
 def alert_agents(
     session: Session,
     ticket: Ticket | None,
     body: str,
     *,
     now: datetime,
+    routing: AlertRouting,
     supervisors_only: bool = False,
-    agent_chat_id: str | None = None,
 ) -> None:
-    """Queue an alert to agents where they work (Telegram chats) and keep it on the ticket's trail."""
-    query = select(Agent).where(Agent.active.is_(True), Agent.telegram_chat_id.is_not(None))
+    """Queue an alert to agents where they work (Telegram, e-mail) and keep it on the ticket's trail."""
+    agents = select(Agent).where(Agent.active.is_(True))
     if supervisors_only:
-        query = query.where(Agent.is_supervisor.is_(True))
-    chats = {a.telegram_chat_id for a in session.scalars(query) if a.telegram_chat_id}
-    if agent_chat_id and not supervisors_only:
-        chats.add(agent_chat_id)
+        agents = agents.where(Agent.is_supervisor.is_(True))
+    team = list(session.scalars(agents))
+    chats = {a.telegram_chat_id for a in team if a.telegram_chat_id}
+    if routing.agent_chat_id and not supervisors_only:
+        chats.add(routing.agent_chat_id)
+    emails: set[str] = set()
+    if routing.email_enabled:
+        emails = {a.email for a in team}
+        if supervisors_only and routing.supervisor_email:
+            emails.add(routing.supervisor_email)
     ticket_id = ticket.id if ticket is not None else None
-    for chat in sorted(chats):
-        enqueue(
-            session,
-            OutboundMessage(channel=Channel.TELEGRAM, recipient=chat, text=body, kind="agent_alert"),
-            now=now,
-            ticket_id=ticket_id,
-            author="system",
-        )
+    for channel, recipients in ((Channel.TELEGRAM, chats), (Channel.EMAIL, emails)):
+        for recipient in sorted(recipients):
+            alert = OutboundMessage(
+                channel=channel, recipient=recipient, text=body, kind="agent_alert", language="en"
+            )
+            enqueue(session, alert, now=now, ticket_id=ticket_id, author="system")
     if ticket is not None:
         session.add(
             TicketEvent(

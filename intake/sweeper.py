@@ -285,9 +285,7 @@ class Sweeper:
             if not mine:
                 continue
             top = max(mine, key=lambda c: c.level)
-            alert_agents(
-                session, ticket, alert_text(ticket, top, cal), now=now, agent_chat_id=self._agent_chat()
-            )
+            alert_agents(session, ticket, alert_text(ticket, top, cal), now=now, routing=self.tickets.alerts)
             if top.level == 100:
                 breached.append(top)
                 report.breaches += 1
@@ -417,9 +415,6 @@ class Sweeper:
                 ticket.sla_next_check_at = next_sla_check(session, self.sla, ticket)
                 count += ticket.sla_next_check_at is not None
             return count
-
-    def _agent_chat(self) -> str | None:
-        return self.settings.agent_telegram_chat_id
 
     def _guarded(self, report: SweepReport, action: Callable[[], None]) -> None:
         """One item's failure is logged and counted; the sweep goes on (a leased ticket retries later)."""

@@ -27,7 +27,7 @@ from intake.models import (
     TicketEvent,
     TicketPause,
 )
-from intake.notify import alert_agents, notify_customer
+from intake.notify import AlertRouting, alert_agents, notify_customer
 from intake.outbox import enqueue
 from intake.sla_service import SlaService
 from intake.storage import StoredFile
@@ -73,10 +73,10 @@ class DialogHooks(Protocol):
 class TicketService:
     """The ticket lifecycle's use cases, with the SLA service and settings they need."""
 
-    def __init__(self, sla: SlaService, *, prefix: str = "LA", agent_chat_id: str | None = None) -> None:
+    def __init__(self, sla: SlaService, *, prefix: str = "LA", alerts: AlertRouting | None = None) -> None:
         self.sla = sla
         self.prefix = prefix
-        self.agent_chat_id = agent_chat_id
+        self.alerts = alerts or AlertRouting()
         self.dialog: DialogHooks | None = None
 
     def lock(self, session: Session, number: str) -> Ticket | None:
@@ -168,7 +168,7 @@ class TicketService:
             ticket,
             f"New {priority} {data.ticket_type} {ticket.number} from {who}{flag}: {ticket.title}",
             now=now,
-            agent_chat_id=self.agent_chat_id,
+            routing=self.alerts,
         )
         return ticket
 
@@ -243,6 +243,7 @@ class TicketService:
             ticket,
             f"ESCALATED {ticket.number} (level {ticket.escalation_level}): {reason}",
             now=now,
+            routing=self.alerts,
             supervisors_only=True,
         )
 
@@ -402,7 +403,7 @@ class TicketService:
             ticket,
             f"Customer replied on {ticket.number}: {body[:200]}",
             now=now,
-            agent_chat_id=self.agent_chat_id,
+            routing=self.alerts,
         )
 
     def validate(
@@ -432,7 +433,7 @@ class TicketService:
             ticket,
             f"REOPENED {ticket.number}: {comment or 'the solution did not work'}",
             now=now,
-            agent_chat_id=self.agent_chat_id,
+            routing=self.alerts,
         )
 
     def record_survey(
