@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Iterable, Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import click
@@ -70,10 +70,12 @@ def deadline(
         instant = parse_start(start, cal)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--start") from None
-    results = compute(
-        cal, instant, {"minutes": minutes, "business_days": business_days, "priority": priority}
-    )
-    _print_human(cal, instant, results, lang)
+    budget = {"minutes": minutes, "business_days": business_days, "priority": priority}
+    try:
+        lines = _human_lines(cal, instant, compute(cal, instant, budget), lang)
+    except (OverflowError, ValueError) as exc:
+        raise click.UsageError(error_text(exc)) from None
+    click.echo("\n".join(lines))
 
 
 def parse_start(text: str, cal: BusinessCalendar) -> datetime:
@@ -98,21 +100,44 @@ def compute(cal: BusinessCalendar, start: datetime, budget: Mapping[str, Any]) -
         return {"response_due": due.response_due, "resolution_due": due.resolution_due}
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise ValueError(f"{key} must be a positive integer, not {value!r}")
+    _check_room(start, key, value)
     return {"deadline": add_business_time(cal, start, Budget(**{key: value}))}
 
 
-def _print_human(cal: BusinessCalendar, start: datetime, results: dict[str, datetime], lang: str) -> None:
+def _check_room(start: datetime, key: str, value: int) -> None:
+    """OverflowError at once for a budget that cannot end before year 10000.
+
+    A business minute lasts at least a real minute and N business days at least N - 1 days, so
+    such a budget would only overflow after walking the calendar for thousands of years.
+    """
+    room = datetime.max.replace(tzinfo=UTC) - start.astimezone(UTC)
+    span = timedelta(minutes=value) if key == "minutes" else timedelta(days=value - 1)
+    if span > room:
+        raise OverflowError("date value out of range")
+
+
+def error_text(exc: OverflowError | ValueError) -> str:
+    """A one-line reason for a bad line or option; dates past the calendar's range say so."""
+    if isinstance(exc, OverflowError):
+        return "the start or the deadline is out of the supported date range"
+    return str(exc)
+
+
+def _human_lines(
+    cal: BusinessCalendar, start: datetime, results: dict[str, datetime], lang: str
+) -> list[str]:
     """Aligned lines: local time with offset and UTC, then the explanation in words."""
     rows = {"start": start, **results}
-    click.echo(f"{'calendar':<15} {cal.name} ({cal.timezone})")
+    lines = [f"{'calendar':<15} {cal.name} ({cal.timezone})"]
     for label, instant in rows.items():
         local, utc = instant.astimezone(cal.tz), instant.astimezone(UTC)
-        click.echo(f"{label:<15} {local.isoformat()}  UTC {utc.isoformat()}")
+        lines.append(f"{label:<15} {local.isoformat()}  UTC {utc.isoformat()}")
     if "deadline" in results:
-        click.echo(explain_deadline(cal, results["deadline"], "due", lang, reference=start))
+        lines.append(explain_deadline(cal, results["deadline"], "due", lang, reference=start))
     else:
         due = Deadlines(results["response_due"], results["resolution_due"])
-        click.echo(explain_deadlines(cal, due, lang, reference=start))
+        lines.append(explain_deadlines(cal, due, lang, reference=start))
+    return lines
 
 
 def _run_jsonl(cal: BusinessCalendar, lines: Iterable[str]) -> bool:
@@ -123,8 +148,8 @@ def _run_jsonl(cal: BusinessCalendar, lines: Iterable[str]) -> bool:
             continue
         try:
             answer = _answer_line(cal, line)
-        except ValueError as exc:
-            answer, ok = {"error": str(exc), "line": number}, False
+        except (OverflowError, ValueError) as exc:
+            answer, ok = {"error": error_text(exc), "line": number}, False
         click.echo(json.dumps(answer, ensure_ascii=False))
     return ok
 
@@ -135,6 +160,8 @@ def _answer_line(cal: BusinessCalendar, line: str) -> dict[str, Any]:
         request = json.loads(line)
     except json.JSONDecodeError as exc:
         raise ValueError(f"invalid JSON: {exc.msg}") from None
+    except RecursionError:
+        raise ValueError("invalid JSON: nested too deeply") from None
     if not isinstance(request, dict):
         raise ValueError("each line must be a JSON object")
     line_cal = cal

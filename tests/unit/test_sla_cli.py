@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 import pytest
@@ -103,3 +104,70 @@ def test_jsonl_all_good_exits_zero_and_keeps_unicode() -> None:
     expected = {"start": "2026-03-02T10:00", "minutes": 45, "nota": "pequeña"}
     assert out == json.dumps({**expected, "deadline": "2026-03-02T10:45:00-03:00"}, ensure_ascii=False) + "\n"
     assert "pequeña" in out
+
+
+OUT_OF_RANGE = "the start or the deadline is out of the supported date range"
+
+
+def test_jsonl_out_of_range_lines_get_an_error_and_later_lines_still_answer() -> None:
+    lines: list[Any] = [
+        {"start": "2026-01-05T10:00", "minutes": 99999999999},
+        {"start": "9999-12-31T10:00", "business_days": 5},
+        {"start": "2026-03-02T10:00", "minutes": 45},
+        {"start": "9999-12-31T10:00", "priority": "P5"},
+        {"start": "2026-01-05T10:00", "business_days": 99999999999},
+        {"start": "9999-12-31T23:00-05:00", "minutes": 5},
+        {"start": "2026-03-02T10:00", "business_days": 1},
+    ]
+    stdin = "\n".join(json.dumps(line) for line in lines) + "\n"
+    code, out, _ = run("deadline", "--jsonl", stdin=stdin)
+    answers = [json.loads(line) for line in out.splitlines()]
+    assert code == 1
+    assert len(answers) == len(lines)
+    for number in (1, 2, 4, 5, 6):
+        assert answers[number - 1] == {"error": OUT_OF_RANGE, "line": number}
+    assert answers[2] == {**lines[2], "deadline": "2026-03-02T10:45:00-03:00"}
+    assert answers[6] == {**lines[6], "deadline": "2026-03-03T10:00:00-03:00"}
+
+
+def test_jsonl_deeply_nested_line_is_a_bad_line_not_a_crash() -> None:
+    stdin = "[" * 100_000 + "]" * 100_000 + "\n" + json.dumps({"start": "2026-03-02T10:00", "minutes": 5})
+    code, out, _ = run("deadline", "--jsonl", stdin=stdin + "\n")
+    answers = [json.loads(line) for line in out.splitlines()]
+    assert code == 1
+    assert answers[0] == {"error": "invalid JSON: nested too deeply", "line": 1}
+    assert answers[1]["deadline"] == "2026-03-02T10:05:00-03:00"
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--start", "2026-01-05T10:00", "--minutes", "99999999999"],
+        ["--start", "9999-12-31T10:00", "--business-days", "5"],
+        ["--start", "9999-12-31T10:00", "--priority", "P5"],
+        ["--start", "2026-01-05T10:00", "--business-days", "99999999999"],
+        ["--start", "9999-12-31T23:00-05:00", "--minutes", "5"],
+    ],
+)
+def test_out_of_range_is_a_clean_usage_error(args: list[str]) -> None:
+    result = CliRunner().invoke(sla_group, ["deadline", *args])
+    assert result.exit_code == 2
+    assert isinstance(result.exception, SystemExit)
+    assert f"Error: {OUT_OF_RANGE}" in result.stderr
+    assert "Traceback" not in result.output
+    assert result.stdout == ""
+
+
+def test_a_budget_far_in_the_future_but_in_range_still_answers() -> None:
+    code, out, _ = run("deadline", "--start", "9998-12-01T10:00", "--minutes", "60", "--calendar", "cl-24x7")
+    assert code == 0
+    assert "deadline        9998-12-01T11:00:00-03:00" in out
+
+
+def test_a_budget_that_cannot_end_before_year_9999_is_refused_without_walking_the_calendar() -> None:
+    line = json.dumps({"start": "2026-01-05T10:00", "minutes": 99999999999})
+    started = time.monotonic()
+    code, out, _ = run("deadline", "--jsonl", stdin=line)
+    assert time.monotonic() - started < 5.0  # walking the calendar to year 9999 takes about 25 s
+    assert code == 1
+    assert json.loads(out) == {"error": OUT_OF_RANGE, "line": 1}
