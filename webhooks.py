@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from typing import Any
+from urllib.parse import quote
 
 from flask import Flask, Response, abort, jsonify, request
 from sqlalchemy import func, select, text
@@ -122,9 +123,15 @@ def _media(container: Container, token: str) -> Any:
         content = container.store.open(attachment.storage_path)
         name, mime = attachment.filename or "file", attachment.mime_type or "application/octet-stream"
     response = Response(content, mimetype=mime)
-    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    response.headers["Content-Disposition"] = _attachment_header(name)
     response.headers["Cache-Control"] = "private, no-store"
     return response
+
+
+def _attachment_header(filename: str) -> str:
+    """A Content-Disposition header that survives quotes, newlines and non-ASCII names (RFC 6266)."""
+    ascii_name = "".join(c if c.isascii() and c.isprintable() and c not in '"\\' else "_" for c in filename)
+    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename, safe='')}"
 
 
 def _health(container: Container) -> Any:

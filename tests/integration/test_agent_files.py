@@ -64,3 +64,11 @@ def test_agent_file_is_sent_with_a_link_only_the_signature_opens(
     clock.advance(hours=25)
     assert client.get(f"/media/{token}").status_code == 404  # links expire after a day
     container.close()
+
+
+def test_download_names_cannot_break_the_header() -> None:
+    from webhooks import _attachment_header
+
+    header = _attachment_header('informe "final"\nñ.pdf')
+    assert "\n" not in header and header.count('"') == 2
+    assert header.endswith("filename*=UTF-8''informe%20%22final%22%0A%C3%B1.pdf")
