@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 import click
 
@@ -14,6 +15,7 @@ from intake.contingency_cli import contingency_group
 from intake.demo import demo_group
 from intake.sla_cli import sla_group
 from intake.telegram_cli import telegram_group
+from intake.ticket_cli import ticket_group
 
 
 def _settings(ctx: click.Context) -> Settings:
@@ -162,6 +164,16 @@ def container_or_fail(settings: Settings) -> Container:
         raise click.ClickException(f"configuration error: {exc}") from None
 
 
+@contextmanager
+def open_container(ctx: click.Context) -> Iterator[Container]:
+    """A wired container for one CLI command, closed when the command ends."""
+    container = container_or_fail(_settings(ctx))
+    try:
+        yield container
+    finally:
+        container.close()
+
+
 def _telegram_config_factory(obj: dict[str, object]) -> Callable[[], object]:
     """Build the Telegram adapter's config from settings when a telegram command needs it."""
 
@@ -183,6 +195,7 @@ cli.add_command(contingency_group)
 cli.add_command(demo_group)
 cli.add_command(sla_group)
 cli.add_command(telegram_group)
+cli.add_command(ticket_group)
 
 
 def main() -> None:

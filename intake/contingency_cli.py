@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import TYPE_CHECKING, TypeVar
 
@@ -104,12 +104,7 @@ def _run(ctx: click.Context, action: Callable[[ContingencyService, Session, date
             raise click.ClickException(str(exc)) from None
 
 
-@contextmanager
-def _container(ctx: click.Context) -> Iterator[Container]:
-    from intake.cli import _settings, container_or_fail
+def _container(ctx: click.Context) -> AbstractContextManager[Container]:
+    from intake.cli import open_container  # the CLI imports this module: import it lazily
 
-    container = container_or_fail(_settings(ctx))
-    try:
-        yield container
-    finally:
-        container.close()
+    return open_container(ctx)

@@ -1,0 +1,81 @@
+"""`intake-bot ticket`: agents act from a terminal through the same use cases; mistakes get clean errors."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from click.testing import CliRunner
+from sqlalchemy import select
+
+from intake.cli import cli
+from intake.models import PriorityChange, Ticket
+from intake.simulator import ChatSession
+from tests.conftest import FakeClock
+from tests.integration.service_harness import make_container, open_ticket_through_chat, texts
+
+ANA = "ana@latamadvisory.example"
+
+
+def test_an_agent_works_a_ticket_from_the_terminal(
+    database_url: str, tmp_path: Path, clock: FakeClock
+) -> None:
+    clock.current = datetime.now(UTC)
+    container = make_container(database_url, tmp_path, clock)
+    chat = ChatSession(container, "+56911111111")
+    number = open_ticket_through_chat(chat, "No se puede confirmar la nómina de este mes", "2", "2")
+    env = {"DATABASE_URL": database_url, "DATA_DIR": str(tmp_path)}
+    runner = CliRunner()
+
+    def run(*args: str) -> str:
+        result = runner.invoke(cli, list(args), env=env, obj={}, catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+        clock.current = datetime.now(UTC) + timedelta(seconds=1)  # the CLI runs on the real clock
+        return result.output
+
+    assert number in run("ticket", "list")
+    assert f"{number}: taken" in run("ticket", "take", number, "--agent", ANA)
+    assert "Ana Soporte" in texts(chat.flush())
+    run("ticket", "ask", number, "¿Qué empleado falla?", "--agent", ANA)
+    assert "¿Qué empleado falla?" in texts(chat.flush())
+    run("ticket", "priority", number, "p2", "--reason", "afecta a toda la planta", "--agent", ANA)
+    run("ticket", "solve", number, "Corregimos la regla salarial", "--agent", ANA)
+    assert "¿Se resolvió su problema?" in texts(chat.flush())
+    shown = run("ticket", "show", number)
+    assert "solution_proposed" in shown and "afecta a toda la planta" in shown
+    with container.session_factory() as session:
+        ticket = session.scalars(select(Ticket).where(Ticket.number == number)).one()
+        assert ticket.priority == "P2" and ticket.status == "solution_proposed"
+        change = session.scalars(select(PriorityChange).where(PriorityChange.old_priority == "P3")).one()
+        assert change.new_priority == "P2" and change.agent_id is not None
+    container.close()
+
+
+def test_mistakes_are_clean_errors_and_change_nothing(
+    database_url: str, tmp_path: Path, clock: FakeClock
+) -> None:
+    container = make_container(database_url, tmp_path, clock)
+    number = open_ticket_through_chat(
+        ChatSession(container, "+56911111111"), "El módulo de compras no abre hoy"
+    )
+    env = {"DATABASE_URL": database_url, "DATA_DIR": str(tmp_path)}
+    runner = CliRunner()
+    cases = [
+        (["ticket", "take", "LA-999999", "--agent", ANA], "no ticket LA-999999"),
+        (["ticket", "take", number, "--agent", "nadie@example.com"], "no active agent"),
+        (
+            ["ticket", "solve", number, "Listo", "--agent", ANA],
+            "cannot move a ticket from new to solution_proposed",
+        ),
+        (["ticket", "priority", number, "P9", "--reason", "x", "--agent", ANA], "P9"),
+        (["ticket", "priority", number, "P1", "--reason", " ", "--agent", ANA], "needs a reason"),
+        (["ticket", "take", number], "--agent"),
+    ]
+    for args, message in cases:
+        result = runner.invoke(cli, args, env=env, obj={})
+        assert result.exit_code != 0 and message in result.output, (args, result.output)
+        assert "Traceback" not in result.output
+    with container.session_factory() as session:
+        ticket = session.scalars(select(Ticket).where(Ticket.number == number)).one()
+        assert (ticket.status, ticket.priority, ticket.assigned_agent_id) == ("new", "P1", None)
+    container.close()
