@@ -9,7 +9,6 @@ import click
 
 from channels.base import OutboundMessage
 from intake.config import Settings
-from intake.db import check_schema
 from intake.simulator import ChatSession, render
 
 HELP = """Type as the customer would. Extra commands:
@@ -23,12 +22,7 @@ def run_chat(settings: Settings, address: str, channel: str, lang: str | None) -
     """Read lines from the terminal and print the bot's replies until /quit or end of input."""
     from intake.cli import container_or_fail  # the CLI imports this module lazily: no cycle
 
-    container = container_or_fail(settings)
-    try:
-        check_schema(container.engine)
-    except RuntimeError as exc:
-        container.close()
-        raise click.ClickException(str(exc)) from None
+    container = container_or_fail(settings, migrated=True)
     container.adapters.pop("whatsapp", None)  # replies go to this terminal, never to a provider
     container.adapters.pop("telegram", None)
     session = ChatSession(container, address, simulated_channel=channel, language=lang)

@@ -68,17 +68,11 @@ def serve(ctx: click.Context, host: str, port: int, no_worker: bool) -> None:
     from werkzeug.serving import run_simple
 
     from intake.bootstrap import run_background_loops
-    from intake.db import check_schema
     from webhooks import create_app
 
     settings = _settings(ctx)
     _configure_logging(settings.log_level)
-    container = container_or_fail(settings)
-    try:
-        check_schema(container.engine)
-    except RuntimeError as exc:
-        container.close()
-        raise click.ClickException(str(exc)) from None
+    container = container_or_fail(settings, migrated=True)
     stop = threading.Event()
     if not no_worker:
         run_background_loops(container, stop)
@@ -154,14 +148,23 @@ def chat(ctx: click.Context, address: str, channel: str, lang: str | None) -> No
     run_chat(_settings(ctx), address, channel, lang)
 
 
-def container_or_fail(settings: Settings) -> Container:
-    """Wire the application, turning a configuration problem into a clean CLI error."""
+def container_or_fail(settings: Settings, *, migrated: bool = False) -> Container:
+    """Wire the application, turning a configuration problem (or, with `migrated`, a database that is
+    not at the newest migration) into a clean CLI error."""
+    from intake.db import check_schema
     from intake.wiring import container_from_settings
 
     try:
-        return container_from_settings(settings)
+        container = container_from_settings(settings)
     except SettingsError as exc:
         raise click.ClickException(f"configuration error: {exc}") from None
+    if migrated:
+        try:
+            check_schema(container.engine)
+        except RuntimeError as exc:
+            container.close()
+            raise click.ClickException(str(exc)) from None
+    return container
 
 
 @contextmanager
