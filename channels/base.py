@@ -32,6 +32,8 @@ class OutboundMessage:
     language: str | None = None
     # Parts of a split text already delivered by an earlier attempt: a retry sends only the rest.
     skip_parts: int = 0
+    # An agent's file: the worker signs `media_url` for it at send time (links expire).
+    media_attachment_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,9 +47,7 @@ class SendResult:
 class TransientSendError(Exception):
     """Delivery failed but may succeed later (429, 5xx, timeouts); retry with backoff."""
 
-    def __init__(
-        self, reason: str, retry_after: float | None = None, sent_ids: tuple[str, ...] = ()
-    ) -> None:
+    def __init__(self, reason: str, retry_after: float | None = None, sent_ids: tuple[str, ...] = ()) -> None:
         super().__init__(reason)
         self.reason = reason
         self.retry_after = retry_after

@@ -105,6 +105,7 @@ class Container:
             policy=policy,
             batch_size=s.outbox_batch_size,
             router=self.router(),
+            media_links=self.media_links,
         )
 
     def make_sweeper(self) -> Sweeper:

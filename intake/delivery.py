@@ -251,12 +251,23 @@ class WhatsAppRouter:
     def handle_status(
         self, session_factory: sessionmaker[Session], update: StatusUpdate, now: datetime
     ) -> None:
-        """Apply one status callback in its own transaction."""
-        with unit_of_work(session_factory) as session:
-            self.apply_status(session, update, now)
+        """Apply one status callback in its own transaction.
 
-    def apply_status(self, session: Session, update: StatusUpdate, now: datetime) -> None:
-        """Record a status callback on the outbound message(s); react to failures once."""
+        A callback kept as early (its sid not recorded yet) is looked at again after it is committed:
+        the worker may have recorded the sid meanwhile without seeing it (each side only sees the
+        other's committed rows), and applying a status twice changes nothing.
+        """
+        with unit_of_work(session_factory) as session:
+            kept_early = self.apply_status(session, update, now)
+        if kept_early:
+            with unit_of_work(session_factory) as session:
+                self.apply_early(session, [update.message_sid], now)
+
+    def apply_status(self, session: Session, update: StatusUpdate, now: datetime) -> bool:
+        """Record a status callback on the outbound message(s); react to failures once.
+
+        Returns True when the sid is not recorded yet and the callback was kept for later.
+        """
         messages = _sent_messages(session, update.message_sid)
         if not messages:
             # Twilio may call back before the worker has recorded the sid it just got: keep the callback
@@ -275,16 +286,22 @@ class WhatsAppRouter:
             log.info("status %s for not yet recorded message %s kept", update.status, update.message_sid)
             # Callbacks for messages that never turn out to be ours (sent elsewhere) do not pile up.
             session.execute(delete(EarlyStatus).where(EarlyStatus.received_at < now - timedelta(days=1)))
-            return
+            return True
         self._apply_to(session, messages, update, now)
+        return False
 
     def on_sent(self, session: Session, row: OutboxMessage, ids: Sequence[str], now: datetime) -> None:
-        """The worker recorded these sids: apply callbacks that arrived before it did, oldest first."""
+        """The worker recorded these sids (committed): apply callbacks that arrived before it did."""
+        self.apply_early(session, ids, now)
+
+    def apply_early(self, session: Session, ids: Sequence[str], now: datetime) -> None:
+        """Apply kept callbacks for sids that are recorded now, oldest first, and forget them."""
         early = list(
             session.scalars(
                 select(EarlyStatus)
                 .where(EarlyStatus.provider_message_id.in_(list(ids)))
                 .order_by(EarlyStatus.id)
+                .with_for_update()
             )
         )
         for kept in early:
@@ -295,8 +312,10 @@ class WhatsAppRouter:
                 error_message=kept.error_message,
                 recipient=kept.recipient,
             )
-            self._apply_to(session, _sent_messages(session, kept.provider_message_id), update, now)
-            session.delete(kept)
+            messages = _sent_messages(session, kept.provider_message_id)
+            if messages:  # still unrecorded: keep it for the worker
+                self._apply_to(session, messages, update, now)
+                session.delete(kept)
 
     def _apply_to(
         self, session: Session, messages: list[Message], update: StatusUpdate, now: datetime

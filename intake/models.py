@@ -382,6 +382,8 @@ class OutboxMessage(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column()
     locked_until: Mapped[datetime | None] = mapped_column(default=None)
+    # Which worker's claim this is: a worker whose lease expired must not record over the new owner.
+    claim_token: Mapped[str | None] = mapped_column(String(32), default=None)
     last_error: Mapped[str | None] = mapped_column(Text, default=None)
     provider_message_ids: Mapped[list[Any] | None] = mapped_column(default=None)
     created_at: Mapped[datetime] = mapped_column()

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import logging
 import random
+import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -22,6 +23,7 @@ from channels.base import (
     TransientSendError,
 )
 from intake.db import unit_of_work
+from intake.media_links import MediaLinks
 from intake.models import Message, OutboxMessage, TicketEvent
 
 log = logging.getLogger(__name__)
@@ -108,6 +110,14 @@ class RetryPolicy:
 Router = Callable[[Session, OutboxMessage, OutboundMessage, datetime], OutboundMessage | None]
 
 
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """A batch of rows leased to one worker, and the token that proves the lease is still its own."""
+
+    token: str
+    row_ids: list[int]
+
+
 class OutboxWorker:
     """Claims due outbox rows (SKIP LOCKED on PostgreSQL), sends them, records the outcome."""
 
@@ -119,8 +129,9 @@ class OutboxWorker:
         clock: Clock,
         policy: RetryPolicy | None = None,
         batch_size: int = 20,
-        lease_seconds: float = 120.0,
+        lease_seconds: float = 300.0,
         router: Router | None = None,
+        media_links: MediaLinks | None = None,
     ) -> None:
         self.session_factory = session_factory
         self.senders = senders
@@ -129,17 +140,22 @@ class OutboxWorker:
         self.batch_size = batch_size
         self.lease = timedelta(seconds=lease_seconds)
         self.router = router
+        self.media_links = media_links
 
     def run_once(self) -> int:
         """Deliver one batch of due messages; return how many were attempted."""
-        claimed = self.claim()
-        for row_id in claimed:
-            self.deliver(row_id)
-        return len(claimed)
+        claim = self.claim()
+        for row_id in claim.row_ids:
+            try:
+                self.deliver(row_id, claim.token)
+            except Exception:  # one row's failure must not stall the rest of the batch
+                log.exception("outbox %s: delivery bookkeeping failed; the lease will expire", row_id)
+        return len(claim.row_ids)
 
-    def claim(self) -> list[int]:
-        """Lease a batch of due rows to this worker in one short transaction."""
+    def claim(self) -> Claim:
+        """Lease a batch of due rows to this worker (one token for the batch) in one short transaction."""
         now = self.clock()
+        token = uuid.uuid4().hex
         due = or_(
             (OutboxMessage.status == "pending") & (OutboxMessage.next_attempt_at <= now),
             (OutboxMessage.status == "sending") & (OutboxMessage.locked_until <= now),
@@ -155,17 +171,23 @@ class OutboxWorker:
         with unit_of_work(self.session_factory) as session:
             rows = list(session.scalars(query))
             for row in rows:
-                row.status = "sending"
+                row.status, row.claim_token = "sending", token
                 row.locked_until = now + self.lease
-            return [row.id for row in rows]
+            return Claim(token, [row.id for row in rows])
 
-    def deliver(self, row_id: int) -> None:
+    def deliver(self, row_id: int, token: str) -> None:
         """Send one claimed row and record success, retry or dead letter.
 
         Routing and recording are two short transactions; the provider call between them holds no
-        database lock, so webhooks of the same customer never wait for a send.
+        database lock, so webhooks of the same customer never wait for a send. Both check the claim
+        token: a row whose lease expired and that another worker took is left to that worker.
         """
-        message = self._prepare(row_id)
+        try:
+            message = self._prepare(row_id, token)
+        except Exception as exc:  # a routing bug or a bad payload: count it like a failed attempt
+            log.exception("outbox %s: could not prepare the message", row_id)
+            self._record(row_id, token, exc, count_attempt=True)
+            return
         if message is None:
             return
         sender = self.senders.get(message.channel)
@@ -177,40 +199,63 @@ class OutboxWorker:
             if not isinstance(exc, TransientSendError | PermanentSendError):
                 log.exception("outbox %s: unexpected error from %s sender", row_id, message.channel)
             outcome = exc
-        self._record(row_id, outcome)
+        ids = self._record(row_id, token, outcome)
+        on_sent = getattr(self.router, "on_sent", None)
+        if ids and on_sent is not None:
+            # Its own transaction, after the ids are committed: a status callback that raced the send
+            # either sees the ids or has committed its early status by now (see intake.delivery).
+            with unit_of_work(self.session_factory) as session:
+                row = session.get(OutboxMessage, row_id)
+                if row is not None:
+                    on_sent(session, row, ids, self.clock())
 
-    def _prepare(self, row_id: int) -> OutboundMessage | None:
-        """Route a claimed row (template, hold or as is) and return what to send, or None."""
+    def _prepare(self, row_id: int, token: str) -> OutboundMessage | None:
+        """Route a claimed row (template, hold or as is), renew its lease and return what to send."""
         with unit_of_work(self.session_factory) as session:
             row = session.get(OutboxMessage, row_id, with_for_update=True)
-            if row is None or row.status != "sending":
+            if row is None or row.status != "sending" or row.claim_token != token:
                 return None
+            now = self.clock()
+            row.locked_until = now + self.lease  # the lease covers this send, not the whole batch
             message = from_payload(row.payload)
             if self.router is not None:
-                routed = self.router(session, row, message, self.clock())
+                routed = self.router(session, row, message, now)
                 if routed is None:
                     row.status, row.locked_until = "held", None
                     return None
                 message = routed
+            if message.media_attachment_id is not None and self.media_links is not None:
+                # Signed now, not when queued: a held message may go out days later.
+                message = replace(message, media_url=self.media_links.url_for(message.media_attachment_id))
             row.attempts += 1
             return message
 
-    def _record(self, row_id: int, outcome: SendResult | Exception) -> None:
+    def _record(
+        self, row_id: int, token: str, outcome: SendResult | Exception, *, count_attempt: bool = False
+    ) -> list[str]:
+        """Record the outcome of an attempt; return the provider ids it recorded."""
         with unit_of_work(self.session_factory) as session:
             row = session.get(OutboxMessage, row_id, with_for_update=True)
-            if row is None:
-                return
+            if row is None or row.status != "sending" or row.claim_token != token:
+                log.warning("outbox %s: lease lost during the send; outcome left to the new owner", row_id)
+                return []
+            row.claim_token = None
+            if count_attempt:
+                row.attempts += 1
             if isinstance(outcome, SendResult):
                 self._mark_sent(session, row, outcome)
-            elif isinstance(outcome, TransientSendError):
+                return list(outcome.provider_message_ids)
+            if isinstance(outcome, TransientSendError):
                 self._keep_progress(session, row, outcome.sent_ids)
                 self._retry_or_bury(session, row, outcome.reason, outcome.retry_after)
-            elif isinstance(outcome, OutsideWindowError):
+                return list(outcome.sent_ids)
+            if isinstance(outcome, OutsideWindowError):
                 self._outside_window(session, row, outcome)
             elif isinstance(outcome, PermanentSendError):
                 self._bury(session, row, outcome.reason, outcome.code)
             else:
                 self._retry_or_bury(session, row, f"unexpected {type(outcome).__name__}", None)
+            return []
 
     def _outside_window(self, session: Session, row: OutboxMessage, exc: OutsideWindowError) -> None:
         reroute = getattr(self.router, "reroute_outside_window", None)
@@ -259,10 +304,6 @@ class OutboxWorker:
                     created_at=self.clock(),
                 )
             )
-        on_sent = getattr(self.router, "on_sent", None)
-        if on_sent is not None and ids:
-            session.flush()
-            on_sent(session, row, ids, self.clock())
 
     def _retry_or_bury(
         self, session: Session, row: OutboxMessage, reason: str, retry_after: float | None
@@ -279,7 +320,10 @@ class OutboxWorker:
         now = self.clock()
         row.status, row.locked_until, row.last_error = "dead", None, reason
         log.warning("outbox %s: dead letter (%s)", row.id, reason)
-        for transcript in session.scalars(select(Message).where(Message.outbox_id == row.id)):
+        undelivered = select(Message).where(
+            Message.outbox_id == row.id, Message.provider_message_id.is_(None)
+        )
+        for transcript in session.scalars(undelivered):  # parts that did go out keep their status
             transcript.status, transcript.error_code = "failed", code
         if row.ticket_id is not None:
             session.add(

@@ -15,7 +15,6 @@ from bot.messages import Channel, InboundMedia, Option
 from bot.texts import text
 from channels.base import OutboundMessage
 from intake.lifecycle import OPEN_STATUSES, PAUSED_STATUSES, TicketStatus, transition
-from intake.media_links import MediaLinks
 from intake.models import (
     Agent,
     Attachment,
@@ -285,7 +284,6 @@ class TicketService:
         content_type: str | None,
         caption: str,
         now: datetime,
-        links: MediaLinks,
     ) -> Attachment:
         """Send an agent's file into the customer's chat (kept on the ticket as an attachment)."""
         conversation = session.get(Conversation, ticket.conversation_id) if ticket.conversation_id else None
@@ -315,7 +313,7 @@ class TicketService:
             media_path=str(stored.path),
             media_filename=filename,
             media_content_type=content_type,
-            media_url=links.url_for(attachment.id),
+            media_attachment_id=attachment.id,
         )
         enqueue(
             session,

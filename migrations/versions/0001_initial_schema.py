@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-29 21:51:28.960608
+Create Date: 2026-11-29 22:05:55.551517
 """
 
 from __future__ import annotations
@@ -230,6 +230,7 @@ def upgrade() -> None:
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("next_attempt_at", intake.models.UTCDateTime(timezone=True), nullable=False),
         sa.Column("locked_until", intake.models.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("claim_token", sa.String(length=32), nullable=True),
         sa.Column("last_error", sa.Text(), nullable=True),
         sa.Column("provider_message_ids", sa.JSON(), nullable=True),
         sa.Column("created_at", intake.models.UTCDateTime(timezone=True), nullable=False),

@@ -37,7 +37,6 @@ def test_agent_file_is_sent_with_a_link_only_the_signature_opens(
             content_type="application/pdf",
             caption="Le envío el manual",
             now=clock(),
-            links=container.media_links,
         )
     (sent,) = chat.flush()
     assert sent.text == "Le envío el manual" and sent.media_filename == "manual.pdf"

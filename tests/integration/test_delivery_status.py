@@ -274,3 +274,21 @@ def test_replaying_every_callback_three_times_changes_nothing_more(
         ("whatsapp", "pending"),
         ("email", "pending"),
     ]
+
+
+def test_a_kept_callback_waits_while_unrecorded_and_applies_once_recorded(
+    session_factory: sessionmaker[Session], clock: FakeClock, router: WhatsAppRouter, customer: Customer
+) -> None:
+    from intake.models import EarlyStatus
+
+    early = "SM" + "b" * 32
+    with unit_of_work(session_factory) as session:
+        assert router.apply_status(session, status(early, "delivered"), clock()) is True
+    with unit_of_work(session_factory) as session:  # the callback's own second look: still unrecorded
+        router.apply_early(session, [early], clock())
+    assert count(session_factory, EarlyStatus) == 1  # kept, not lost
+    sent(session_factory, clock, customer, early)  # the worker records the sid
+    with unit_of_work(session_factory) as session:
+        router.apply_early(session, [early], clock())
+    assert message_state(session_factory, early) == ("delivered", None)
+    assert count(session_factory, EarlyStatus) == 0

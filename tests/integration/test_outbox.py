@@ -187,8 +187,8 @@ def test_expired_lease_is_picked_up_again(session_factory: sessionmaker[Session]
     (row_id,) = _enqueue(session_factory, clock)
     sender = RecordingSender()
     worker = _worker(session_factory, sender, clock, lease_seconds=60)
-    assert worker.claim() == [row_id]  # a worker that claimed and then died
-    assert worker.claim() == []
+    assert worker.claim().row_ids == [row_id]  # a worker that claimed and then died
+    assert worker.claim().row_ids == []
     clock.advance(seconds=61)
     assert worker.run_once() == 1 and len(sender.sent) == 1
 
@@ -286,3 +286,73 @@ def test_parts_already_sent_are_kept_and_skipped_on_retry(
         ids = session.scalars(select(Message.provider_message_id).where(Message.outbox_id == row_id)).all()
         assert sorted(ids) == ["m1", "part-1"]
     assert seen == [["part-1"], ["m1"]]  # early status callbacks are applied as each sid is recorded
+
+
+def test_a_worker_whose_lease_expired_neither_sends_nor_records(
+    session_factory: sessionmaker[Session], clock: FakeClock
+) -> None:
+    (row_id,) = _enqueue(session_factory, clock)
+    slow, fast = RecordingSender(), RecordingSender()
+    stale = _worker(session_factory, slow, clock, lease_seconds=60)
+    stale_claim = stale.claim()
+    clock.advance(seconds=61)  # the first worker stalled past its lease: another one takes the row
+    assert _worker(session_factory, fast, clock).run_once() == 1
+    stale.deliver(row_id, stale_claim.token)
+    assert [m.text for m in fast.sent] == ["hola 0"] and slow.sent == []
+    with session_factory() as session:
+        row = session.get(OutboxMessage, row_id)
+        assert row is not None and row.status == "sent" and row.attempts == 1
+
+
+def test_a_late_outcome_from_a_lost_lease_is_not_recorded(
+    session_factory: sessionmaker[Session], clock: FakeClock
+) -> None:
+    (row_id,) = _enqueue(session_factory, clock)
+    stale = _worker(session_factory, RecordingSender(), clock, lease_seconds=60)
+    token = stale.claim().token
+    assert stale._prepare(row_id, token) is not None  # it started sending...
+    clock.advance(seconds=61)
+    new_owner = _worker(session_factory, RecordingSender([TransientSendError("503")]), clock)
+    new_owner.run_once()  # ...the new owner's attempt failed and scheduled a retry
+    assert stale._record(row_id, token, SendResult(("late",))) == []  # the stale success is ignored
+    with session_factory() as session:
+        row = session.get(OutboxMessage, row_id)
+        assert row is not None and row.status == "pending" and row.provider_message_ids is None
+
+
+def test_a_routing_error_counts_as_an_attempt_and_ends_dead(
+    session_factory: sessionmaker[Session], clock: FakeClock
+) -> None:
+    (row_id,) = _enqueue(session_factory, clock)
+
+    def broken_router(*_: object) -> OutboundMessage:
+        raise KeyError("bad payload")
+
+    sender = RecordingSender()
+    worker = _worker(session_factory, sender, clock, router=broken_router)
+    for _ in range(3):
+        worker.run_once()
+        clock.advance(hours=1)
+    with session_factory() as session:
+        row = session.get(OutboxMessage, row_id)
+        assert row is not None and row.status == "dead" and row.attempts == 3
+    assert sender.sent == []
+
+
+def test_agents_files_are_signed_when_sent_not_when_queued(
+    session_factory: sessionmaker[Session], clock: FakeClock
+) -> None:
+    from intake.media_links import MediaLinks
+
+    with unit_of_work(session_factory) as session:
+        message = OutboundMessage(
+            channel=Channel.TELEGRAM, recipient="42", text="manual", media_attachment_id=7
+        )
+        enqueue(session, message, now=clock())
+    clock.advance(days=3)  # e.g. held outside WhatsApp's window, released days later
+    links = MediaLinks("k" * 32, "https://support.example.com", clock)
+    sender = RecordingSender()
+    _worker(session_factory, sender, clock, media_links=links).run_once()
+    (sent,) = sender.sent
+    assert sent.media_url is not None
+    assert links.attachment_id(sent.media_url.rsplit("/", 1)[1]) == 7  # still valid: signed at send time
