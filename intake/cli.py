@@ -11,6 +11,7 @@ import click
 
 from intake.bootstrap import Container
 from intake.config import Settings, SettingsError, load_settings
+from intake.contact_cli import contact_group
 from intake.contingency_cli import contingency_group
 from intake.demo import demo_group
 from intake.sla_cli import sla_group
@@ -194,6 +195,7 @@ def _telegram_config_factory(obj: dict[str, object]) -> Callable[[], object]:
     return build
 
 
+cli.add_command(contact_group)
 cli.add_command(contingency_group)
 cli.add_command(demo_group)
 cli.add_command(sla_group)

@@ -317,7 +317,8 @@ class ConversationService:
         company_id = int(effect.company_id) if effect.company_id is not None else None
         contact = Contact(
             name=effect.name,
-            email=effect.email,
+            email=None if taken else effect.email,
+            claimed_email=effect.email if taken else None,
             company_id=company_id,
             verified=effect.verified and not taken,
             self_identified=True,

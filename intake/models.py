@@ -106,6 +106,8 @@ class Contact(Base):
     # Only set when the customer chose a language; otherwise the channel's language or the default applies.
     language: Mapped[str | None] = mapped_column(String(5), default=None)
     claimed_company: Mapped[str | None] = mapped_column(String(200), default=None)
+    # An e-mail a stranger typed that belongs to another contact: kept for agents, never mailed to.
+    claimed_email: Mapped[str | None] = mapped_column(String(254), default=None)
     verified: Mapped[bool] = mapped_column(Boolean, default=True)
     # Created from what the person typed in a chat: sees only their own tickets until an agent verifies.
     self_identified: Mapped[bool] = mapped_column(Boolean, default=False)

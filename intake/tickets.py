@@ -123,7 +123,7 @@ class TicketService:
             status=S.NEW,
             language=conversation.language,
             billable=data.billable,
-            needs_verification=contact is None or not contact.verified,
+            needs_verification=contact is None or not contact.verified or contact.self_identified,
             opened_at=now,
             response_due=now,
             resolution_due=now,

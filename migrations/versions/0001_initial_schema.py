@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-29 22:05:55.551517
+Create Date: 2026-11-29 22:09:37.637892
 """
 
 from __future__ import annotations
@@ -105,6 +105,7 @@ def upgrade() -> None:
         sa.Column("email", sa.String(length=254), nullable=True),
         sa.Column("language", sa.String(length=5), nullable=True),
         sa.Column("claimed_company", sa.String(length=200), nullable=True),
+        sa.Column("claimed_email", sa.String(length=254), nullable=True),
         sa.Column("verified", sa.Boolean(), nullable=False),
         sa.Column("self_identified", sa.Boolean(), nullable=False),
         sa.Column("created_at", intake.models.UTCDateTime(timezone=True), nullable=False),

@@ -200,12 +200,12 @@ def test_claiming_a_known_e_mail_does_not_take_over_that_contact(
     assert number not in texts(stranger.say("estado"))
     assert "POS" not in texts(stranger.say(f"estado {number}"))
     with container.session_factory() as session:
-        contacts = session.scalars(
+        owners = session.scalars(
             select(Contact).where(Contact.email == "maria.gonzalez@comercialandes.cl")
         ).all()
-        assert len(contacts) == 2  # María's contact is untouched; the claim is a separate, unverified one
-        claimed = next(c for c in contacts if c.self_identified)
-        assert claimed.name == "Pedro Gil" and not claimed.verified
+        assert [c.name for c in owners] == ["María González"]  # untouched, and the only one mailed there
+        claimed = session.scalars(select(Contact).where(Contact.claimed_email.is_not(None))).one()
+        assert claimed.name == "Pedro Gil" and claimed.self_identified and not claimed.verified
     container.close()
 
 

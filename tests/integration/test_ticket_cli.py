@@ -79,3 +79,31 @@ def test_mistakes_are_clean_errors_and_change_nothing(
         ticket = session.scalars(select(Ticket).where(Ticket.number == number)).one()
         assert (ticket.status, ticket.priority, ticket.assigned_agent_id) == ("new", "P1", None)
     container.close()
+
+
+def test_an_agent_verifies_a_self_identified_contact(
+    database_url: str, tmp_path: Path, clock: FakeClock
+) -> None:
+    container = make_container(database_url, tmp_path, clock)
+    maria = open_ticket_through_chat(ChatSession(container, "+56911111111"), "El POS no imprime boletas hoy")
+    juan = ChatSession(container, "+15550001111")
+    for line in ("hola", "Juan Pérez", "comercial andez", "si", "juan@andes.example"):
+        juan.say(line)
+    own = open_ticket_through_chat(juan, "No puedo entrar al portal de clientes desde ayer")
+    assert maria not in texts(juan.say("mis tickets"))
+    env = {"DATABASE_URL": database_url, "DATA_DIR": str(tmp_path)}
+    runner = CliRunner()
+    listed = runner.invoke(cli, ["contact", "list", "--unverified"], env=env, obj={})
+    assert listed.exit_code == 0 and "Juan Pérez" in listed.output and "María" not in listed.output
+    with container.session_factory() as session:
+        ticket = session.scalars(select(Ticket).where(Ticket.number == own)).one()
+        assert ticket.needs_verification
+        contact_id = ticket.contact_id
+    bad = runner.invoke(cli, ["contact", "verify", str(contact_id), "--company", "Nope SpA"], env=env, obj={})
+    assert bad.exit_code != 0 and "no company named" in bad.output
+    done = runner.invoke(cli, ["contact", "verify", str(contact_id)], env=env, obj={})
+    assert done.exit_code == 0, done.output
+    assert maria in texts(juan.say("mis tickets"))  # vouched for: the company's tickets are shared now
+    with container.session_factory() as session:
+        assert not session.scalars(select(Ticket).where(Ticket.number == own)).one().needs_verification
+    container.close()
