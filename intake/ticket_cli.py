@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import mimetypes
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from datetime import datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import click
@@ -132,6 +134,34 @@ def solve(ctx: click.Context, number: str, summary: str, agent_email: str) -> No
         "solution proposed",
         lambda c, s, t, a, now: c.tickets.propose_solution(s, t, a, summary, now=now),
     )
+
+
+@ticket_group.command("send-file")
+@click.argument("number")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--caption", default="", help="Text sent with the file.")
+@AGENT_OPTION
+@click.pass_context
+def send_file(ctx: click.Context, number: str, path: Path, caption: str, agent_email: str) -> None:
+    """Send a file (a manual, a corrected report) to the customer's chat; it is kept on the ticket."""
+    content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    content = path.read_bytes()
+
+    def action(c: Container, s: Session, t: Ticket, a: Agent, now: datetime) -> None:
+        stored = c.store.put(content, content_type, path.name)
+        c.tickets.send_file(
+            s,
+            t,
+            a,
+            stored,
+            c.store.relative(stored),
+            filename=path.name,
+            content_type=content_type,
+            caption=caption,
+            now=now,
+        )
+
+    _run(ctx, number, agent_email, f"{path.name} queued for the customer", action)
 
 
 @ticket_group.command("cancel")

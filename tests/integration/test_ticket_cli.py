@@ -39,6 +39,12 @@ def test_an_agent_works_a_ticket_from_the_terminal(
     run("ticket", "ask", number, "¿Qué empleado falla?", "--agent", ANA)
     assert "¿Qué empleado falla?" in texts(chat.flush())
     run("ticket", "priority", number, "p2", "--reason", "afecta a toda la planta", "--agent", ANA)
+    manual = tmp_path / "regla-salarial.pdf"
+    manual.write_bytes(b"%PDF-1.4 regla")
+    run("ticket", "send-file", number, str(manual), "--caption", "La regla corregida", "--agent", ANA)
+    (sent_file,) = chat.flush()
+    assert sent_file.text == "La regla corregida" and sent_file.media_filename == "regla-salarial.pdf"
+    assert Path(sent_file.media_path or "").read_bytes() == b"%PDF-1.4 regla"
     run("ticket", "solve", number, "Corregimos la regla salarial", "--agent", ANA)
     assert "¿Se resolvió su problema?" in texts(chat.flush())
     shown = run("ticket", "show", number)
