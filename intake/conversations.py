@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import Session
 
 from bot.context import CompanyRef, ContactView, DeadlineQuote, DialogContext, TicketView
@@ -129,7 +129,11 @@ class ConversationService:
                 resolution=explain_deadline(cal, due.resolution_due, "resolution", lang, now),
             )
 
-        companies = [CompanyRef(c.id, c.name) for c in session.scalars(select(Company).where(Company.active))]
+        # Only an unknown sender is asked for a company, so only then is the customer list needed.
+        companies: list[CompanyRef] = []
+        if contact is None:
+            rows = session.execute(select(Company.id, Company.name).where(Company.active))
+            companies = [CompanyRef(company_id, name) for company_id, name in rows]
         return DialogContext(
             quote=quote,
             contact=_contact_view(contact),
@@ -398,13 +402,16 @@ def visible_to(contact: Contact) -> ColumnElement[bool]:
     other vouched-for contacts. What a stranger types (a company, an e-mail) never widens the view,
     and a stranger's tickets are never shown to the company until an agent verifies them.
     """
-    own = Ticket.contact_id == contact.id
     if contact.company_id is None or contact.self_identified:
-        return own
+        return Ticket.contact_id == contact.id
+    # One IN over contact ids (not an OR of two conditions), so the tickets.contact_id index serves it.
     vouched = select(Contact.id).where(
-        Contact.company_id == contact.company_id, Contact.self_identified.is_(False)
+        or_(
+            Contact.id == contact.id,
+            and_(Contact.company_id == contact.company_id, Contact.self_identified.is_(False)),
+        )
     )
-    return or_(own, Ticket.contact_id.in_(vouched))
+    return Ticket.contact_id.in_(vouched)
 
 
 @dataclass
