@@ -47,8 +47,8 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -56,8 +56,7 @@ from typing import Any
 
 from flask import Flask, Response, abort, request
 from flask.testing import FlaskClient
-from sqlalchemy import create_engine, event, func, insert, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import event, func, insert, select
 from twilio.request_validator import RequestValidator
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -65,7 +64,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from channels.whatsapp import WhatsAppAdapter
 from intake.bootstrap import Container, build_container
 from intake.config import load_settings
-from intake.db import upgrade
+from intake.db import scratch_postgres_database, upgrade
 from intake.demo import load_demo
 from intake.inbound import process_inbound
 from intake.models import (
@@ -228,19 +227,9 @@ def summary_line(p95: dict[str, float], args: argparse.Namespace) -> str:
     return line + f" ({p95['postgresql concurrent'] * 1000:.1f} ms with {clients})"
 
 
-@contextmanager
-def postgres_database(admin_url: str) -> Iterator[str]:
+def postgres_database(admin_url: str) -> AbstractContextManager[str]:
     """A fresh PostgreSQL database for the bench, dropped at the end."""
-    admin = create_engine(make_url(admin_url), isolation_level="AUTOCOMMIT")
-    name = f"inbound_bench_{uuid.uuid4().hex[:8]}"
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    return scratch_postgres_database(admin_url, "inbound_bench")
 
 
 def run(

@@ -24,22 +24,20 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine, create_engine, insert, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import Engine, insert, select
 from sqlalchemy.orm import Session
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from intake.bootstrap import build_container
 from intake.config import load_settings
-from intake.db import upgrade
+from intake.db import scratch_postgres_database, upgrade
 from intake.demo import load_demo
 from intake.models import Agent, Contact, Conversation, Ticket
 from intake.sweeper import due_tickets_query
@@ -67,19 +65,9 @@ def main() -> None:
                 run("postgresql", url, Path(tmp), args.tickets, args.due)
 
 
-@contextmanager
-def postgres_database(admin_url: str) -> Iterator[str]:
+def postgres_database(admin_url: str) -> AbstractContextManager[str]:
     """A fresh PostgreSQL database for the bench, dropped at the end."""
-    admin = create_engine(make_url(admin_url), isolation_level="AUTOCOMMIT")
-    name = f"sweeper_bench_{uuid.uuid4().hex[:8]}"
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    return scratch_postgres_database(admin_url, "sweeper_bench")
 
 
 def run(backend: str, url: str, tmp: Path, count: int, due: int) -> None:
