@@ -11,8 +11,8 @@ from sqlalchemy import func, select, text
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from intake.bootstrap import Container
-from intake.inbound import process_inbound
-from intake.models import Attachment, OutboxMessage
+from intake.db.models import Attachment, OutboxMessage
+from intake.services.inbound import process_inbound
 
 log = logging.getLogger(__name__)
 

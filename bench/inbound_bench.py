@@ -64,10 +64,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from channels.whatsapp import WhatsAppAdapter
 from intake.bootstrap import Container, build_container
 from intake.config import load_settings
-from intake.db import scratch_postgres_database, upgrade
-from intake.demo import load_demo
-from intake.inbound import process_inbound
-from intake.models import (
+from intake.db import upgrade
+from intake.db.models import (
     ChannelIdentity,
     Company,
     Contact,
@@ -77,7 +75,10 @@ from intake.models import (
     SupportPlan,
     Ticket,
 )
+from intake.services.demo import load_demo
+from intake.services.inbound import process_inbound
 from intake.wiring import whatsapp_config
+from tests.support.postgres import scratch_postgres_database
 from webhooks import EMPTY_TWIML, create_app, public_url
 
 ACCOUNT = "AC" + "3f5a0c1e2d4b6a8c9e0f1a2b3c4d5e6f"

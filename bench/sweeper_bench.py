@@ -7,7 +7,7 @@ Run: .venv/bin/python bench/sweeper_bench.py [--tickets N] [--due N]
 Per backend: a temporary database migrated to head gets N open tickets (mixed statuses and
 priorities, next SLA checks spread over the coming days, 20 % with none: paused or exempt) plus
 `--due` P1 tickets whose response clock just crossed 75 %, 90 % or 100 %. It prints:
-- the due-tickets query (`intake.sweeper.due_tickets_query`, LIMIT = the sweeper's batch) with its
+- the due-tickets query (`intake.jobs.sweeper.due_tickets_query`, LIMIT = the sweeper's batch) with its
   plan, timed with ix_tickets_sla_next_check, then the same query with that index dropped (same
   process, same data), and the ratio;
 - one full sweep (`Sweeper.run_once`: SLA alerts, escalations, validations, surveys, idle dialogs)
@@ -37,10 +37,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from intake.bootstrap import build_container
 from intake.config import load_settings
-from intake.db import scratch_postgres_database, upgrade
-from intake.demo import load_demo
-from intake.models import Agent, Contact, Conversation, Ticket
-from intake.sweeper import due_tickets_query
+from intake.db import upgrade
+from intake.db.models import Agent, Contact, Conversation, Ticket
+from intake.jobs.sweeper import due_tickets_query
+from intake.services.demo import load_demo
+from tests.support.postgres import scratch_postgres_database
 
 SANTIAGO = ZoneInfo("America/Santiago")
 NOW = datetime(2026, 3, 2, 9, 31, tzinfo=SANTIAGO).astimezone(UTC)  # a Monday, 09:31 in Santiago

@@ -16,18 +16,18 @@ from bot.messages import InboundMessage
 from bot.texts import TEXTS, text
 from channels.base import ChannelAdapter
 from intake.config import Settings
-from intake.conversations import ConversationService, DialogSettings
 from intake.db import make_engine, make_session_factory, unit_of_work
-from intake.delivery import WhatsAppRouter, release_held
-from intake.media_jobs import MediaFetcher
-from intake.media_links import MediaLinks
-from intake.models import Attachment, Conversation, Message, utcnow
-from intake.notify import AlertRouting, notify_customer
-from intake.outbox import OutboxWorker, RetryPolicy
-from intake.sla_service import SlaService
-from intake.storage import FileStore
-from intake.sweeper import Sweeper
-from intake.tickets import TicketService
+from intake.db.models import Attachment, Conversation, Message, utcnow
+from intake.db.storage import FileStore
+from intake.delivery.outbox import OutboxWorker, RetryPolicy
+from intake.delivery.whatsapp_window import WhatsAppRouter, release_held
+from intake.jobs.media import MediaFetcher
+from intake.jobs.sweeper import Sweeper
+from intake.services.conversations import ConversationService, DialogSettings
+from intake.services.media_links import MediaLinks
+from intake.services.notify import AlertRouting, notify_customer
+from intake.services.sla import SlaService
+from intake.services.tickets import TicketService
 
 log = logging.getLogger(__name__)
 
@@ -130,7 +130,7 @@ class Container:
         )
 
     def _tell_file_refused(self, session: Session, attachment: Attachment, code: str, now: datetime) -> None:
-        from intake.models import Ticket
+        from intake.db.models import Ticket
 
         ticket = session.get(Ticket, attachment.ticket_id) if attachment.ticket_id else None
         if ticket is not None:

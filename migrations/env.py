@@ -6,7 +6,7 @@ from alembic import context
 from sqlalchemy import pool
 
 from intake.db import make_engine
-from intake.models import Base
+from intake.db.models import Base
 
 config = context.config
 target_metadata = Base.metadata

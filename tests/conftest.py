@@ -5,32 +5,18 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from intake.db import make_engine, make_session_factory, scratch_postgres_database, upgrade
-from intake.models import Base
+from intake.db import make_engine, make_session_factory, upgrade
+from intake.db.models import Base
+from tests.support.clock import FakeClock
+from tests.support.postgres import scratch_postgres_database
 
 BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
-
-
-class FakeClock:
-    """A settable clock for tests: `now()` returns the current fake instant."""
-
-    def __init__(self, start: datetime | None = None) -> None:
-        self.current = start or datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.current
-
-    def advance(self, **kwargs: float) -> datetime:
-        """Move time forward by a timedelta's keyword arguments."""
-        self.current += timedelta(**kwargs)
-        return self.current
 
 
 @pytest.fixture

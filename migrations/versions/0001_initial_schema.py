@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-import intake.models
+import intake.db.models
 
 revision = "0001"
 down_revision = None
@@ -40,8 +40,8 @@ def upgrade() -> None:
         sa.Column("all_companies", sa.Boolean(), nullable=False),
         sa.Column("company_ids", sa.JSON(), nullable=True),
         sa.Column("declared_by", sa.String(length=200), nullable=False),
-        sa.Column("started_at", intake.models.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("ended_at", intake.models.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("started_at", intake.db.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("ended_at", intake.db.models.UTCDateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_contingencies")),
     )
     op.create_table(
@@ -53,7 +53,7 @@ def upgrade() -> None:
         sa.Column("error_code", sa.String(length=20), nullable=True),
         sa.Column("error_message", sa.Text(), nullable=True),
         sa.Column("recipient", sa.String(length=254), nullable=True),
-        sa.Column("received_at", intake.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("received_at", intake.db.models.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_early_statuses")),
     )
     with op.batch_alter_table("early_statuses", schema=None) as batch_op:
@@ -66,7 +66,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("channel", sa.String(length=20), nullable=False),
         sa.Column("provider_message_id", sa.String(length=100), nullable=False),
-        sa.Column("processed_at", intake.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("processed_at", intake.db.models.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_processed_messages")),
         sa.UniqueConstraint(
             "channel", "provider_message_id", name=op.f("uq_processed_messages_channel_provider_message_id")
@@ -90,7 +90,7 @@ def upgrade() -> None:
         sa.Column("name", sa.String(length=200), nullable=False),
         sa.Column("plan_id", sa.Integer(), nullable=True),
         sa.Column("active", sa.Boolean(), nullable=False),
-        sa.Column("created_at", intake.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", intake.db.models.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["plan_id"], ["support_plans.id"], name=op.f("fk_companies_plan_id_support_plans")
         ),
@@ -108,7 +108,7 @@ def upgrade() -> None:
         sa.Column("claimed_email", sa.String(length=254), nullable=True),
         sa.Column("verified", sa.Boolean(), nullable=False),
         sa.Column("self_identified", sa.Boolean(), nullable=False),
-        sa.Column("created_at", intake.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", intake.db.models.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["company_id"], ["companies.id"], name=op.f("fk_contacts_company_id_companies")
         ),
@@ -125,7 +125,7 @@ def upgrade() -> None:
         sa.Column("channel", sa.String(length=20), nullable=False),
         sa.Column("address", sa.String(length=254), nullable=False),
         sa.Column("chat_id", sa.String(length=64), nullable=True),
-        sa.Column("last_inbound_at", intake.models.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("last_inbound_at", intake.db.models.UTCDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["contact_id"], ["contacts.id"], name=op.f("fk_channel_identities_contact_id_contacts")
         ),
@@ -146,10 +146,10 @@ def upgrade() -> None:
         sa.Column("state", sa.JSON(), nullable=False),
         sa.Column("step", sa.String(length=60), nullable=True),
         sa.Column("handoff_requested", sa.Boolean(), nullable=False),
-        sa.Column("last_inbound_at", intake.models.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("last_inbound_at", intake.db.models.UTCDateTime(timezone=True), nullable=True),
         sa.Column("version", sa.Integer(), nullable=False),
-        sa.Column("created_at", intake.models.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", intake.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", intake.db.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", intake.db.models.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["contact_id"], ["contacts.id"], name=op.f("fk_conversations_contact_id_contacts")
         ),
@@ -181,19 +181,19 @@ def upgrade() -> None:
         sa.Column("assigned_agent_id", sa.Integer(), nullable=True),
         sa.Column("escalation_level", sa.Integer(), nullable=False),
         sa.Column("duplicate_of_id", sa.Integer(), nullable=True),
-        sa.Column("opened_at", intake.models.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("response_due", intake.models.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("resolution_due", intake.models.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("sla_next_check_at", intake.models.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("first_response_at", intake.models.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("solution_proposed_at", intake.models.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("validation_reminded_at", intake.models.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("resolved_at", intake.models.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("closed_at", intake.models.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("survey_sent_at", intake.models.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("survey_reminded_at", intake.models.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("created_at", intake.models.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", intake.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("opened_at", intake.db.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("response_due", intake.db.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("resolution_due", intake.db.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("sla_next_check_at", intake.db.models.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("first_response_at", intake.db.models.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("solution_proposed_at", intake.db.models.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("validation_reminded_at", intake.db.models.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("resolved_at", intake.db.models.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("closed_at", intake.db.models.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("survey_sent_at", intake.db.models.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("survey_reminded_at", intake.db.models.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", intake.db.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", intake.db.models.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["assigned_agent_id"], ["agents.id"], name=op.f("fk_tickets_assigned_agent_id_agents")
         ),
@@ -229,13 +229,13 @@ def upgrade() -> None:
         sa.Column("conversation_id", sa.Integer(), nullable=True),
         sa.Column("status", sa.String(length=12), server_default=sa.text("'pending'"), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),
-        sa.Column("next_attempt_at", intake.models.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("locked_until", intake.models.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("next_attempt_at", intake.db.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("locked_until", intake.db.models.UTCDateTime(timezone=True), nullable=True),
         sa.Column("claim_token", sa.String(length=32), nullable=True),
         sa.Column("last_error", sa.Text(), nullable=True),
         sa.Column("provider_message_ids", sa.JSON(), nullable=True),
-        sa.Column("created_at", intake.models.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("sent_at", intake.models.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", intake.db.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("sent_at", intake.db.models.UTCDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["conversation_id"], ["conversations.id"], name=op.f("fk_outbox_conversation_id_conversations")
         ),
@@ -254,7 +254,7 @@ def upgrade() -> None:
         sa.Column("new_priority", sa.String(length=2), nullable=False),
         sa.Column("reason", sa.Text(), nullable=False),
         sa.Column("agent_id", sa.Integer(), nullable=True),
-        sa.Column("changed_at", intake.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("changed_at", intake.db.models.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["agent_id"], ["agents.id"], name=op.f("fk_priority_changes_agent_id_agents")
         ),
@@ -272,7 +272,7 @@ def upgrade() -> None:
         sa.Column("ticket_id", sa.Integer(), nullable=False),
         sa.Column("clock", sa.String(length=12), nullable=False),
         sa.Column("level", sa.Integer(), nullable=False),
-        sa.Column("fired_at", intake.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("fired_at", intake.db.models.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["ticket_id"], ["tickets.id"], name=op.f("fk_sla_alerts_ticket_id_tickets")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_sla_alerts")),
         sa.UniqueConstraint("ticket_id", "clock", "level", name=op.f("uq_sla_alerts_ticket_id_clock_level")),
@@ -283,7 +283,7 @@ def upgrade() -> None:
         sa.Column("ticket_id", sa.Integer(), nullable=False),
         sa.Column("rating", sa.Integer(), nullable=True),
         sa.Column("comment", sa.Text(), nullable=True),
-        sa.Column("answered_at", intake.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("answered_at", intake.db.models.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["ticket_id"], ["tickets.id"], name=op.f("fk_survey_answers_ticket_id_tickets")
         ),
@@ -300,7 +300,7 @@ def upgrade() -> None:
         sa.Column("body", sa.Text(), nullable=False),
         sa.Column("data", sa.JSON(), nullable=True),
         sa.Column("visible_to_customer", sa.Boolean(), nullable=False),
-        sa.Column("created_at", intake.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", intake.db.models.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["agent_id"], ["agents.id"], name=op.f("fk_ticket_events_agent_id_agents")),
         sa.ForeignKeyConstraint(
             ["ticket_id"], ["tickets.id"], name=op.f("fk_ticket_events_ticket_id_tickets")
@@ -316,8 +316,8 @@ def upgrade() -> None:
         sa.Column("ticket_id", sa.Integer(), nullable=False),
         sa.Column("reason", sa.String(length=30), nullable=False),
         sa.Column("contingency_id", sa.Integer(), nullable=True),
-        sa.Column("started_at", intake.models.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("ended_at", intake.models.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("started_at", intake.db.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("ended_at", intake.db.models.UTCDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["contingency_id"],
             ["contingencies.id"],
@@ -346,7 +346,7 @@ def upgrade() -> None:
         sa.Column("raw", sa.JSON(), nullable=True),
         sa.Column("status", sa.String(length=20), nullable=True),
         sa.Column("error_code", sa.String(length=20), nullable=True),
-        sa.Column("created_at", intake.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", intake.db.models.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["agent_id"], ["agents.id"], name=op.f("fk_messages_agent_id_agents")),
         sa.ForeignKeyConstraint(
             ["conversation_id"], ["conversations.id"], name=op.f("fk_messages_conversation_id_conversations")
@@ -377,9 +377,9 @@ def upgrade() -> None:
         sa.Column("filename", sa.String(length=255), nullable=True),
         sa.Column("kind", sa.String(length=20), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),
-        sa.Column("next_attempt_at", intake.models.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("locked_until", intake.models.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("created_at", intake.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("next_attempt_at", intake.db.models.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("locked_until", intake.db.models.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", intake.db.models.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["conversation_id"],
             ["conversations.id"],

@@ -27,7 +27,7 @@ from sqlalchemy import select
 from werkzeug.serving import make_server
 
 from channels.telegram import SECRET_HEADER
-from intake.models import (
+from intake.db.models import (
     Agent,
     Attachment,
     Base,
@@ -39,15 +39,6 @@ from intake.models import (
     Ticket,
 )
 from sla.priority import Impact, Priority, Urgency, priority_for
-from tests.conftest import FakeClock
-from tests.integration.telegram_fake import (
-    FakeBotApi,
-    button_titles,
-    document_update,
-    message_update,
-    photo_update,
-    press_button,
-)
 from tests.integration.test_telegram_webhook import (
     AGENTS_CHAT,
     SECRET,
@@ -55,6 +46,15 @@ from tests.integration.test_telegram_webhook import (
     build_env,
     dated,
     seed_customer,
+)
+from tests.support.clock import FakeClock
+from tests.support.telegram_fake import (
+    FakeBotApi,
+    button_titles,
+    document_update,
+    message_update,
+    photo_update,
+    press_button,
 )
 from webhooks import create_app
 

@@ -39,7 +39,7 @@ from channels.email import EmailAdapter
 from channels.whatsapp import WhatsAppAdapter
 from intake.bootstrap import Container, build_container
 from intake.config import load_settings
-from intake.models import (
+from intake.db.models import (
     Agent,
     Attachment,
     Base,
@@ -56,8 +56,8 @@ from intake.models import (
 )
 from intake.wiring import adapters_from_settings, whatsapp_config
 from sla.priority import Impact, Priority, Urgency, priority_for
-from tests.conftest import FakeClock
 from tests.integration.test_email_send import Mailbox, content, free_port
+from tests.support.clock import FakeClock
 from webhooks import EMPTY_TWIML, create_app
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "whatsapp"

@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from intake.bootstrap import Container, build_container
+from intake.cli.simulator import ChatSession
 from intake.config import load_settings
-from intake.demo import load_demo
-from intake.simulator import ChatSession
-from tests.conftest import FakeClock
+from intake.services.demo import load_demo
+from tests.support.clock import FakeClock
 
 
 def make_container(database_url: str, tmp_path: Path, clock: FakeClock, **env: str) -> Container:

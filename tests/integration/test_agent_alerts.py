@@ -6,10 +6,10 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from intake.models import OutboxMessage, Ticket
-from intake.simulator import ChatSession
-from tests.conftest import FakeClock
+from intake.cli.simulator import ChatSession
+from intake.db.models import OutboxMessage, Ticket
 from tests.integration.service_harness import make_container, open_ticket_through_chat
+from tests.support.clock import FakeClock
 
 ENV = {
     "SMTP_HOST": "127.0.0.1",

@@ -6,10 +6,10 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from intake.models import Agent, Attachment, Ticket
-from intake.simulator import ChatSession
-from tests.conftest import FakeClock
+from intake.cli.simulator import ChatSession
+from intake.db.models import Agent, Attachment, Ticket
 from tests.integration.service_harness import make_container, open_ticket_through_chat
+from tests.support.clock import FakeClock
 from webhooks import create_app
 
 

@@ -8,12 +8,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from intake.contingency import ContingencyError, ContingencyService
-from intake.models import Company, Contact, Conversation, Ticket, TicketPause
-from intake.tickets import NewTicket
+from intake.db.models import Company, Contact, Conversation, Ticket, TicketPause
+from intake.services.contingency import ContingencyError, ContingencyService
+from intake.services.tickets import NewTicket
 from sla.priority import Impact, Urgency
-from tests.conftest import FakeClock
 from tests.integration.test_sweeper_sla import Desk, local, sla_lines
+from tests.support.clock import FakeClock
 
 DEMO = "+56911111111"
 OTHER = "+15550002222"

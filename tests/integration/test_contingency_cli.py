@@ -8,12 +8,12 @@ from pathlib import Path
 from click.testing import CliRunner, Result
 from sqlalchemy import select
 
+from intake.cli.contingency import contingency_group
+from intake.cli.simulator import ChatSession
 from intake.config import Settings, load_settings
-from intake.contingency_cli import contingency_group
-from intake.models import Company, OutboxMessage, Ticket, TicketPause
-from intake.simulator import ChatSession
-from tests.conftest import FakeClock
+from intake.db.models import Company, OutboxMessage, Ticket, TicketPause
 from tests.integration.service_harness import make_container, open_ticket_through_chat
+from tests.support.clock import FakeClock
 
 
 def invoke(settings: Settings, *args: str) -> Result:

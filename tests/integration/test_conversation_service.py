@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 
 from bot.messages import Channel, InboundMessage
 from bot.state import DialogState
-from intake.inbound import process_inbound
-from intake.models import (
+from intake.cli.simulator import ChatSession
+from intake.db.models import (
     Attachment,
     Company,
     Contact,
@@ -23,9 +23,9 @@ from intake.models import (
     TicketEvent,
     TicketPause,
 )
-from intake.simulator import ChatSession
-from tests.conftest import FakeClock
+from intake.services.inbound import process_inbound
 from tests.integration.service_harness import make_container, open_ticket_through_chat, texts
+from tests.support.clock import FakeClock
 
 DEMO = "+56911111111"
 
@@ -98,7 +98,7 @@ def test_status_never_shows_another_companys_ticket(
         stranger = Contact(name="Pedro Soto", email="pedro@pacifico.cl", company_id=other.id)
         session.add(stranger)
         session.flush()
-        from intake.models import ChannelIdentity
+        from intake.db.models import ChannelIdentity
 
         session.add(ChannelIdentity(contact_id=stranger.id, channel="whatsapp", address="+56922222222"))
     theirs = open_ticket_through_chat(

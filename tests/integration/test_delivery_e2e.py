@@ -21,10 +21,9 @@ from channels.base import ChannelAdapter
 from channels.email import EmailAdapter, EmailConfig
 from channels.whatsapp import WhatsAppAdapter
 from intake.db import unit_of_work
-from intake.delivery import WhatsAppRouter, release_held
-from intake.models import ChannelIdentity, Conversation, Message, OutboxMessage
-from intake.outbox import OutboxWorker
-from tests.conftest import FakeClock
+from intake.db.models import ChannelIdentity, Conversation, Message, OutboxMessage
+from intake.delivery.outbox import OutboxWorker
+from intake.delivery.whatsapp_window import WhatsAppRouter, release_held
 from tests.integration.test_delivery_router import (
     ACCOUNT,
     CUSTOMER,
@@ -40,6 +39,7 @@ from tests.integration.test_delivery_router import (
     whatsapp_adapter,
 )
 from tests.integration.test_email_send import Mailbox, content, free_port
+from tests.support.clock import FakeClock
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "whatsapp"
 MESSAGES_PATH = f"/2010-04-01/Accounts/{ACCOUNT}/Messages.json"

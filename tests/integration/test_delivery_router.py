@@ -15,15 +15,23 @@ from bot.messages import Channel, Option
 from channels.base import OutboundMessage
 from channels.whatsapp import WhatsAppAdapter, WhatsAppConfig
 from intake.db import unit_of_work
-from intake.delivery import (
+from intake.db.models import (
+    ChannelIdentity,
+    Contact,
+    Conversation,
+    Message,
+    OutboxMessage,
+    Ticket,
+    TicketEvent,
+)
+from intake.delivery.outbox import enqueue, from_payload
+from intake.delivery.whatsapp_window import (
     NOTIFIED_KEY,
     WhatsAppRouter,
     last_inbound_at,
     release_held,
 )
-from intake.models import ChannelIdentity, Contact, Conversation, Message, OutboxMessage, Ticket, TicketEvent
-from intake.outbox import enqueue, from_payload
-from tests.conftest import FakeClock
+from tests.support.clock import FakeClock
 
 ACCOUNT = "AC3f5a0c1e2d4b6a8c9e0f1a2b3c4d5e6f"
 TOKEN = "tok_9b1c0ffee5ecret7a41d8cd98f00b2"

@@ -12,10 +12,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from channels.whatsapp import StatusUpdate
 from intake.db import unit_of_work
-from intake.delivery import REROUTED_KEY, WhatsAppRouter, release_held
-from intake.models import Message, OutboxMessage, TicketEvent
-from intake.outbox import from_payload
-from tests.conftest import FakeClock
+from intake.db.models import Message, OutboxMessage, TicketEvent
+from intake.delivery.outbox import from_payload
+from intake.delivery.whatsapp_window import REROUTED_KEY, WhatsAppRouter, release_held
 from tests.integration.test_delivery_router import (
     CUSTOMER,
     EMAIL,
@@ -29,6 +28,7 @@ from tests.integration.test_delivery_router import (
     seed,
     whatsapp_adapter,
 )
+from tests.support.clock import FakeClock
 
 SID = "SM" + "a" * 32
 
@@ -147,10 +147,10 @@ def test_a_callback_for_a_sid_not_yet_recorded_is_kept_not_applied_and_expires(
     customer: Customer,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    from intake.models import EarlyStatus
+    from intake.db.models import EarlyStatus
 
     sent(session_factory, clock, customer, SID)
-    with caplog.at_level(logging.INFO, logger="intake.delivery"):
+    with caplog.at_level(logging.INFO, logger="intake.delivery.whatsapp_window"):
         apply(session_factory, router, clock, status("SM" + "f" * 32, "failed", "30003"))
     assert "not yet recorded message SM" + "f" * 32 in caplog.text
     assert message_state(session_factory) == ("queued", None)  # our message is untouched
@@ -279,7 +279,7 @@ def test_replaying_every_callback_three_times_changes_nothing_more(
 def test_a_kept_callback_waits_while_unrecorded_and_applies_once_recorded(
     session_factory: sessionmaker[Session], clock: FakeClock, router: WhatsAppRouter, customer: Customer
 ) -> None:
-    from intake.models import EarlyStatus
+    from intake.db.models import EarlyStatus
 
     early = "SM" + "b" * 32
     with unit_of_work(session_factory) as session:

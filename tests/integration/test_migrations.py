@@ -8,7 +8,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, inspect
 
 from intake.db import alembic_config
-from intake.models import Base
+from intake.db.models import Base
 
 
 def test_head_has_no_autogenerate_diff(engine: Engine) -> None:

@@ -19,9 +19,9 @@ from channels.base import (
     TransientSendError,
 )
 from intake.db import unit_of_work
-from intake.models import Message, OutboxMessage, Ticket, TicketEvent
-from intake.outbox import OutboxWorker, RetryPolicy, enqueue, from_payload, to_payload
-from tests.conftest import FakeClock
+from intake.db.models import Message, OutboxMessage, Ticket, TicketEvent
+from intake.delivery.outbox import OutboxWorker, RetryPolicy, enqueue, from_payload, to_payload
+from tests.support.clock import FakeClock
 
 
 class RecordingSender:
@@ -342,7 +342,7 @@ def test_a_routing_error_counts_as_an_attempt_and_ends_dead(
 def test_agents_files_are_signed_when_sent_not_when_queued(
     session_factory: sessionmaker[Session], clock: FakeClock
 ) -> None:
-    from intake.media_links import MediaLinks
+    from intake.services.media_links import MediaLinks
 
     with unit_of_work(session_factory) as session:
         message = OutboundMessage(

@@ -12,15 +12,16 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-import intake.sweeper as sweeper_module
+import intake.jobs.sweeper as sweeper_module
 from intake.bootstrap import Container
-from intake.models import Agent, Contact, Conversation, OutboxMessage, SlaAlert, Ticket
-from intake.sweeper import Sweeper, SweepReport
-from intake.tickets import NewTicket
+from intake.db.models import Agent, Contact, Conversation, OutboxMessage, SlaAlert, Ticket
+from intake.jobs.sweeper import Sweeper, SweepReport
+from intake.services.tickets import NewTicket
 from sla.priority import Impact, Urgency
-from tests.conftest import BACKENDS, FakeClock
+from tests.conftest import BACKENDS
 from tests.integration.service_harness import make_container
 from tests.integration.test_sweeper_sla import local
+from tests.support.clock import FakeClock
 
 
 def desk(database_url: str, tmp_path: Path, clock: FakeClock) -> Container:

@@ -7,12 +7,12 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from intake.models import Conversation, SurveyAnswer, Ticket, TicketEvent
-from intake.sweeper import validation_action
+from intake.db.models import Conversation, SurveyAnswer, Ticket, TicketEvent
+from intake.jobs.sweeper import validation_action
 from sla.calendars import get_calendar
-from tests.conftest import FakeClock
 from tests.integration.service_harness import open_ticket_through_chat
 from tests.integration.test_sweeper_sla import Desk, local
+from tests.support.clock import FakeClock
 
 
 def test_validation_reminder_after_one_business_day_then_auto_close_after_three_then_survey(

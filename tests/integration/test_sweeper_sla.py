@@ -11,12 +11,12 @@ from sqlalchemy import select
 from bot.messages import Channel
 from channels.local import LocalChatAdapter
 from intake.bootstrap import Container
-from intake.models import Agent, SlaAlert, Ticket, TicketEvent
-from intake.simulator import ChatSession
-from intake.sweeper import Sweeper
+from intake.cli.simulator import ChatSession
+from intake.db.models import Agent, SlaAlert, Ticket, TicketEvent
+from intake.jobs.sweeper import Sweeper
 from sla.priority import Priority
-from tests.conftest import FakeClock
 from tests.integration.service_harness import make_container, open_ticket_through_chat
+from tests.support.clock import FakeClock
 
 DEMO = "+56911111111"
 SANTIAGO = ZoneInfo("America/Santiago")

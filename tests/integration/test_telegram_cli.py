@@ -9,8 +9,8 @@ import pytest
 from click.testing import CliRunner
 
 from channels.telegram import TelegramConfig
-from intake.telegram_cli import telegram_group
-from tests.integration.telegram_fake import DEFAULT_TOKEN, FakeBotApi
+from intake.cli.telegram import telegram_group
+from tests.support.telegram_fake import DEFAULT_TOKEN, FakeBotApi
 
 SECRET = "wh-secret_0123456789"
 TOKEN_KEY = DEFAULT_TOKEN.partition(":")[2]

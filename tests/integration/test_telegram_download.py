@@ -13,7 +13,7 @@ from channels.base import MediaRefusedError, TransientSendError
 from channels.media_policy import MediaPolicy
 from channels.telegram import TELEGRAM_DOWNLOAD_LIMIT, TelegramAdapter, TelegramConfig
 from channels.telegram import TelegramTimeouts as Timeouts
-from tests.integration.telegram_fake import DEFAULT_TOKEN, FakeBotApi
+from tests.support.telegram_fake import DEFAULT_TOKEN, FakeBotApi
 
 SECRET = "wh-secret_0123456789"
 TOKEN_KEY = DEFAULT_TOKEN.partition(":")[2]  # the secret part; httpx logs the token URL-encoded

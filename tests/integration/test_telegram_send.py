@@ -16,7 +16,7 @@ from channels.base import OutboundMessage, PermanentSendError, SendResult, Trans
 from channels.telegram import TelegramAdapter, TelegramConfig, TelegramTimeouts
 from channels.telegram_format import MAX_CAPTION_LENGTH, MAX_TEXT_LENGTH, callback_data_for
 from channels.telegram_limits import TelegramRateLimiter, TelegramRateLimits
-from tests.integration.telegram_fake import DEFAULT_TOKEN, FakeBotApi
+from tests.support.telegram_fake import DEFAULT_TOKEN, FakeBotApi
 
 SECRET = "wh-secret_0123456789"
 TOKEN_KEY = DEFAULT_TOKEN.partition(":")[2]  # the secret part; httpx logs the token URL-encoded

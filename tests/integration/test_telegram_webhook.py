@@ -26,7 +26,7 @@ from channels.telegram import MAX_UPDATE_BYTES, SECRET_HEADER, TelegramAdapter
 from channels.telegram_limits import TelegramRateLimiter
 from intake.bootstrap import Container, build_container
 from intake.config import load_settings
-from intake.models import (
+from intake.db.models import (
     Agent,
     Attachment,
     ChannelIdentity,
@@ -41,8 +41,8 @@ from intake.models import (
     TicketEvent,
 )
 from intake.wiring import telegram_config
-from tests.conftest import FakeClock
-from tests.integration.telegram_fake import FakeBotApi, message_update, press_button
+from tests.support.clock import FakeClock
+from tests.support.telegram_fake import FakeBotApi, message_update, press_button
 from webhooks import create_app
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "telegram"

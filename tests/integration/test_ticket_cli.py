@@ -9,10 +9,10 @@ from click.testing import CliRunner
 from sqlalchemy import select
 
 from intake.cli import cli
-from intake.models import PriorityChange, Ticket
-from intake.simulator import ChatSession
-from tests.conftest import FakeClock
+from intake.cli.simulator import ChatSession
+from intake.db.models import PriorityChange, Ticket
 from tests.integration.service_harness import make_container, open_ticket_through_chat, texts
+from tests.support.clock import FakeClock
 
 ANA = "ana@latamadvisory.example"
 

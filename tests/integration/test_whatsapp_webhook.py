@@ -29,7 +29,7 @@ from werkzeug import Request, Response
 from channels.whatsapp import WhatsAppAdapter
 from intake.bootstrap import Container, build_container
 from intake.config import load_settings
-from intake.models import (
+from intake.db.models import (
     Agent,
     Attachment,
     ChannelIdentity,
@@ -43,10 +43,10 @@ from intake.models import (
     Ticket,
     TicketEvent,
 )
-from intake.tickets import NewTicket
+from intake.services.tickets import NewTicket
 from intake.wiring import whatsapp_config
 from sla.priority import Impact, Urgency
-from tests.conftest import FakeClock
+from tests.support.clock import FakeClock
 from webhooks import EMPTY_TWIML, create_app
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "whatsapp"

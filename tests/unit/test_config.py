@@ -75,7 +75,7 @@ def test_env_example_documents_every_setting() -> None:
 
 
 def test_clip_keeps_extensions_and_column_sizes() -> None:
-    from intake.tickets import clip
+    from intake.services.tickets import clip
 
     assert clip(None, 10) is None
     assert clip("short.pdf", 255) == "short.pdf"

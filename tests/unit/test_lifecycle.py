@@ -6,7 +6,7 @@ import itertools
 
 import pytest
 
-from intake.lifecycle import (
+from intake.domain.lifecycle import (
     ALLOWED_TRANSITIONS,
     OPEN_STATUSES,
     IllegalTransitionError,

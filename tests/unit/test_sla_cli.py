@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from intake.sla_cli import sla_group
+from intake.cli.sla import sla_group
 
 
 def run(*args: str, stdin: str | None = None) -> tuple[int, str, str]:

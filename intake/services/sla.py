@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from intake.models import Company, Contingency, SupportPlan, Ticket, TicketPause
+from intake.db.models import Company, Contingency, SupportPlan, Ticket, TicketPause
 from sla.calendar import BusinessCalendar, calendar_from_dict
 from sla.calendars import get_calendar
 from sla.clock import deadlines_for

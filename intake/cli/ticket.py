@@ -14,9 +14,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from intake.bootstrap import Container
-from intake.lifecycle import OPEN_STATUSES, IllegalTransitionError
-from intake.models import Agent, Ticket, TicketEvent
-from intake.tickets import TicketError
+from intake.cli.common import open_container
+from intake.db.models import Agent, Ticket, TicketEvent
+from intake.domain.lifecycle import OPEN_STATUSES, IllegalTransitionError
+from intake.services.tickets import TicketError
 from sla.priority import Priority
 
 Action = Callable[[Container, Session, Ticket, Agent, datetime], None]
@@ -217,7 +218,6 @@ def _run(ctx: click.Context, number: str, agent_email: str, done: str, action: A
 
 
 def _container(ctx: click.Context) -> AbstractContextManager[Container]:
-    from intake.cli import open_container  # the CLI imports this module: import it lazily
 
     return open_container(ctx)
 

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.messages import Channel, InboundMessage
 from intake.db import unit_of_work
-from intake.models import ChannelIdentity, Conversation, Message, ProcessedMessage
+from intake.db.models import ChannelIdentity, Conversation, Message, ProcessedMessage
 
 log = logging.getLogger(__name__)
 

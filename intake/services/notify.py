@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session
 from bot.messages import Channel, Option, Reply
 from bot.texts import text
 from channels.base import OutboundMessage
-from intake.models import Agent, Conversation, Ticket, TicketEvent
-from intake.outbox import enqueue
+from intake.db.models import Agent, Conversation, Ticket, TicketEvent
+from intake.delivery.outbox import enqueue
 
 
 def reply_to_conversation(

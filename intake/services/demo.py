@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import click
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from intake.models import Agent, ChannelIdentity, Company, Contact, SupportPlan
+from intake.db.models import Agent, ChannelIdentity, Company, Contact, SupportPlan
 
 DEMO_COMPANY = "Comercial Andes SpA"
 DEMO_WHATSAPP = "+56911111111"
@@ -51,26 +50,3 @@ def load_demo(session: Session) -> bool:
         ]
     )
     return True
-
-
-@click.group("demo")
-def demo_group() -> None:
-    """Demo data."""
-
-
-@demo_group.command("load")
-@click.pass_context
-def demo_load(ctx: click.Context) -> None:
-    """Load the demo customer (idempotent)."""
-    from intake.cli import _settings
-    from intake.db import make_engine, make_session_factory, unit_of_work
-
-    settings = _settings(ctx)
-    engine = make_engine(settings.database_url)
-    with unit_of_work(make_session_factory(engine)) as session:
-        created = load_demo(session)
-    engine.dispose()
-    click.echo(
-        f"demo customer {DEMO_COMPANY}: {'created' if created else 'already there'}; "
-        f"contact María González, WhatsApp {DEMO_WHATSAPP}"
-    )

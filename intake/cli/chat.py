@@ -8,8 +8,9 @@ from pathlib import Path
 import click
 
 from channels.base import OutboundMessage
+from intake.cli.common import container_or_fail
+from intake.cli.simulator import ChatSession, render
 from intake.config import Settings
-from intake.simulator import ChatSession, render
 
 HELP = """Type as the customer would. Extra commands:
   /file PATH [PATH...]            send files (photos, PDFs, voice notes) as evidence
@@ -20,7 +21,6 @@ HELP = """Type as the customer would. Extra commands:
 
 def run_chat(settings: Settings, address: str, channel: str, lang: str | None) -> None:
     """Read lines from the terminal and print the bot's replies until /quit or end of input."""
-    from intake.cli import container_or_fail  # the CLI imports this module lazily: no cycle
 
     container = container_or_fail(settings, migrated=True)
     container.adapters.pop("whatsapp", None)  # replies go to this terminal, never to a provider

@@ -29,11 +29,11 @@ from bot.engine import Turn, advance, begin_survey, begin_validation, expire_if_
 from bot.messages import InboundMessage, Reply
 from bot.state import DialogState
 from bot.texts import supported_lang
-from intake.lifecycle import OPEN_STATUSES, TicketStatus
-from intake.models import ChannelIdentity, Company, Contact, Conversation, Message, Ticket, TicketEvent
-from intake.notify import AlertRouting, alert_agents, reply_to_conversation
-from intake.sla_service import SlaService
-from intake.tickets import NewTicket, TicketError, TicketService
+from intake.db.models import ChannelIdentity, Company, Contact, Conversation, Message, Ticket, TicketEvent
+from intake.domain.lifecycle import OPEN_STATUSES, TicketStatus
+from intake.services.notify import AlertRouting, alert_agents, reply_to_conversation
+from intake.services.sla import SlaService
+from intake.services.tickets import NewTicket, TicketError, TicketService
 from sla.clock import deadlines_for
 from sla.explain import deadline_phrase, explain_deadline
 from sla.priority import Priority

@@ -24,10 +24,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.flow import STEP_BY_NAME, flow_of
 from bot.state import EXPIRING_FLOWS
 from intake.db import unit_of_work
-from intake.lifecycle import OPEN_STATUSES, TicketStatus
-from intake.models import Conversation, SlaAlert, SurveyAnswer, Ticket, TicketEvent, TicketPause
-from intake.notify import alert_agents, notify_customer
-from intake.sla_service import SlaService
+from intake.db.models import Conversation, SlaAlert, SurveyAnswer, Ticket, TicketEvent, TicketPause
+from intake.domain.lifecycle import OPEN_STATUSES, TicketStatus
+from intake.services.notify import alert_agents, notify_customer
+from intake.services.sla import SlaService
 from sla.calendar import BusinessCalendar
 from sla.clock import add_business_time, alert_times
 from sla.explain import format_local
@@ -35,8 +35,8 @@ from sla.priority import Budget, Priority
 
 if TYPE_CHECKING:
     from intake.config import Settings
-    from intake.conversations import ConversationService
-    from intake.tickets import TicketService
+    from intake.services.conversations import ConversationService
+    from intake.services.tickets import TicketService
 
 log = logging.getLogger(__name__)
 

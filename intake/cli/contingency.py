@@ -9,11 +9,13 @@ from typing import TYPE_CHECKING, TypeVar
 
 import click
 
+from intake.cli.common import open_container
+
 if TYPE_CHECKING:  # imported when a command runs, so `intake-bot --help` stays light
     from sqlalchemy.orm import Session
 
     from intake.bootstrap import Container
-    from intake.contingency import ContingencyService, ContingencySummary
+    from intake.services.contingency import ContingencyService, ContingencySummary
 
 T = TypeVar("T")
 
@@ -93,7 +95,7 @@ def list_contingencies(ctx: click.Context) -> None:
 
 def _run(ctx: click.Context, action: Callable[[ContingencyService, Session, datetime], T]) -> T:
     """Run an action in one transaction on the configured database; errors become clean CLI errors."""
-    from intake.contingency import ContingencyError, ContingencyService
+    from intake.services.contingency import ContingencyError, ContingencyService
 
     with _container(ctx) as container:
         service = ContingencyService(container.tickets)
@@ -105,6 +107,5 @@ def _run(ctx: click.Context, action: Callable[[ContingencyService, Session, date
 
 
 def _container(ctx: click.Context) -> AbstractContextManager[Container]:
-    from intake.cli import open_container  # the CLI imports this module: import it lazily
 
     return open_container(ctx)

@@ -12,8 +12,8 @@ from bot.messages import Channel, InboundMedia, InboundMessage, MediaKind
 from channels.base import OutboundMessage
 from channels.local import LocalChatAdapter
 from intake.bootstrap import Container
-from intake.inbound import process_inbound
-from intake.models import Agent
+from intake.db.models import Agent
+from intake.services.inbound import process_inbound
 
 _KINDS = {"image": MediaKind.IMAGE, "audio": MediaKind.AUDIO, "video": MediaKind.VIDEO}
 

@@ -9,8 +9,9 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from intake.bootstrap import Container
-from intake.lifecycle import OPEN_STATUSES
-from intake.models import ChannelIdentity, Company, Contact, Ticket
+from intake.cli.common import open_container
+from intake.db.models import ChannelIdentity, Company, Contact, Ticket
+from intake.domain.lifecycle import OPEN_STATUSES
 
 
 @click.group("contact")
@@ -76,6 +77,5 @@ def _describe(session: Session, contact: Contact) -> str:
 
 
 def _container(ctx: click.Context) -> AbstractContextManager[Container]:
-    from intake.cli import open_container  # the CLI imports this module: import it lazily
 
     return open_container(ctx)

@@ -2,37 +2,19 @@
 
 from __future__ import annotations
 
-import logging
 import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 
 import click
 
-from intake.bootstrap import Container
-from intake.config import Settings, SettingsError, load_settings
-from intake.contact_cli import contact_group
-from intake.contingency_cli import contingency_group
-from intake.demo import demo_group
-from intake.sla_cli import sla_group
-from intake.telegram_cli import telegram_group
-from intake.ticket_cli import ticket_group
-
-
-def _settings(ctx: click.Context) -> Settings:
-    return _settings_from(ctx.ensure_object(dict))
-
-
-def _settings_from(obj: dict[str, object]) -> Settings:
-    """Load settings once per invocation, turning a bad value into a clean CLI error."""
-    settings = obj.get("settings")
-    if not isinstance(settings, Settings):
-        try:
-            settings = load_settings()
-        except SettingsError as exc:
-            raise click.ClickException(f"configuration error: {exc}") from None
-        obj["settings"] = settings
-    return settings
+from intake.cli.common import configure_logging, container_or_fail, safe_url, settings_from, settings_of
+from intake.cli.contact import contact_group
+from intake.cli.contingency import contingency_group
+from intake.cli.demo import demo_group
+from intake.cli.sla import sla_group
+from intake.cli.telegram import telegram_group
+from intake.cli.ticket import ticket_group
+from intake.config import SettingsError
 
 
 @click.group()
@@ -54,9 +36,9 @@ def db_upgrade(ctx: click.Context, revision: str) -> None:
     """Apply migrations to the configured database."""
     from intake.db import upgrade
 
-    settings = _settings(ctx)
+    settings = settings_of(ctx)
     upgrade(settings.database_url, revision)
-    click.echo(f"database at {revision}: {_safe_url(settings.database_url)}")
+    click.echo(f"database at {revision}: {safe_url(settings.database_url)}")
 
 
 @cli.command()
@@ -71,8 +53,8 @@ def serve(ctx: click.Context, host: str, port: int, no_worker: bool) -> None:
     from intake.bootstrap import run_background_loops
     from webhooks import create_app
 
-    settings = _settings(ctx)
-    _configure_logging(settings.log_level)
+    settings = settings_of(ctx)
+    configure_logging(settings.log_level)
     container = container_or_fail(settings, migrated=True)
     stop = threading.Event()
     if not no_worker:
@@ -93,8 +75,8 @@ def worker(ctx: click.Context, once: bool) -> None:
     """Run the outbox worker and the SLA sweeper (several may run at once on PostgreSQL)."""
     from intake.bootstrap import run_background_loops
 
-    settings = _settings(ctx)
-    _configure_logging(settings.log_level)
+    settings = settings_of(ctx)
+    configure_logging(settings.log_level)
     container = container_or_fail(settings)
     try:
         if once:
@@ -110,17 +92,6 @@ def worker(ctx: click.Context, once: bool) -> None:
             stop.set()
     finally:
         container.close()
-
-
-def _configure_logging(level: str) -> None:
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-
-
-def _safe_url(url: str) -> str:
-    """Hide a password in a database URL before printing it."""
-    from sqlalchemy.engine import make_url
-
-    return make_url(url).render_as_string(hide_password=True)
 
 
 @cli.command()
@@ -144,38 +115,9 @@ def _safe_url(url: str) -> str:
 @click.pass_context
 def chat(ctx: click.Context, address: str, channel: str, lang: str | None) -> None:
     """Talk to the bot as a customer in this terminal (same service and database as `serve`)."""
-    from intake.chat_cli import run_chat
+    from intake.cli.chat import run_chat
 
-    run_chat(_settings(ctx), address, channel, lang)
-
-
-def container_or_fail(settings: Settings, *, migrated: bool = False) -> Container:
-    """Wire the application, turning a configuration problem (or, with `migrated`, a database that is
-    not at the newest migration) into a clean CLI error."""
-    from intake.db import check_schema
-    from intake.wiring import container_from_settings
-
-    try:
-        container = container_from_settings(settings)
-    except SettingsError as exc:
-        raise click.ClickException(f"configuration error: {exc}") from None
-    if migrated:
-        try:
-            check_schema(container.engine)
-        except RuntimeError as exc:
-            container.close()
-            raise click.ClickException(str(exc)) from None
-    return container
-
-
-@contextmanager
-def open_container(ctx: click.Context) -> Iterator[Container]:
-    """A wired container for one CLI command, closed when the command ends."""
-    container = container_or_fail(_settings(ctx))
-    try:
-        yield container
-    finally:
-        container.close()
+    run_chat(settings_of(ctx), address, channel, lang)
 
 
 def _telegram_config_factory(obj: dict[str, object]) -> Callable[[], object]:
@@ -184,7 +126,7 @@ def _telegram_config_factory(obj: dict[str, object]) -> Callable[[], object]:
     def build() -> object:
         from intake.wiring import telegram_config
 
-        settings = _settings_from(obj)
+        settings = settings_from(obj)
         if not settings.telegram_enabled:
             raise click.ClickException("TELEGRAM_BOT_TOKEN and TELEGRAM_WEBHOOK_SECRET must be set")
         try:

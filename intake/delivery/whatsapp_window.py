@@ -20,7 +20,7 @@ from bot.messages import Channel
 from channels.base import OutboundMessage
 from channels.whatsapp import PREFIX, StatusUpdate, e164, is_within_window
 from intake.db import unit_of_work
-from intake.models import (
+from intake.db.models import (
     ChannelIdentity,
     Contact,
     Conversation,
@@ -30,7 +30,7 @@ from intake.models import (
     Ticket,
     TicketEvent,
 )
-from intake.outbox import enqueue, from_payload
+from intake.delivery.outbox import enqueue, from_payload
 
 log = logging.getLogger(__name__)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -13,7 +12,7 @@ from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
-MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -105,21 +104,3 @@ def check_schema(engine: Engine) -> None:
         raise RuntimeError(
             f"database schema is at {current or 'nothing'}, code needs {head}: run `intake-bot db upgrade`"
         )
-
-
-@contextmanager
-def scratch_postgres_database(admin_url: str, prefix: str) -> Iterator[str]:
-    """A fresh PostgreSQL database named `<prefix>_<random>` on the admin URL's server, dropped at the end."""
-    from sqlalchemy import text
-    from sqlalchemy.engine import make_url
-
-    admin = create_engine(make_url(admin_url), isolation_level="AUTOCOMMIT")
-    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()

@@ -12,10 +12,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.messages import InboundMedia, MediaKind
 from channels.base import ChannelAdapter, MediaRefusedError, TransientSendError
 from intake.db import unit_of_work
-from intake.models import Attachment, TicketEvent
-from intake.outbox import RetryPolicy
-from intake.storage import FileStore
-from intake.tickets import clip
+from intake.db.models import Attachment, TicketEvent
+from intake.db.storage import FileStore
+from intake.delivery.outbox import RetryPolicy
+from intake.services.tickets import clip
 
 log = logging.getLogger(__name__)
 

@@ -14,8 +14,7 @@ from sqlalchemy.orm import Session
 from bot.messages import Channel, InboundMedia, Option
 from bot.texts import text
 from channels.base import OutboundMessage
-from intake.lifecycle import OPEN_STATUSES, PAUSED_STATUSES, TicketStatus, transition
-from intake.models import (
+from intake.db.models import (
     Agent,
     Attachment,
     Contact,
@@ -26,11 +25,12 @@ from intake.models import (
     TicketEvent,
     TicketPause,
 )
-from intake.notify import AlertRouting, alert_agents, notify_customer
-from intake.outbox import enqueue
-from intake.sla_service import SlaService
-from intake.storage import StoredFile
-from intake.sweeper import next_sla_check
+from intake.db.storage import StoredFile
+from intake.delivery.outbox import enqueue
+from intake.domain.lifecycle import OPEN_STATUSES, PAUSED_STATUSES, TicketStatus, transition
+from intake.jobs.sweeper import next_sla_check
+from intake.services.notify import AlertRouting, alert_agents, notify_customer
+from intake.services.sla import SlaService
 from sla.priority import Impact, Priority, Urgency, priority_for
 
 S = TicketStatus

@@ -23,8 +23,8 @@ from channels.base import (
     TransientSendError,
 )
 from intake.db import unit_of_work
-from intake.media_links import MediaLinks
-from intake.models import Message, OutboxMessage, TicketEvent
+from intake.db.models import Message, OutboxMessage, TicketEvent
+from intake.services.media_links import MediaLinks
 
 log = logging.getLogger(__name__)
 
@@ -203,7 +203,8 @@ class OutboxWorker:
         on_sent = getattr(self.router, "on_sent", None)
         if ids and on_sent is not None:
             # Its own transaction, after the ids are committed: a status callback that raced the send
-            # either sees the ids or has committed its early status by now (see intake.delivery).
+            # either sees the ids or has committed its early status by now
+            # (see intake.delivery.whatsapp_window).
             with unit_of_work(self.session_factory) as session:
                 row = session.get(OutboxMessage, row_id)
                 if row is not None:

@@ -21,12 +21,12 @@ from sqlalchemy.orm import Session
 
 from bot.messages import Reply
 from bot.texts import text
-from intake.lifecycle import OPEN_STATUSES
-from intake.models import Company, Contingency, Conversation, Ticket, TicketEvent, TicketPause
-from intake.notify import reply_to_conversation
+from intake.db.models import Company, Contingency, Conversation, Ticket, TicketEvent, TicketPause
+from intake.domain.lifecycle import OPEN_STATUSES
+from intake.services.notify import reply_to_conversation
 
 if TYPE_CHECKING:
-    from intake.tickets import TicketService
+    from intake.services.tickets import TicketService
 
 OPEN = sorted(s.value for s in OPEN_STATUSES)
 REASON = "contingency"

@@ -1,0 +1,20 @@
+"""One settable fake clock for every test."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+
+class FakeClock:
+    """A settable clock for tests: `now()` returns the current fake instant."""
+
+    def __init__(self, start: datetime | None = None) -> None:
+        self.current = start or datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.current
+
+    def advance(self, **kwargs: float) -> datetime:
+        """Move time forward by a timedelta's keyword arguments."""
+        self.current += timedelta(**kwargs)
+        return self.current
