@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import sys
 
-from bot.flow import BACK, DONE, STEPS, Answer, Step
+from bot.flow import BACK, DONE, STEPS, Answer, Step, StepName, Transition
 from bot.texts import text
 
 _PROMPT_CHARS = 48
 _SHAPES = {Answer.ROUTE: ("{", "}"), Answer.RELAY: ("[[", "]]")}
 _ENTRIES = (
-    ("in_advance", "message outside a dialog", "idle"),
-    ("in_validation", "begin_validation()", "validation_ask"),
-    ("in_survey", "begin_survey()", "survey_rating"),
-    ("in_agent", "'agente' at any step", "handoff"),
-    ("in_language", "'idioma' at any step", "choose_language"),
+    ("in_advance", "message outside a dialog", StepName.IDLE),
+    ("in_validation", "begin_validation()", StepName.VALIDATION_ASK),
+    ("in_survey", "begin_survey()", StepName.SURVEY_RATING),
+    ("in_agent", "'agente' at any step", StepName.HANDOFF),
+    ("in_language", "'idioma' at any step", StepName.CHOOSE_LANGUAGE),
 )
 _COMMANDS = (
     "Global commands at any step (es/en/pt): ayuda/help/ajuda · cancelar/cancel · "
@@ -45,9 +45,11 @@ _PLACEHOLDERS = {
 }
 
 
-def _edge(source: str, on: str, target: str, effect: str) -> str:
-    label = on if not effect else f"{on} / {effect}"
-    return f'    {source} -- "{_escape(label)}" --> {target}'
+def _edge(source: str, transition: Transition) -> str:
+    """An arrow labelled with the outcome and the actions the engine performs on the way."""
+    actions = " + ".join(transition.actions)
+    label = f"{transition.on} / {actions}" if actions else transition.on
+    return f'    {source} -- "{_escape(label)}" --> {transition.to}'
 
 
 def mermaid() -> str:
@@ -59,7 +61,7 @@ def mermaid() -> str:
     for node, label, target in _ENTRIES:
         lines.append(f'    {node}>"{_escape(label)}"] --> {target}')
     for step in STEPS:
-        lines += [_edge(step.name, t.on, t.to, t.effect) for t in step.transitions]
+        lines += [_edge(step.name, t) for t in step.transitions]
     return "\n".join(lines) + "\n"
 
 

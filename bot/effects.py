@@ -101,7 +101,7 @@ class ValidationAnswer:
 
 
 @dataclass(frozen=True, slots=True)
-class SurveyAnswer:
+class SurveyAnswered:
     """A satisfaction rating (1-5) and optional comment; upsert by ticket (it may come twice)."""
 
     ticket_number: str
@@ -124,6 +124,6 @@ Effect = (
     | ForwardToAgent
     | LeaveHandOff
     | ValidationAnswer
-    | SurveyAnswer
+    | SurveyAnswered
     | SetLanguage
 )

@@ -1,10 +1,11 @@
 """The dialog as data: every step with its prompt, how its answer is read, its options and exits.
 
 `bot.engine` runs this table; `bot.diagram` draws it. Each step's answer yields an *outcome*
-(a choice id, or a label such as "ok" / "matched" computed by the engine's reader for that step);
-its `transitions` map outcomes to the next step. Targets are step names or one of:
-DONE (the dialog finished: back to idle, or to an intake a service prompt interrupted) and
-BACK (return to the step the customer came from).
+(a choice id, or a label such as "ok" / "matched" computed by the reader for that step, see
+`bot.readers`); its `transitions` map outcomes to the next step and name the actions the engine
+performs on the way (`bot.actions` turns each action into the effect the service executes).
+Targets are step names or an `Exit`: DONE (the dialog finished: back to idle, or to an intake a
+service prompt interrupted) and BACK (return to the step the customer came from).
 """
 
 from __future__ import annotations
@@ -12,12 +13,70 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Final
 
 from bot.parsing import ChoiceWords
 from bot.texts import LANGS, TEXTS
 
-DONE = "done"
-BACK = "back"
+
+class StepName(StrEnum):
+    """Every step of the dialog; the values are stored in the dialog state and must not change."""
+
+    IDLE = "idle"
+    START = "start"
+    ASK_NAME = "ask_name"
+    ASK_COMPANY = "ask_company"
+    CONFIRM_COMPANY = "confirm_company"
+    ASK_EMAIL = "ask_email"
+    ASK_TYPE = "ask_type"
+    CONFIRM_BILLABLE = "confirm_billable"
+    ASK_DESCRIPTION = "ask_description"
+    CONFIRM_DUPLICATE = "confirm_duplicate"
+    ASK_MODULE = "ask_module"
+    ASK_EVIDENCE = "ask_evidence"
+    ASK_IMPACT = "ask_impact"
+    ASK_URGENCY = "ask_urgency"
+    CONFIRM_SUMMARY = "confirm_summary"
+    CHOOSE_EDIT = "choose_edit"
+    CHOOSE_TICKET = "choose_ticket"
+    TICKET_MESSAGE = "ticket_message"
+    CHOOSE_LANGUAGE = "choose_language"
+    VALIDATION_ASK = "validation_ask"
+    VALIDATION_COMMENT = "validation_comment"
+    SURVEY_RATING = "survey_rating"
+    SURVEY_COMMENT = "survey_comment"
+    HANDOFF = "handoff"
+
+
+class Exit(StrEnum):
+    """Transition targets that are not steps."""
+
+    DONE = "done"  # the dialog finished: idle, or resume an intake a service prompt interrupted
+    BACK = "back"  # return to the step the customer came from
+
+
+DONE: Final = Exit.DONE
+BACK: Final = Exit.BACK
+
+
+class Action(StrEnum):
+    """What a transition asks the service to do; `bot.actions` builds the effect of each.
+
+    The value is the label the diagram draws: the effect's class and, where one effect class
+    has several sources, which data it carries.
+    """
+
+    IDENTIFY_CONTACT = "IdentifyContact"
+    CREATE_TICKET = "CreateTicket"
+    ADD_MESSAGE = "AddToTicket(message)"  # this message and its files, to the state's ticket
+    ADD_PENDING = "AddToTicket(first message)"  # the message that opened the dialog, to the chosen ticket
+    ADD_DESCRIPTION = "AddToTicket(description)"  # the intake so far, to the ticket it duplicates
+    ACCEPT_SOLUTION = "ValidationAnswer(accepted)"
+    REJECT_SOLUTION = "ValidationAnswer(rejected)"
+    RATE = "SurveyAnswered(rating)"
+    RATE_WITH_COMMENT = "SurveyAnswered(rating, comment)"
+    SET_LANGUAGE = "SetLanguage"
+    FORWARD_TO_AGENT = "ForwardToAgent"
 
 
 class Flow(StrEnum):
@@ -57,18 +116,18 @@ class Choice:
 
 @dataclass(frozen=True, slots=True)
 class Transition:
-    """Where an outcome leads, and what the turn asks the service to do on the way."""
+    """Where an outcome leads, and the actions the engine performs on the way (in order)."""
 
     on: str
-    to: str
-    effect: str = ""
+    to: StepName | Exit
+    actions: tuple[Action, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
 class Step:
     """One step of the dialog."""
 
-    name: str
+    name: StepName
     flow: Flow
     answer: Answer
     prompt: str | None
@@ -76,19 +135,23 @@ class Step:
     choices: tuple[Choice, ...] = ()
     field: str | None = None  # the intake field this step fills (editable from the summary)
 
-    def target(self, outcome: str) -> str:
-        """The step (or DONE/BACK) an outcome leads to; '*' is the catch-all."""
+    def transition(self, outcome: str) -> Transition:
+        """The transition an outcome follows; '*' is the catch-all."""
         for transition in self.transitions:
             if transition.on == outcome:
-                return transition.to
+                return transition
         for transition in self.transitions:
             if transition.on == "*":
-                return transition.to
+                return transition
         raise KeyError(f"step {self.name} has no transition for outcome {outcome!r}")
 
+    def target(self, outcome: str) -> StepName | Exit:
+        """The step (or DONE/BACK) an outcome leads to."""
+        return self.transition(outcome).to
 
-def _t(on: str, to: str, effect: str = "") -> Transition:
-    return Transition(on, to, effect)
+
+def _t(on: str, to: StepName | Exit, *actions: Action) -> Transition:
+    return Transition(on, to, actions)
 
 
 _YES = ("si", "sí", "s", "yes", "y", "yep", "yeah", "sim", "ok", "okay", "claro", "correcto",
@@ -129,32 +192,32 @@ MODULES: dict[str, tuple[str, ...]] = {
 }
 
 STEPS: tuple[Step, ...] = (
-    Step("idle", Flow.IDLE, Answer.ROUTE, None, (
-        _t("waiting", DONE, "AddToTicket"),
-        _t("waiting_empty", "ticket_message"),
-        _t("open_tickets", "choose_ticket"),
-        _t("new", "start"),
+    Step(StepName.IDLE, Flow.IDLE, Answer.ROUTE, None, (
+        _t("waiting", DONE, Action.ADD_MESSAGE),
+        _t("waiting_empty", StepName.TICKET_MESSAGE),
+        _t("open_tickets", StepName.CHOOSE_TICKET),
+        _t("new", StepName.START),
     )),
-    Step("start", Flow.IDENTIFY, Answer.ROUTE, None, (
-        _t("known", "ask_type"),
-        _t("unknown", "ask_name"),
+    Step(StepName.START, Flow.IDENTIFY, Answer.ROUTE, None, (
+        _t("known", StepName.ASK_TYPE),
+        _t("unknown", StepName.ASK_NAME),
     )),
-    Step("ask_name", Flow.IDENTIFY, Answer.TEXT, "step.ask_name", (_t("ok", "ask_company"),)),
-    Step("ask_company", Flow.IDENTIFY, Answer.TEXT, "step.ask_company", (
-        _t("matched", "confirm_company"),
-        _t("unmatched", "ask_email"),
+    Step(StepName.ASK_NAME, Flow.IDENTIFY, Answer.TEXT, "step.ask_name", (_t("ok", StepName.ASK_COMPANY),)),
+    Step(StepName.ASK_COMPANY, Flow.IDENTIFY, Answer.TEXT, "step.ask_company", (
+        _t("matched", StepName.CONFIRM_COMPANY),
+        _t("unmatched", StepName.ASK_EMAIL),
     )),
-    Step("confirm_company", Flow.IDENTIFY, Answer.CHOICE, "step.confirm_company", (
-        _t("yes", "ask_email"),
-        _t("no", "ask_email"),
+    Step(StepName.CONFIRM_COMPANY, Flow.IDENTIFY, Answer.CHOICE, "step.confirm_company", (
+        _t("yes", StepName.ASK_EMAIL),
+        _t("no", StepName.ASK_EMAIL),
     ), YES_NO),
-    Step("ask_email", Flow.IDENTIFY, Answer.EMAIL, "step.ask_email", (
-        _t("ok", "ask_type", "IdentifyContact"),
+    Step(StepName.ASK_EMAIL, Flow.IDENTIFY, Answer.EMAIL, "step.ask_email", (
+        _t("ok", StepName.ASK_TYPE, Action.IDENTIFY_CONTACT),
     )),
-    Step("ask_type", Flow.INTAKE, Answer.CHOICE, "step.ask_type", (
-        _t("incident", "ask_description"),
-        _t("request", "ask_description"),
-        _t("billable", "confirm_billable"),
+    Step(StepName.ASK_TYPE, Flow.INTAKE, Answer.CHOICE, "step.ask_type", (
+        _t("incident", StepName.ASK_DESCRIPTION),
+        _t("request", StepName.ASK_DESCRIPTION),
+        _t("billable", StepName.CONFIRM_BILLABLE),
     ), (
         Choice("incident", "opt.incident", (
             "falla", "reportar falla", "error", "incidente", "incidencia", "problema",
@@ -166,9 +229,9 @@ STEPS: tuple[Step, ...] = (
             "how to", "configuration", "improvement", "training", "dúvida", "solicitação",
             "pergunta", "melhoria", "treinamento", "configuração")),
     ), field="type"),
-    Step("confirm_billable", Flow.INTAKE, Answer.CHOICE, "step.confirm_billable", (
-        _t("continue", "ask_description"),
-        _t("incident", "ask_description"),
+    Step(StepName.CONFIRM_BILLABLE, Flow.INTAKE, Answer.CHOICE, "step.confirm_billable", (
+        _t("continue", StepName.ASK_DESCRIPTION),
+        _t("incident", StepName.ASK_DESCRIPTION),
         _t("cancel", DONE),
     ), (
         Choice("continue", "opt.continue", (*_YES, "continuar", "continue", "acepto",
@@ -177,13 +240,13 @@ STEPS: tuple[Step, ...] = (
                                                "é uma falha", "falha", "error", "erro", "bug")),
         Choice("cancel", "opt.cancel", ("cancelar", "cancel", *_NO)),
     )),
-    Step("ask_description", Flow.INTAKE, Answer.TEXT, "step.ask_description", (
-        _t("ok", "ask_module"),
-        _t("duplicate", "confirm_duplicate"),
+    Step(StepName.ASK_DESCRIPTION, Flow.INTAKE, Answer.TEXT, "step.ask_description", (
+        _t("ok", StepName.ASK_MODULE),
+        _t("duplicate", StepName.CONFIRM_DUPLICATE),
     ), field="description"),
-    Step("confirm_duplicate", Flow.INTAKE, Answer.CHOICE, "step.confirm_duplicate", (
-        _t("same", DONE, "AddToTicket"),
-        _t("different", "ask_module"),
+    Step(StepName.CONFIRM_DUPLICATE, Flow.INTAKE, Answer.CHOICE, "step.confirm_duplicate", (
+        _t("same", DONE, Action.ADD_DESCRIPTION),
+        _t("different", StepName.ASK_MODULE),
     ), (
         Choice("same", "opt.same", (*_YES, "el mismo", "es el mismo", "mismo", "same",
                                     "the same", "o mesmo", "mesmo", "es ese", "that one")),
@@ -192,15 +255,15 @@ STEPS: tuple[Step, ...] = (
                                               "é outro", "no es el mismo", "not the same",
                                               "nuevo", "new", "novo")),
     )),
-    Step("ask_module", Flow.INTAKE, Answer.CHOICE, "step.ask_module", (
-        _t("*", "ask_evidence"),
+    Step(StepName.ASK_MODULE, Flow.INTAKE, Answer.CHOICE, "step.ask_module", (
+        _t("*", StepName.ASK_EVIDENCE),
     ), tuple(Choice(mid, f"opt.module.{mid}", words) for mid, words in MODULES.items()),
         field="module"),
-    Step("ask_evidence", Flow.INTAKE, Answer.FILES, "step.ask_evidence", (
-        _t("file", "ask_evidence"),
-        _t("note", "ask_evidence"),
-        _t("done", "ask_impact"),
-        _t("skip", "ask_impact"),
+    Step(StepName.ASK_EVIDENCE, Flow.INTAKE, Answer.FILES, "step.ask_evidence", (
+        _t("file", StepName.ASK_EVIDENCE),
+        _t("note", StepName.ASK_EVIDENCE),
+        _t("done", StepName.ASK_IMPACT),
+        _t("skip", StepName.ASK_IMPACT),
     ), (
         Choice("done", "opt.done", ("listo", "lista", "ya", "ya está", "terminé", "eso es todo",
                                     "es todo", "fin", "done", "finished", "that's all", "ready",
@@ -208,8 +271,8 @@ STEPS: tuple[Step, ...] = (
         Choice("skip", "opt.skip", (*_SKIP, "sin archivos", "no files", "i don't have",
                                     "não tenho", "sem arquivos")),
     ), field="evidence"),
-    Step("ask_impact", Flow.INTAKE, Answer.CHOICE, "step.ask_impact", (
-        _t("*", "ask_urgency"),
+    Step(StepName.ASK_IMPACT, Flow.INTAKE, Answer.CHOICE, "step.ask_impact", (
+        _t("*", StepName.ASK_URGENCY),
     ), (
         Choice("high", "opt.impact.high", (
             "toda la operación", "alto", "alta", "high", "muy alto", "crítico", "critical",
@@ -227,8 +290,8 @@ STEPS: tuple[Step, ...] = (
             "una persona", "one user", "minor", "just me", "only me", "um usuário", "só eu",
             "baixo", "baixa", "nada grave", "mínimo")),
     ), field="impact"),
-    Step("ask_urgency", Flow.INTAKE, Answer.CHOICE, "step.ask_urgency", (
-        _t("*", "confirm_summary"),
+    Step(StepName.ASK_URGENCY, Flow.INTAKE, Answer.CHOICE, "step.ask_urgency", (
+        _t("*", StepName.CONFIRM_SUMMARY),
     ), (
         Choice("high", "opt.urgency.high", (
             "hoy mismo", "hoy", "alta", "alto", "high", "urgente", "muy urgente", "urgent",
@@ -246,9 +309,9 @@ STEPS: tuple[Step, ...] = (
             "not urgent", "no rush", "whenever", "pode esperar", "sem pressa",
             "não é urgente", "quando puderem", "baixa")),
     ), field="urgency"),
-    Step("confirm_summary", Flow.INTAKE, Answer.CHOICE, "step.confirm_summary", (
-        _t("confirm", DONE, "CreateTicket"),
-        _t("edit", "choose_edit"),
+    Step(StepName.CONFIRM_SUMMARY, Flow.INTAKE, Answer.CHOICE, "step.confirm_summary", (
+        _t("confirm", DONE, Action.CREATE_TICKET),
+        _t("edit", StepName.CHOOSE_EDIT),
         _t("cancel", DONE),
     ), (
         Choice("confirm", "opt.confirm", (*_YES, "confirmar", "confirmo", "registrar",
@@ -260,13 +323,13 @@ STEPS: tuple[Step, ...] = (
         Choice("cancel", "opt.cancel", ("cancelar", "cancel", "anular", "descartar",
                                         "discard")),
     )),
-    Step("choose_edit", Flow.INTAKE, Answer.CHOICE, "step.choose_edit", (
-        _t("type", "ask_type"),
-        _t("description", "ask_description"),
-        _t("module", "ask_module"),
-        _t("evidence", "ask_evidence"),
-        _t("impact", "ask_impact"),
-        _t("urgency", "ask_urgency"),
+    Step(StepName.CHOOSE_EDIT, Flow.INTAKE, Answer.CHOICE, "step.choose_edit", (
+        _t("type", StepName.ASK_TYPE),
+        _t("description", StepName.ASK_DESCRIPTION),
+        _t("module", StepName.ASK_MODULE),
+        _t("evidence", StepName.ASK_EVIDENCE),
+        _t("impact", StepName.ASK_IMPACT),
+        _t("urgency", StepName.ASK_URGENCY),
     ), (
         Choice("type", "opt.edit.type", ("tipo", "type", "falla o consulta")),
         Choice("description", "opt.edit.description", ("descripción", "description", "detalle",
@@ -278,30 +341,30 @@ STEPS: tuple[Step, ...] = (
         Choice("impact", "opt.edit.impact", ("impacto", "impact")),
         Choice("urgency", "opt.edit.urgency", ("urgencia", "urgency", "urgência")),
     )),
-    Step("choose_ticket", Flow.TICKET, Answer.TICKETS, "step.choose_ticket", (
-        _t("ticket", DONE, "AddToTicket"),
-        _t("ticket_empty", "ticket_message"),
-        _t("new", "start"),
+    Step(StepName.CHOOSE_TICKET, Flow.TICKET, Answer.TICKETS, "step.choose_ticket", (
+        _t("ticket", DONE, Action.ADD_PENDING),
+        _t("ticket_empty", StepName.TICKET_MESSAGE),
+        _t("new", StepName.START),
     ), (
         Choice("new", "opt.new_problem", ("nuevo", "problema nuevo", "nuevo problema", "otro",
                                           "otro problema", "new", "new problem", "another",
                                           "novo", "problema novo", "outro", "ninguno",
                                           "none", "nenhum")),
     )),
-    Step("ticket_message", Flow.TICKET, Answer.TEXT, "step.ticket_message", (
-        _t("ok", DONE, "AddToTicket"),
+    Step(StepName.TICKET_MESSAGE, Flow.TICKET, Answer.TEXT, "step.ticket_message", (
+        _t("ok", DONE, Action.ADD_MESSAGE),
     )),
-    Step("choose_language", Flow.LANGUAGE, Answer.CHOICE, "step.choose_language", (
-        _t("*", BACK, "SetLanguage"),
+    Step(StepName.CHOOSE_LANGUAGE, Flow.LANGUAGE, Answer.CHOICE, "step.choose_language", (
+        _t("*", BACK, Action.SET_LANGUAGE),
     ), (
         Choice("es", "opt.lang.es", ("español", "spanish", "es", "castellano", "espanhol")),
         Choice("en", "opt.lang.en", ("english", "inglés", "en", "inglês")),
         Choice("pt", "opt.lang.pt", ("português", "pt", "portuguese", "portugués")),
     )),
-    Step("validation_ask", Flow.VALIDATION, Answer.CHOICE, "solution_proposed", (
-        _t("yes", DONE, "ValidationAnswer(accepted)"),
-        _t("no", "validation_comment", "ValidationAnswer(rejected)"),
-        _t("no_with_comment", DONE, "ValidationAnswer(rejected) + AddToTicket"),
+    Step(StepName.VALIDATION_ASK, Flow.VALIDATION, Answer.CHOICE, "solution_proposed", (
+        _t("yes", DONE, Action.ACCEPT_SOLUTION),
+        _t("no", StepName.VALIDATION_COMMENT, Action.REJECT_SOLUTION),
+        _t("no_with_comment", DONE, Action.REJECT_SOLUTION, Action.ADD_MESSAGE),
         _t("ignored", DONE),
     ), (
         Choice("yes", "opt.yes", (*_YES, "resuelto", "solucionado", "funciona", "ya funciona",
@@ -314,12 +377,12 @@ STEPS: tuple[Step, ...] = (
                                 "does not work", "ainda não", "não funciona",
                                 "continua com erro", "não resolveu", "no se soluciono")),
     )),
-    Step("validation_comment", Flow.VALIDATION, Answer.TEXT, "step.validation_comment", (
-        _t("ok", DONE, "AddToTicket"),
+    Step(StepName.VALIDATION_COMMENT, Flow.VALIDATION, Answer.TEXT, "step.validation_comment", (
+        _t("ok", DONE, Action.ADD_MESSAGE),
         _t("skip", DONE),
     ), (Choice("skip", "opt.skip", _SKIP),)),
-    Step("survey_rating", Flow.SURVEY, Answer.RATING, "survey_question", (
-        _t("rated", "survey_comment", "SurveyAnswer"),
+    Step(StepName.SURVEY_RATING, Flow.SURVEY, Answer.RATING, "survey_question", (
+        _t("rated", StepName.SURVEY_COMMENT, Action.RATE),
         _t("ignored", DONE),
     ), (
         Choice("1", "opt.rating.1", ("muy mala", "muy malo", "pésimo", "pésima", "terrible",
@@ -336,17 +399,17 @@ STEPS: tuple[Step, ...] = (
                                      "amazing", "ótimo", "ótima", "muito bom", "muito boa",
                                      "excepcional", "outstanding", "maravilloso")),
     )),
-    Step("survey_comment", Flow.SURVEY, Answer.TEXT, "step.survey_comment", (
-        _t("ok", DONE, "SurveyAnswer"),
+    Step(StepName.SURVEY_COMMENT, Flow.SURVEY, Answer.TEXT, "step.survey_comment", (
+        _t("ok", DONE, Action.RATE_WITH_COMMENT),
         _t("skip", DONE),
     ), (Choice("skip", "opt.skip", _SKIP),)),
-    Step("handoff", Flow.HANDOFF, Answer.RELAY, None, (_t("*", "handoff", "ForwardToAgent"),)),
+    Step(StepName.HANDOFF, Flow.HANDOFF, Answer.RELAY, None, (
+        _t("message", StepName.HANDOFF, Action.FORWARD_TO_AGENT),
+    )),
 )
 
 STEP_BY_NAME: Mapping[str, Step] = {step.name: step for step in STEPS}
-FIELD_STEPS: frozenset[str] = frozenset(s.name for s in STEPS if s.field)
-IDLE = "idle"
-START = "start"
+FIELD_STEPS: frozenset[StepName] = frozenset(s.name for s in STEPS if s.field)
 
 
 def step(name: str) -> Step:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
 from typing import Any
 
-from bot.flow import STEP_BY_NAME, Flow, flow_of
+from bot.flow import STEP_BY_NAME, Flow, StepName, flow_of
 from bot.messages import InboundMedia, MediaKind
 from bot.texts import DEFAULT_LANG, supported_lang
 
@@ -26,12 +26,12 @@ class DialogState:
     that a validation/survey prompt interrupted (its own `to_dict()`), resumed afterwards.
     """
 
-    step: str | None = None
+    step: StepName | None = None
     lang: str = DEFAULT_LANG
     lang_chosen: bool = False
     answers: Mapping[str, str] = field(default_factory=dict)
     evidence: tuple[InboundMedia, ...] = ()
-    history: tuple[str, ...] = ()
+    history: tuple[StepName, ...] = ()
     ticket: str | None = None
     editing: bool = False
     misses: int = 0
@@ -69,12 +69,12 @@ class DialogState:
         """A JSON-serializable dict (datetimes as ISO 8601 strings)."""
         return {
             "v": STATE_VERSION,
-            "step": self.step,
+            "step": None if self.step is None else str(self.step),
             "lang": self.lang,
             "lang_chosen": self.lang_chosen,
             "answers": dict(self.answers),
             "evidence": [media_to_dict(m) for m in self.evidence],
-            "history": list(self.history),
+            "history": [str(h) for h in self.history],
             "ticket": self.ticket,
             "editing": self.editing,
             "misses": self.misses,
@@ -99,10 +99,10 @@ class DialogState:
             return base
         return replace(
             base,
-            step=step,
+            step=None if step is None else StepName(step),
             answers={str(k): str(v) for k, v in (data.get("answers") or {}).items()},
             evidence=tuple(media_from_dict(m) for m in data.get("evidence") or ()),
-            history=tuple(h for h in data.get("history") or () if h in STEP_BY_NAME),
+            history=tuple(StepName(h) for h in data.get("history") or () if h in STEP_BY_NAME),
             ticket=data.get("ticket"),
             editing=bool(data.get("editing", False)),
             misses=int(data.get("misses", 0)),

@@ -22,7 +22,7 @@ from bot.effects import (
     IdentifyContact,
     LeaveHandOff,
     SetLanguage,
-    SurveyAnswer,
+    SurveyAnswered,
     ValidationAnswer,
 )
 from bot.engine import Turn, advance, begin_survey, begin_validation, expire_if_idle
@@ -223,7 +223,7 @@ class ConversationService:
             ForwardToAgent: self._on_forward,
             LeaveHandOff: self._on_leave_handoff,
             ValidationAnswer: self._on_validation,
-            SurveyAnswer: self._on_survey,
+            SurveyAnswered: self._on_survey,
             SetLanguage: self._on_language,
         }
         handlers[type(effect)](run, effect)
@@ -286,7 +286,7 @@ class ConversationService:
         if answered and effect.accepted:
             self.begin_survey(run.session, target, run.now)
 
-    def _on_survey(self, run: _EffectRun, effect: SurveyAnswer) -> None:
+    def _on_survey(self, run: _EffectRun, effect: SurveyAnswered) -> None:
         target = self._company_ticket(run.session, run.conversation, effect.ticket_number)
         if target is not None:
             self._guarded(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from bot.context import ContactView
-from bot.effects import CreateTicket, SetLanguage, SurveyAnswer, ValidationAnswer
+from bot.effects import CreateTicket, SetLanguage, SurveyAnswered, ValidationAnswer
 from bot.engine import begin_survey, begin_validation
 from bot.messages import Channel
 from sla.priority import Priority
@@ -94,7 +94,7 @@ def test_english_status_validation_and_survey() -> None:
     chat.accept(begin_survey(chat.state, "LA-000045", chat.now))
     assert "How do you rate" in chat.text
     chat.run([("very good", ["leave a comment"]), ("skip", ["Thank you for your feedback"])])
-    assert chat.all_effects[-1] == SurveyAnswer("LA-000045", 5)
+    assert chat.all_effects[-1] == SurveyAnswered("LA-000045", 5)
 
 
 def test_portuguese_commands() -> None:

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from bot.effects import AddToTicket, SurveyAnswer, ValidationAnswer
+from bot.effects import AddToTicket, SurveyAnswered, ValidationAnswer
 from bot.engine import begin_survey, begin_validation, expire_if_idle
 from tests.unit.bot.transcript import CAF_TICKET, Chat, make_ctx, media
 
@@ -129,9 +129,9 @@ def test_survey_with_rating_and_comment() -> None:
     _surveying(chat)
     assert "¿Cómo califica la atención" in chat.text
     chat.run([("exelente", ["¿Quiere dejarnos un comentario?"])])
-    assert chat.effects == [SurveyAnswer("LA-000045", 5)]
+    assert chat.effects == [SurveyAnswered("LA-000045", 5)]
     chat.run([("Muy rápidos, gracias", ["¡Gracias por su opinión!"])])
-    assert chat.effects == [SurveyAnswer("LA-000045", 5, "Muy rápidos, gracias")]
+    assert chat.effects == [SurveyAnswered("LA-000045", 5, "Muy rápidos, gracias")]
     assert chat.state.step is None
 
 
@@ -139,7 +139,7 @@ def test_survey_comment_is_optional() -> None:
     chat = Chat()
     _surveying(chat)
     chat.press("4 · Buena")
-    assert chat.effects == [SurveyAnswer("LA-000045", 4)]
+    assert chat.effects == [SurveyAnswered("LA-000045", 4)]
     chat.press("Omitir")
     assert chat.effects == [] and "Gracias por su opinión" in chat.text
 
@@ -153,7 +153,7 @@ def test_survey_ratings_in_many_forms(typed: str, rating: int) -> None:
     chat = Chat()
     _surveying(chat)
     chat.send(typed)
-    assert chat.effects == [SurveyAnswer("LA-000045", rating)]
+    assert chat.effects == [SurveyAnswered("LA-000045", rating)]
 
 
 def test_survey_ignored_by_a_new_conversation_is_dropped_gracefully() -> None:
