@@ -5,10 +5,10 @@ service-initiated prompts are `begin_validation`, `begin_survey`, `end_handoff`,
 calls `expire_if_idle`. None of them reads the clock or does I/O: the returned `Turn` holds the
 new state, the replies to send and the effects for the service to execute.
 
-The step loop lives here: a message goes to a global command (`bot.commands`) or to the current
-step's reader (`bot.readers`); the reader's outcome picks a transition of the table, whose
-actions the engine performs (`bot.actions`) before it enters the next step and asks its
-question (`bot.rendering`).
+The step loop lives here: a message goes to a global command (`bot.commands`) or to the
+current step's reader (`bot.readers`; route steps have a router in `bot.routes`). The outcome
+picks a transition of the table, whose actions the engine performs (`bot.actions`) before it
+enters the next step and asks its question (`bot.rendering`).
 """
 
 from __future__ import annotations
@@ -23,8 +23,9 @@ from bot.context import DialogContext
 from bot.flow import BACK, DONE, Answer, Flow, Step, StepName
 from bot.messages import InboundMessage, Reply
 from bot.parsing import Command, CommandMatch, detect_language, parse_command
-from bot.readers import READERS, ROUTERS, is_exact_answer, keep_files
+from bot.readers import READERS, is_exact_answer, keep_files
 from bot.rendering import listing, options, render, variables_of
+from bot.routes import ROUTERS
 from bot.state import DialogState
 from bot.texts import supported_lang, text
 from bot.ticket import intake_data, ticket_title

@@ -145,10 +145,6 @@ class Step:
                 return transition
         raise KeyError(f"step {self.name} has no transition for outcome {outcome!r}")
 
-    def target(self, outcome: str) -> StepName | Exit:
-        """The step (or DONE/BACK) an outcome leads to."""
-        return self.transition(outcome).to
-
 
 def _t(on: str, to: StepName | Exit, *actions: Action) -> Transition:
     return Transition(on, to, actions)

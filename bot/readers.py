@@ -1,4 +1,4 @@
-"""How each step reads the customer's answer: one reader per asking step, one router per route.
+"""How each asking step reads the customer's answer: one reader per step.
 
 A reader turns a message into an outcome of its step (looked up in `bot.flow`'s transitions)
 and the new state, or a `Retry`. It stores in the state what the transition's actions need
@@ -22,7 +22,6 @@ from bot.parsing import (
     count_stars,
     description_similarity,
     find_ticket_ref,
-    is_greeting_only,
     match_choice,
     normalize,
     parse_company,
@@ -30,18 +29,17 @@ from bot.parsing import (
     parse_name,
     parse_ticket_ref,
     standalone_rating,
-    strip_greeting,
     word_count,
 )
 from bot.rendering import listed_tickets
 from bot.state import DialogState
-from bot.turn import Outcome, Reader, Result, Retry, Router, Run
+from bot.ticket import draft, is_detailed
+from bot.turn import Reader, Result, Retry, Run
 
-MIN_DESCRIPTION_WORDS = 4
-MIN_DESCRIPTION_CHARS = 20
 MAX_DESCRIPTION_RETRIES = 2  # after this many "more detail please", take what we have
 COMMENT_WORDS = 4  # a "no" with at least this many words is its own comment
 SHORT_ANSWER_WORDS = 4  # longer unrecognized answers to a survey/validation start a new topic
+
 
 # --- reading options ----------------------------------------------------------------------------
 
@@ -247,18 +245,6 @@ def _read_edit_choice(state: DialogState, msg: InboundMessage, run: Run) -> Resu
     return result[0], replace(result[1], editing=True)
 
 
-def is_detailed(value: str) -> bool:
-    """True when a text says enough to be a problem's description."""
-    content = strip_greeting(normalize(value))
-    return len(content.split()) >= MIN_DESCRIPTION_WORDS and len(value) >= MIN_DESCRIPTION_CHARS
-
-
-def draft(value: str) -> str | None:
-    """A first message detailed enough to be the problem's description, else None."""
-    body = value.strip()
-    return body if is_detailed(body) else None
-
-
 # --- existing tickets ---------------------------------------------------------------------------
 
 
@@ -360,43 +346,6 @@ def _read_survey_comment(state: DialogState, msg: InboundMessage, run: Run) -> R
     return "ok", state
 
 
-# --- routes: steps decided from the context, without a question --------------------------------
-
-
-def _route_idle(state: DialogState, msg: InboundMessage, run: Run) -> Outcome:
-    """A message outside any dialog: a reply for a waiting ticket, which ticket, or new."""
-    ctx = run.ctx
-    has_content = bool(msg.media) or not is_greeting_only(msg.text)
-    waiting = ctx.waiting_tickets
-    if len(waiting) == 1:
-        number = waiting[0].number
-        state = replace(state, ticket=number)
-        if not has_content:
-            run.note("waiting_on_you", ticket=number)
-            return "waiting_empty", state
-        run.note("added_to_waiting", ticket=number)
-        return "waiting", state
-    _greet(run)
-    if ctx.open_tickets:
-        pending = msg.text.strip() if has_content else None
-        return "open_tickets", replace(state.with_answers(pending=pending), evidence=msg.media)
-    return "new", replace(state.with_answers(draft=draft(msg.text)), evidence=msg.media)
-
-
-def _route_start(state: DialogState, _msg: InboundMessage, run: Run) -> Outcome:
-    return ("known" if run.ctx.contact else "unknown"), state
-
-
-def _greet(run: Run) -> None:
-    contact = run.ctx.contact
-    if contact is None:
-        run.note("greeting_unknown")
-    elif contact.company_name:
-        run.note("greeting_known", name=contact.name, company=contact.company_name)
-    else:
-        run.note("greeting_known_nocompany", name=contact.name)
-
-
 READERS: Mapping[StepName, Reader] = {
     StepName.ASK_NAME: _read_name,
     StepName.ASK_COMPANY: _read_company,
@@ -419,8 +368,4 @@ READERS: Mapping[StepName, Reader] = {
     StepName.VALIDATION_COMMENT: _read_validation_comment,
     StepName.SURVEY_RATING: _read_rating,
     StepName.SURVEY_COMMENT: _read_survey_comment,
-}
-ROUTERS: Mapping[StepName, Router] = {
-    StepName.IDLE: _route_idle,
-    StepName.START: _route_start,
 }

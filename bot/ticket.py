@@ -1,14 +1,16 @@
-"""The ticket an intake describes: its data and its title, read from the dialog's answers."""
+"""The ticket an intake describes: its data and title from the answers, and when a text is enough."""
 
 from __future__ import annotations
 
 from bot.effects import IntakeData, TicketType
-from bot.parsing import without_greeting
+from bot.parsing import normalize, strip_greeting, without_greeting
 from bot.state import DialogState
 from sla.priority import Impact, Urgency, priority_for
 
 IMPACTS = {"high": Impact.HIGH, "medium": Impact.MEDIUM, "low": Impact.LOW}
 URGENCIES = {"high": Urgency.HIGH, "medium": Urgency.MEDIUM, "low": Urgency.LOW}
+MIN_DESCRIPTION_WORDS = 4
+MIN_DESCRIPTION_CHARS = 20
 
 
 def intake_data(state: DialogState) -> IntakeData:
@@ -39,3 +41,15 @@ def ticket_title(description: str, limit: int = 80) -> str:
     sentence = first.split(". ")[0].strip()
     sentence = sentence[:1].upper() + sentence[1:]
     return sentence if len(sentence) <= limit else sentence[: limit - 1].rstrip() + "…"
+
+
+def is_detailed(value: str) -> bool:
+    """True when a text says enough to be a problem's description."""
+    content = strip_greeting(normalize(value))
+    return len(content.split()) >= MIN_DESCRIPTION_WORDS and len(value) >= MIN_DESCRIPTION_CHARS
+
+
+def draft(value: str) -> str | None:
+    """A first message detailed enough to be the problem's description, else None."""
+    body = value.strip()
+    return body if is_detailed(body) else None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot import diagram, readers
+from bot import diagram, readers, routes
 from bot.flow import BACK, DONE, STEP_BY_NAME, STEPS, Answer
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "dialog.md"
@@ -43,7 +43,7 @@ def test_every_step_is_reachable_from_an_entry_point() -> None:
 def test_every_asking_step_has_a_reader_and_routes_have_routers() -> None:
     for step in STEPS:
         if step.answer is Answer.ROUTE:
-            assert step.name in readers.ROUTERS
+            assert step.name in routes.ROUTERS
         elif step.answer is not Answer.RELAY:
             assert step.name in readers.READERS, step.name
             assert step.prompt

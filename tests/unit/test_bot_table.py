@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from bot import actions, commands, engine, readers, rendering
+from bot import actions, commands, engine, readers, rendering, routes, ticket
 from bot.actions import BUILDERS, effects_of
 from bot.context import CompanyRef
 from bot.effects import (
@@ -39,7 +39,7 @@ PERSISTED_STEP_NAMES = (
     "survey_rating", "survey_comment", "handoff",
 )
 SIMILAR = "Al emitir boletas electrónicas sale error de CAF vencido, no se envían al SII"
-MODULES = (actions, commands, engine, readers, rendering)
+MODULES = (actions, commands, engine, readers, rendering, routes, ticket)
 
 
 # --- the table is complete ----------------------------------------------------------------------
@@ -54,10 +54,10 @@ def test_every_step_name_has_exactly_one_table_entry() -> None:
 
 
 def test_every_table_entry_has_its_reader_router_or_relay_and_nothing_else_has_one() -> None:
-    routes = {s.name for s in STEPS if s.answer is Answer.ROUTE}
+    routed = {s.name for s in STEPS if s.answer is Answer.ROUTE}
     relays = {s.name for s in STEPS if s.answer is Answer.RELAY}
-    asking = set(StepName) - routes - relays
-    assert set(readers.ROUTERS) == routes
+    asking = set(StepName) - routed - relays
+    assert set(routes.ROUTERS) == routed
     assert set(readers.READERS) == asking
     assert relays == {StepName.HANDOFF}
     for name in asking:
