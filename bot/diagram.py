@@ -19,7 +19,14 @@ _ENTRIES = (
 _COMMANDS = (
     "Global commands at any step (es/en/pt): ayuda/help/ajuda · cancelar/cancel · "
     "volver/atrás/back/voltar · reiniciar/restart · agente/agent/humano · idioma/language [xx] · "
-    "estado/status/mis tickets [número]. Outside a dialog also: nuevo/new/novo."
+    "estado/status/mis tickets [número]. Outside a dialog also: nuevo/new/novo. "
+    "Commands emit their own effects: agente → HandOff, idioma xx → SetLanguage, "
+    "leaving a hand-off → LeaveHandOff."
+)
+_ARROWS = (
+    "An arrow reads `outcome / actions`: the step's reader (`bot/readers.py`, `bot/routes.py`) "
+    "picks the outcome, and the engine performs the arrow's actions (`bot/actions.py` builds "
+    "each one's effect) before it moves on."
 )
 
 
@@ -79,6 +86,8 @@ def markdown() -> str:
         "a test fails when this file is out of date.",
         "",
         _COMMANDS,
+        "",
+        _ARROWS,
         "",
         "```mermaid",
         mermaid().rstrip("\n"),
