@@ -92,7 +92,7 @@ def _whatsapp_status(container: Container) -> Any:
 
 
 def _telegram_update(container: Container) -> Any:
-    from channels.telegram import MAX_UPDATE_BYTES, MalformedUpdateError
+    from channels.telegram.adapter import MAX_UPDATE_BYTES, MalformedUpdateError
 
     adapter = _adapter(container, "telegram")
     if (request.content_length or 0) > MAX_UPDATE_BYTES:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from channels.base import ChannelAdapter
 from channels.email import EmailAdapter, EmailConfig
 from channels.media_policy import MediaPolicy
-from channels.telegram import TelegramAdapter, TelegramConfig
-from channels.whatsapp import WhatsAppAdapter, WhatsAppConfig
+from channels.telegram.adapter import TelegramAdapter, TelegramConfig
+from channels.whatsapp.adapter import WhatsAppAdapter, WhatsAppConfig
 from intake.bootstrap import Container, build_container
 from intake.config import Settings, SettingsError
 

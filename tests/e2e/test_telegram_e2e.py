@@ -26,7 +26,7 @@ import requests
 from sqlalchemy import select
 from werkzeug.serving import make_server
 
-from channels.telegram import SECRET_HEADER
+from channels.telegram.adapter import SECRET_HEADER
 from intake.db.models import (
     Agent,
     Attachment,

@@ -36,7 +36,7 @@ from werkzeug import Request, Response
 from werkzeug.serving import make_server
 
 from channels.email import EmailAdapter
-from channels.whatsapp import WhatsAppAdapter
+from channels.whatsapp.adapter import WhatsAppAdapter
 from intake.bootstrap import Container, build_container
 from intake.config import load_settings
 from intake.db.models import (

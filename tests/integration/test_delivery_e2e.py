@@ -19,7 +19,7 @@ from werkzeug import Request, Response
 
 from channels.base import ChannelAdapter
 from channels.email import EmailAdapter, EmailConfig
-from channels.whatsapp import WhatsAppAdapter
+from channels.whatsapp.adapter import WhatsAppAdapter
 from intake.db import unit_of_work
 from intake.db.models import ChannelIdentity, Conversation, Message, OutboxMessage
 from intake.delivery.outbox import OutboxWorker

@@ -13,9 +13,9 @@ import pytest
 
 from bot.messages import Channel, Option
 from channels.base import OutboundMessage, PermanentSendError, SendResult, TransientSendError
-from channels.telegram import TelegramAdapter, TelegramConfig, TelegramTimeouts
-from channels.telegram_format import MAX_CAPTION_LENGTH, MAX_TEXT_LENGTH, callback_data_for
-from channels.telegram_limits import TelegramRateLimiter, TelegramRateLimits
+from channels.telegram.adapter import TelegramAdapter, TelegramConfig, TelegramTimeouts
+from channels.telegram.format import MAX_CAPTION_LENGTH, MAX_TEXT_LENGTH, callback_data_for
+from channels.telegram.limits import TelegramRateLimiter, TelegramRateLimits
 from tests.support.telegram_fake import DEFAULT_TOKEN, FakeBotApi
 
 SECRET = "wh-secret_0123456789"

@@ -22,8 +22,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from werkzeug.test import TestResponse
 
-from channels.telegram import MAX_UPDATE_BYTES, SECRET_HEADER, TelegramAdapter
-from channels.telegram_limits import TelegramRateLimiter
+from channels.telegram.adapter import MAX_UPDATE_BYTES, SECRET_HEADER, TelegramAdapter
+from channels.telegram.limits import TelegramRateLimiter
 from intake.bootstrap import Container, build_container
 from intake.config import load_settings
 from intake.db.models import (

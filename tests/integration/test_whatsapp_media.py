@@ -14,7 +14,7 @@ from werkzeug import Request, Response
 from bot.messages import InboundMedia, MediaKind
 from channels.base import MediaRefusedError, PermanentSendError, TransientSendError
 from channels.media_policy import MediaPolicy
-from channels.whatsapp import WhatsAppAdapter, WhatsAppConfig
+from channels.whatsapp.adapter import WhatsAppAdapter, WhatsAppConfig
 
 ACCOUNT = "AC3f5a0c1e2d4b6a8c9e0f1a2b3c4d5e6f"
 TOKEN = "tok_9b1c0ffee5ecret7a41d8cd98f00b2"

@@ -24,8 +24,8 @@ from channels.base import (
     PermanentSendError,
     TransientSendError,
 )
-from channels.whatsapp import WhatsAppAdapter, WhatsAppConfig
-from channels.whatsapp_text import split_text
+from channels.whatsapp.adapter import WhatsAppAdapter, WhatsAppConfig
+from channels.whatsapp.text import split_text
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "whatsapp"
 ACCOUNT = "AC3f5a0c1e2d4b6a8c9e0f1a2b3c4d5e6f"

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from twilio.request_validator import RequestValidator
 from werkzeug import Request, Response
 
-from channels.whatsapp import WhatsAppAdapter
+from channels.whatsapp.adapter import WhatsAppAdapter
 from intake.bootstrap import Container, build_container
 from intake.config import load_settings
 from intake.db.models import (

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from channels.telegram_limits import (
+from channels.telegram.limits import (
     Rate,
     RateLimitedError,
     TelegramRateLimiter,

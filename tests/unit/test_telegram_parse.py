@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.messages import Channel, MediaKind
-from channels.telegram import (
+from channels.telegram.adapter import (
     MAX_UPDATE_BYTES,
     SECRET_HEADER,
     MalformedUpdateError,

@@ -16,7 +16,7 @@ from werkzeug.datastructures import MultiDict
 
 from bot.messages import Channel, Location, MediaKind, Option
 from channels.base import ChannelAdapter
-from channels.whatsapp import (
+from channels.whatsapp.adapter import (
     WhatsAppAdapter,
     WhatsAppConfig,
     e164,

@@ -1,7 +1,7 @@
 """Telegram channel adapter on python-telegram-bot: webhook checks, parsing, sending, downloads.
 
 The async `telegram.Bot` lives on ONE event loop in a background thread for the adapter's whole
-life (see channels/telegram_runtime.py); the sync `send`/`download` submit coroutines to it.
+life (see channels/telegram/runtime.py); the sync `send`/`download` submit coroutines to it.
 """
 
 from __future__ import annotations
@@ -39,15 +39,15 @@ from channels.base import (
     TransientSendError,
 )
 from channels.media_policy import MediaPolicy
-from channels.telegram_format import (
+from channels.telegram.format import (
     MAX_CAPTION_LENGTH,
     callback_data_for,
     split_text,
     telegram_length,
 )
-from channels.telegram_limits import RateLimitedError, TelegramRateLimiter, TelegramRateLimits
-from channels.telegram_parse import MAX_UPDATE_BYTES, MalformedUpdateError, UpdateParser
-from channels.telegram_runtime import FloodAwareRequest, FloodWait, LoopThread, protect_token
+from channels.telegram.limits import RateLimitedError, TelegramRateLimiter, TelegramRateLimits
+from channels.telegram.parse import MAX_UPDATE_BYTES, MalformedUpdateError, UpdateParser
+from channels.telegram.runtime import FloodAwareRequest, FloodWait, LoopThread, protect_token
 
 __all__ = [
     "ALLOWED_UPDATES",

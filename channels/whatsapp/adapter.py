@@ -31,8 +31,8 @@ from channels.base import (
     TransientSendError,
 )
 from channels.media_policy import MediaPolicy
-from channels.whatsapp_media import MediaFetcher
-from channels.whatsapp_text import TEXT_LIMIT, numbered_options, split_text, utf16_len
+from channels.whatsapp.media import MediaFetcher
+from channels.whatsapp.text import TEXT_LIMIT, numbered_options, split_text, utf16_len
 
 logger = logging.getLogger(__name__)
 
