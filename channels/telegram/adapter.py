@@ -32,6 +32,7 @@ from telegram.error import (
 from bot.messages import Channel, InboundMedia, InboundMessage, Option
 from channels.base import (
     DownloadedMedia,
+    HeaderMap,
     MediaRefusedError,
     OutboundMessage,
     PermanentSendError,
@@ -134,7 +135,7 @@ class TelegramConfig:
         return f"{self.public_base_url.rstrip('/')}{WEBHOOK_PATH}"
 
 
-def _header(headers: Mapping[str, str], name: str) -> str | None:
+def _header(headers: HeaderMap, name: str) -> str | None:
     value = headers.get(name)
     if value is not None:
         return value
@@ -155,7 +156,7 @@ def retry_after_seconds(exc: RetryAfter) -> float:
 
 
 class TelegramAdapter:
-    """The Telegram ChannelAdapter: verify/parse for the webhook, send/download for the worker."""
+    """Telegram as InboundChannel (verify/parse the webhook), OutboundChannel and MediaSource."""
 
     channel = Channel.TELEGRAM
 
@@ -180,7 +181,7 @@ class TelegramAdapter:
     # --- webhook side (sync, no network) -------------------------------------------------
 
     def verify(
-        self, url: str, headers: Mapping[str, str], form: Mapping[str, str], body: bytes
+        self, url: str, headers: HeaderMap, form: Mapping[str, str], body: bytes
     ) -> bool:
         """True only when X-Telegram-Bot-Api-Secret-Token equals the configured secret."""
         got = _header(headers, SECRET_HEADER)
@@ -189,7 +190,7 @@ class TelegramAdapter:
         return hmac.compare_digest(got.encode("utf-8"), self.config.webhook_secret.encode("utf-8"))
 
     def parse(
-        self, headers: Mapping[str, str], form: Mapping[str, str], body: bytes
+        self, headers: HeaderMap, form: Mapping[str, str], body: bytes
     ) -> list[InboundMessage]:
         """Normalize one update; raises MalformedUpdateError, [] for update types we ignore."""
         return self._parser.parse_body(body)

@@ -17,7 +17,7 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session, sessionmaker
 from werkzeug import Request, Response
 
-from channels.base import ChannelAdapter
+from channels.base import OutboundChannel
 from channels.email import EmailAdapter, EmailConfig
 from channels.whatsapp.adapter import WhatsAppAdapter
 from intake.db import unit_of_work
@@ -86,7 +86,7 @@ def parts(
     whatsapp = whatsapp_adapter(api_base_url=httpserver.url_for("/").rstrip("/"), request_timeout=5.0)
     email = EmailAdapter(EmailConfig(host="127.0.0.1", port=mailbox[1], sender="soporte@consultora.cl"))
     router = WhatsAppRouter(whatsapp)
-    senders: dict[str, ChannelAdapter] = {"whatsapp": whatsapp, "email": email}
+    senders: dict[str, OutboundChannel] = {"whatsapp": whatsapp, "email": email}
     yield OutboxWorker(session_factory, senders, clock=clock, router=router), router, whatsapp
     whatsapp.close()
 

@@ -17,9 +17,11 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, Envelope, LoginPassword, Session
 
-from bot.messages import Channel, InboundMedia, Option
+from bot.messages import Channel, Option
 from channels.base import (
-    MediaRefusedError,
+    InboundChannel,
+    MediaSource,
+    OutboundChannel,
     OutboundMessage,
     PermanentSendError,
     TransientSendError,
@@ -254,13 +256,13 @@ def test_starttls_unsupported_by_server_is_permanent(smtp_port: int) -> None:
     assert caught.value.code == "starttls"
 
 
-def test_inbound_is_not_supported_yet(smtp_port: int) -> None:
+def test_email_is_an_outbound_channel_only(smtp_port: int) -> None:
     adapter = adapter_for(smtp_port)
-    assert adapter.verify("https://x", {}, {}, b"") is False
-    assert adapter.parse({}, {}, b"") == []
-    with pytest.raises(MediaRefusedError) as caught:
-        adapter.download(InboundMedia(ref="/tmp/x"))
-    assert caught.value.code == "unsupported"
+    outbound: OutboundChannel = adapter
+    assert outbound.channel is Channel.EMAIL
+    assert isinstance(adapter, OutboundChannel)
+    assert not isinstance(adapter, InboundChannel)  # inbound e-mail is a later issue
+    assert not isinstance(adapter, MediaSource)
 
 
 def test_subjects_per_kind_and_ticket_variable() -> None:

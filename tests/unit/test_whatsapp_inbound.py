@@ -15,7 +15,7 @@ import pytest
 from werkzeug.datastructures import MultiDict
 
 from bot.messages import Channel, Location, MediaKind, Option
-from channels.base import ChannelAdapter
+from channels.base import InboundChannel, MediaSource, OutboundChannel
 from channels.whatsapp.adapter import (
     WhatsAppAdapter,
     WhatsAppConfig,
@@ -131,9 +131,14 @@ def test_werkzeug_multidict_form_is_accepted() -> None:
 # --- parse -------------------------------------------------------------------------------------
 
 
-def test_adapter_satisfies_the_channel_protocol() -> None:
-    adapter: ChannelAdapter = make_adapter()
-    assert adapter.channel is Channel.WHATSAPP
+def test_adapter_satisfies_the_channel_protocols() -> None:
+    adapter = make_adapter()
+    inbound: InboundChannel = adapter
+    outbound: OutboundChannel = adapter
+    media: MediaSource = adapter
+    assert inbound.channel is outbound.channel is media.channel is Channel.WHATSAPP
+    assert isinstance(adapter, InboundChannel | OutboundChannel | MediaSource)
+    assert all(isinstance(adapter, kind) for kind in (InboundChannel, OutboundChannel, MediaSource))
 
 
 def test_parse_text_message() -> None:
