@@ -2,12 +2,12 @@
 
 `install()` wraps, in this process, every way a client library opens a connection or looks up a
 name: `socket.socket.connect` / `connect_ex` / `sendto` (so `socket.create_connection`, requests,
-urllib3, httpx/anyio, asyncio, smtplib and psycopg's Python-side connects are covered),
-`socket.getaddrinfo`, `socket.gethostbyname` and `socket.gethostbyname_ex`. A connection to any
-address outside 127.0.0.0/8 and ::1 (IPv4-mapped loopback included), or a lookup of a name other
-than `localhost`, raises `NetworkRefused` (an OSError naming the address) BEFORE the real call: no
-packet and no DNS query leaves.
-Unix sockets and lookups of IP literals (which never query DNS) pass.
+urllib3, httpx/anyio, asyncio, smtplib and psycopg's Python-side connects are covered), and
+`socket.getaddrinfo`, `gethostbyname`, `gethostbyname_ex` and `gethostbyaddr`. A connection to any
+address outside 127.0.0.0/8 and ::1 (IPv4-mapped loopback included), a lookup of a name other than
+`localhost` or the machine's own name, or a reverse lookup of a non-loopback address raises
+`NetworkRefused` (an OSError naming the address) BEFORE the real call: no packet and no DNS query
+leaves. Unix sockets and lookups of IP literals (which never query DNS) pass.
 
 Every refusal is also recorded, because client code may catch the error and carry on (a worker's
 `except Exception`, an adapter turning it into a TransientSendError): the autouse fixture in
@@ -28,6 +28,8 @@ from contextlib import contextmanager
 from typing import Any
 
 LOCAL_NAMES = frozenset({"localhost", "localhost.", "ip6-localhost", "ip6-loopback"})
+# The machine's own name is local too: smtplib looks it up for its EHLO greeting.
+_OWN_NAMES = frozenset({socket.gethostname().lower()})
 
 
 class NetworkRefused(OSError):
@@ -75,9 +77,19 @@ def _check_name(host: object) -> None:
     if host is None:
         return
     name = host.decode("idna") if isinstance(host, bytes) else str(host)
-    if name.lower() in LOCAL_NAMES or _is_ip_literal(name):
+    if name.lower() in LOCAL_NAMES | _OWN_NAMES or _is_ip_literal(name):
         return
     raise _refuse(f"DNS lookup of {name!r}")
+
+
+def _check_reverse(host: object) -> None:
+    """A reverse lookup asks DNS even for an IP literal: only loopback and local names pass."""
+    name = host.decode("idna") if isinstance(host, bytes) else str(host)
+    if is_loopback(name):
+        return
+    if _is_ip_literal(name):
+        raise _refuse(f"reverse DNS lookup of {name!r}")
+    _check_name(name)
 
 
 def _check_address(family: int, address: object) -> None:
@@ -110,16 +122,24 @@ def _guard_sendto(original: Callable[..., Any]) -> Callable[..., Any]:
     return sendto
 
 
-def _guard_lookup(original: Callable[..., Any]) -> Callable[..., Any]:
-    def lookup(host: Any, *args: Any, **kwargs: Any) -> Any:
-        _check_name(host)
-        return original(host, *args, **kwargs)
+def _guard_lookup(check: Callable[[object], None]) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    def wrap(original: Callable[..., Any]) -> Callable[..., Any]:
+        def lookup(host: Any, *args: Any, **kwargs: Any) -> Any:
+            check(host)
+            return original(host, *args, **kwargs)
 
-    return lookup
+        return lookup
+
+    return wrap
 
 
 _SOCKET_METHODS = {"connect": _guard_connect, "connect_ex": _guard_connect, "sendto": _guard_sendto}
-_LOOKUPS = ("getaddrinfo", "gethostbyname", "gethostbyname_ex")
+_LOOKUPS = {
+    "getaddrinfo": _guard_lookup(_check_name),
+    "gethostbyname": _guard_lookup(_check_name),
+    "gethostbyname_ex": _guard_lookup(_check_name),
+    "gethostbyaddr": _guard_lookup(_check_reverse),
+}
 
 
 def install() -> None:
@@ -129,9 +149,9 @@ def install() -> None:
     for name, guard in _SOCKET_METHODS.items():
         _originals[f"socket.{name}"] = socket.socket.__dict__.get(name)  # None: inherited from _socket
         setattr(socket.socket, name, guard(getattr(socket.socket, name)))
-    for name in _LOOKUPS:
+    for name, wrap in _LOOKUPS.items():
         _originals[name] = getattr(socket, name)
-        setattr(socket, name, _guard_lookup(getattr(socket, name)))
+        setattr(socket, name, wrap(getattr(socket, name)))
 
 
 def uninstall() -> None:

@@ -42,10 +42,12 @@ def test_dns_lookups_of_non_local_names_are_refused() -> None:
             socket.getaddrinfo("api.twilio.com", 443)
         with pytest.raises(NetworkRefused, match=r"DNS lookup of 'example\.com'"):
             socket.gethostbyname("example.com")
+        with pytest.raises(NetworkRefused, match=r"reverse DNS lookup of '8\.8\.8\.8'"):
+            socket.gethostbyaddr("8.8.8.8")
         # Through a client library: wrapped as its connection error, the address still named.
         with pytest.raises(requests.ConnectionError, match=r"DNS lookup of 'api\.telegram\.org'"):
             requests.get("https://api.telegram.org/", timeout=1)
-    assert len(refused) == 3
+    assert len(refused) == 4
 
 
 def test_a_swallowed_refusal_is_still_recorded() -> None:
@@ -70,6 +72,7 @@ def test_loopback_connections_and_local_names_are_allowed() -> None:
             assert client.recv(2) == b"hi"
             accepted[0].close()
     assert socket.getaddrinfo("localhost", 80)
+    assert socket.gethostbyaddr("127.0.0.1")
     assert socket.getaddrinfo("10.0.0.1", 80)  # an IP literal needs no DNS; connecting to it is refused
 
 
