@@ -1,4 +1,4 @@
-"""One settable fake clock for every test."""
+"""One settable fake clock for every test, and a recorder of the sleeps code asked for."""
 
 from __future__ import annotations
 
@@ -18,3 +18,13 @@ class FakeClock:
         """Move time forward by a timedelta's keyword arguments."""
         self.current += timedelta(**kwargs)
         return self.current
+
+
+class Sleeps:
+    """Records the backoff code asked for instead of sleeping (pass as its `sleep`)."""
+
+    def __init__(self) -> None:
+        self.calls: list[float] = []
+
+    def __call__(self, seconds: float) -> None:
+        self.calls.append(seconds)
