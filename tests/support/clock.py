@@ -28,3 +28,20 @@ class Sleeps:
 
     def __call__(self, seconds: float) -> None:
         self.calls.append(seconds)
+
+
+class FakeMonotonic:
+    """A monotonic clock (float seconds) that moves only when code sleeps on it or a test sets `now`."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.sleeps: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        """Record the sleep and advance the clock instead of waiting; a sleep must be positive."""
+        assert seconds > 0, f"asked to sleep {seconds}s"
+        self.sleeps.append(seconds)
+        self.now += seconds
