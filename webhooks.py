@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, Protocol, runtime_checkable
 from urllib.parse import quote
 
 from flask import Flask, Response, abort, jsonify, request
 from sqlalchemy import func, select, text
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from channels.base import InboundChannel
 from intake.bootstrap import Container
 from intake.db.models import Attachment, OutboxMessage
 from intake.services.inbound import process_inbound
@@ -61,15 +63,33 @@ def public_url(container: Container) -> str:
     return f"{base}{request.path}" + (f"?{query}" if query else "")
 
 
-def _adapter(container: Container, channel: str) -> Any:
+@runtime_checkable
+class _StatusCallbacks(InboundChannel, Protocol):
+    """An inbound channel whose provider also posts delivery-status callbacks (WhatsApp)."""
+
+    def parse_status(self, form: Mapping[str, str]) -> Any:
+        """Read a verified status callback; ValueError when the form is not one."""
+        ...
+
+
+def _inbound(container: Container, channel: str) -> InboundChannel:
+    """The configured adapter that takes this channel's webhooks, else 404."""
     adapter = container.adapters.get(channel)
-    if adapter is None:
+    if not isinstance(adapter, InboundChannel):
+        abort(404, description=f"{channel} channel is not configured")
+    return adapter
+
+
+def _status_callbacks(container: Container, channel: str) -> _StatusCallbacks:
+    """The configured adapter that takes this channel's status callbacks, else 404."""
+    adapter = container.adapters.get(channel)
+    if not isinstance(adapter, _StatusCallbacks):
         abort(404, description=f"{channel} channel is not configured")
     return adapter
 
 
 def _whatsapp_inbound(container: Container) -> Any:
-    adapter = _adapter(container, "whatsapp")
+    adapter = _inbound(container, "whatsapp")
     form, body = request.form, request.get_data(cache=True)
     if not adapter.verify(public_url(container), request.headers, form, body):
         abort(403, description="invalid Twilio signature")
@@ -79,7 +99,7 @@ def _whatsapp_inbound(container: Container) -> Any:
 
 
 def _whatsapp_status(container: Container) -> Any:
-    adapter = _adapter(container, "whatsapp")
+    adapter = _status_callbacks(container, "whatsapp")
     form = request.form
     if not adapter.verify(public_url(container), request.headers, form, request.get_data(cache=True)):
         abort(403, description="invalid Twilio signature")
@@ -92,9 +112,9 @@ def _whatsapp_status(container: Container) -> Any:
 
 
 def _telegram_update(container: Container) -> Any:
-    from channels.telegram import MAX_UPDATE_BYTES, MalformedUpdateError
+    from channels.telegram.adapter import MAX_UPDATE_BYTES, MalformedUpdateError
 
-    adapter = _adapter(container, "telegram")
+    adapter = _inbound(container, "telegram")
     if (request.content_length or 0) > MAX_UPDATE_BYTES:
         abort(413, description="update too large")
     body = request.get_data(cache=True)

@@ -1,10 +1,16 @@
-"""The channel adapter Protocol and the errors senders raise (no Flask, no ORM here)."""
+"""Narrow channel Protocols, the outbound message and the errors senders raise (no Flask, no ORM).
+
+Each adapter implements only what its channel does: WhatsApp and Telegram all three, e-mail only
+`OutboundChannel`, the local chat `OutboundChannel` and `MediaSource`. The Protocols are
+`runtime_checkable`, so a caller holding an adapter of unknown kind checks a capability with
+`isinstance(adapter, MediaSource)` (which looks at method names, not signatures: mypy checks those).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from bot.messages import Channel, InboundMedia, InboundMessage, Option
 
@@ -86,21 +92,57 @@ class DownloadedMedia:
     filename: str | None
 
 
-class ChannelAdapter(Protocol):
-    """What every channel implements; the service layer only talks to this."""
+class HeaderMap(Protocol):
+    """Request headers as a web framework hands them over: look one up, or walk them all."""
 
-    channel: Channel
+    def get(self, key: str, /) -> str | None:
+        """The value of one header (exact spelling), or None."""
+        ...
 
-    def verify(self, url: str, headers: Mapping[str, str], form: Mapping[str, str], body: bytes) -> bool:
+    def items(self) -> Iterable[tuple[str, str]]:
+        """Every (name, value) pair."""
+        ...
+
+
+@runtime_checkable
+class InboundChannel(Protocol):
+    """A channel whose provider calls our webhook: check the request, then read its messages."""
+
+    @property
+    def channel(self) -> Channel:
+        """The channel this adapter serves."""
+        ...
+
+    def verify(self, url: str, headers: HeaderMap, form: Mapping[str, str], body: bytes) -> bool:
         """Tell whether a webhook request really comes from the provider."""
         ...
 
-    def parse(self, headers: Mapping[str, str], form: Mapping[str, str], body: bytes) -> list[InboundMessage]:
+    def parse(self, headers: HeaderMap, form: Mapping[str, str], body: bytes) -> list[InboundMessage]:
         """Turn a verified webhook request into normalized inbound messages (maybe none)."""
+        ...
+
+
+@runtime_checkable
+class OutboundChannel(Protocol):
+    """A channel the outbox worker delivers through."""
+
+    @property
+    def channel(self) -> Channel:
+        """The channel this adapter serves."""
         ...
 
     def send(self, message: OutboundMessage) -> SendResult:
         """Deliver one outbound message or raise TransientSendError / PermanentSendError."""
+        ...
+
+
+@runtime_checkable
+class MediaSource(Protocol):
+    """A channel whose customers send files that the media job downloads from the provider."""
+
+    @property
+    def channel(self) -> Channel:
+        """The channel this adapter serves."""
         ...
 
     def download(self, media: InboundMedia) -> DownloadedMedia:

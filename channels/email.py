@@ -7,7 +7,7 @@ import logging
 import mimetypes
 import smtplib
 import ssl
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.headerregistry import Address
@@ -15,11 +15,9 @@ from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid, parseaddr
 from pathlib import Path
 
-from bot.messages import Channel, InboundMedia, InboundMessage, Option
+from bot.messages import Channel, Option
 from bot.texts import DEFAULT_LANG, TEXTS, supported_lang, text
 from channels.base import (
-    DownloadedMedia,
-    MediaRefusedError,
     OutboundMessage,
     PermanentSendError,
     SendResult,
@@ -108,11 +106,7 @@ def _recipient(address: str) -> str:
 
 
 class EmailAdapter:
-    """Outbound e-mail over SMTP implementing the ChannelAdapter Protocol.
-
-    Only `send` does real work. Inbound e-mail (IMAP or an inbound webhook) is a later issue, so
-    `verify` is always False, `parse` returns no messages and `download` refuses.
-    """
+    """Outbound e-mail over SMTP: an `OutboundChannel` only (inbound e-mail is a later issue)."""
 
     channel = Channel.EMAIL
 
@@ -130,18 +124,6 @@ class EmailAdapter:
 
     def __repr__(self) -> str:
         return f"EmailAdapter(host={self._config.host!r}, port={self._config.port})"
-
-    def verify(self, url: str, headers: Mapping[str, str], form: Mapping[str, str], body: bytes) -> bool:
-        """Inbound e-mail is not supported yet: no request is ever accepted."""
-        return False
-
-    def parse(self, headers: Mapping[str, str], form: Mapping[str, str], body: bytes) -> list[InboundMessage]:
-        """Inbound e-mail is not supported yet: nothing to parse."""
-        return []
-
-    def download(self, media: InboundMedia) -> DownloadedMedia:
-        """Inbound e-mail attachments are not supported yet."""
-        raise MediaRefusedError("not supported", "unsupported")
 
     def build(self, message: OutboundMessage) -> EmailMessage:
         """The e-mail for an outbound message (UTF-8 plain text, optional attachment)."""

@@ -4,30 +4,24 @@ from __future__ import annotations
 
 import mimetypes
 import threading
-from collections.abc import Mapping
 from pathlib import Path
 
-from bot.messages import Channel, InboundMedia, InboundMessage
+from bot.messages import Channel, InboundMedia
 from channels.base import DownloadedMedia, MediaRefusedError, OutboundMessage, SendResult
 from channels.media_policy import MediaPolicy
 
 
 class LocalChatAdapter:
-    """Keeps what the bot sends, per recipient, until the simulator shows it; files are local paths."""
+    """Keeps what the bot sends, per recipient, until the simulator shows it; files are local paths.
+
+    An `OutboundChannel` and a `MediaSource`; nothing reaches it over HTTP, so no webhook side.
+    """
 
     def __init__(self, channel: Channel = Channel.CHAT, policy: MediaPolicy | None = None) -> None:
         self.channel = channel
         self.policy = policy or MediaPolicy()
         self._sent: list[OutboundMessage] = []
         self._lock = threading.Lock()
-
-    def verify(self, url: str, headers: Mapping[str, str], form: Mapping[str, str], body: bytes) -> bool:
-        """Nothing reaches this channel over HTTP."""
-        return False
-
-    def parse(self, headers: Mapping[str, str], form: Mapping[str, str], body: bytes) -> list[InboundMessage]:
-        """Nothing reaches this channel over HTTP."""
-        return []
 
     def send(self, message: OutboundMessage) -> SendResult:
         """Keep the message for the simulator."""

@@ -14,14 +14,14 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.messages import InboundMessage
 from bot.texts import TEXTS, text
-from channels.base import ChannelAdapter
+from channels.base import OutboundChannel
 from intake.config import Settings
 from intake.db import make_engine, make_session_factory, unit_of_work
 from intake.db.models import Attachment, Conversation, Message, utcnow
 from intake.db.storage import FileStore
 from intake.delivery.outbox import OutboxWorker, RetryPolicy
 from intake.delivery.whatsapp_window import WhatsAppRouter, release_held
-from intake.jobs.media import MediaFetcher
+from intake.jobs.media import MediaDownloadJob
 from intake.jobs.sweeper import Sweeper
 from intake.services.conversations import ConversationService, DialogSettings
 from intake.services.media_links import MediaLinks
@@ -40,7 +40,7 @@ class Container:
     engine: Engine
     session_factory: sessionmaker[Session]
     clock: Callable[[], datetime] = utcnow
-    adapters: dict[str, ChannelAdapter] = field(default_factory=dict)
+    adapters: dict[str, OutboundChannel] = field(default_factory=dict)
     sla: SlaService = field(init=False)
     tickets: TicketService = field(init=False)
     conversations: ConversationService = field(init=False)
@@ -119,9 +119,9 @@ class Container:
             clock=self.clock,
         )
 
-    def make_media_fetcher(self) -> MediaFetcher:
+    def make_media_fetcher(self) -> MediaDownloadJob:
         """A media fetcher storing customers' files under the attachments directory."""
-        return MediaFetcher(
+        return MediaDownloadJob(
             self.session_factory,
             self.adapters,
             self.store,
@@ -165,7 +165,7 @@ def build_container(
     settings: Settings,
     *,
     clock: Callable[[], datetime] = utcnow,
-    adapters: dict[str, ChannelAdapter] | None = None,
+    adapters: dict[str, OutboundChannel] | None = None,
 ) -> Container:
     """Wire the application from settings; tests pass their own clock and adapters."""
     engine = make_engine(settings.database_url)

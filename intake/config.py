@@ -159,7 +159,7 @@ def _check_production(s: Settings) -> None:
         raise SettingsError(
             f"LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL, got {s.log_level!r}"
         )
-    from sla.calendars import BUILTIN_CALENDARS
+    from sla.calendar_presets import BUILTIN_CALENDARS
 
     if s.default_calendar not in BUILTIN_CALENDARS:
         known = ", ".join(sorted(BUILTIN_CALENDARS))

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from channels.base import ChannelAdapter
+from channels.base import OutboundChannel
 from channels.email import EmailAdapter, EmailConfig
 from channels.media_policy import MediaPolicy
-from channels.telegram import TelegramAdapter, TelegramConfig
-from channels.whatsapp import WhatsAppAdapter, WhatsAppConfig
+from channels.telegram.adapter import TelegramAdapter, TelegramConfig
+from channels.whatsapp.adapter import WhatsAppAdapter, WhatsAppConfig
 from intake.bootstrap import Container, build_container
 from intake.config import Settings, SettingsError
 
@@ -62,9 +62,9 @@ def email_config(settings: Settings) -> EmailConfig:
         raise SettingsError(f"SMTP_* settings: {exc}") from None
 
 
-def adapters_from_settings(settings: Settings) -> dict[str, ChannelAdapter]:
+def adapters_from_settings(settings: Settings) -> dict[str, OutboundChannel]:
     """One adapter per configured channel, keyed by channel name."""
-    adapters: dict[str, ChannelAdapter] = {}
+    adapters: dict[str, OutboundChannel] = {}
     if settings.whatsapp_enabled:
         adapters["whatsapp"] = WhatsAppAdapter(whatsapp_config(settings))
     if settings.telegram_enabled:

@@ -1,4 +1,4 @@
-"""Shared fixtures: a migrated database per backend (SQLite always, PostgreSQL when configured)."""
+"""Shared fixtures: no network beyond loopback, a migrated database per backend (SQLite, PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -13,10 +13,33 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from intake.db import make_engine, make_session_factory, upgrade
 from intake.db.models import Base
+from tests.support import network_guard
 from tests.support.clock import FakeClock
 from tests.support.postgres import scratch_postgres_database
 
 BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _network_guard() -> Iterator[None]:
+    """Refuse, for the whole session, any socket that is not loopback or Unix and any non-local lookup.
+
+    Session-wide so module fixtures and background threads are covered too. Subprocesses (e.g. the
+    `intake-bot serve` e2e test) and C libraries opening their own sockets (libpq) are out of its
+    reach: see tests/support/network_guard.py.
+    """
+    network_guard.install()
+    yield
+    network_guard.uninstall()
+
+
+@pytest.fixture(autouse=True)
+def _no_swallowed_network_refusal(_network_guard: None) -> Iterator[None]:
+    """Fail the test during which a refusal happened, even if the code under test caught the error."""
+    yield
+    refused = network_guard.take_refusals()
+    if refused:
+        pytest.fail("\n".join(refused), pytrace=False)
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from typing import Any
 import click
 
 from sla.calendar import BusinessCalendar
-from sla.calendars import get_calendar
+from sla.calendar_presets import get_calendar
 from sla.clock import Deadlines, add_business_time, deadlines_for
 from sla.explain import explain_deadline, explain_deadlines
 from sla.priority import Budget, Priority

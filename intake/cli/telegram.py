@@ -13,7 +13,7 @@ from typing import Any
 import click
 
 from channels.base import PermanentSendError, TransientSendError
-from channels.telegram import TelegramAdapter, TelegramConfig
+from channels.telegram.adapter import TelegramAdapter, TelegramConfig
 
 ConfigSource = TelegramConfig | Callable[[], TelegramConfig]
 

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.messages import Channel, Option
 from channels.base import (
-    ChannelAdapter,
+    OutboundChannel,
     OutboundMessage,
     OutsideWindowError,
     PermanentSendError,
@@ -124,7 +124,7 @@ class OutboxWorker:
     def __init__(
         self,
         session_factory: sessionmaker[Session],
-        senders: Mapping[str, ChannelAdapter],
+        senders: Mapping[str, OutboundChannel],
         *,
         clock: Clock,
         policy: RetryPolicy | None = None,

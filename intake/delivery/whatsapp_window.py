@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.messages import Channel
 from channels.base import OutboundMessage
-from channels.whatsapp import PREFIX, StatusUpdate, e164, is_within_window
+from channels.whatsapp.adapter import PREFIX, StatusUpdate, e164, is_within_window
 from intake.db import unit_of_work
 from intake.db.models import (
     ChannelIdentity,

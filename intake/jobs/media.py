@@ -10,7 +10,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.messages import InboundMedia, MediaKind
-from channels.base import ChannelAdapter, MediaRefusedError, TransientSendError
+from channels.base import MediaRefusedError, MediaSource, TransientSendError
 from intake.db import unit_of_work
 from intake.db.models import Attachment, TicketEvent
 from intake.db.storage import FileStore
@@ -23,13 +23,13 @@ log = logging.getLogger(__name__)
 RefusalHook = Callable[[Session, Attachment, str, datetime], None]
 
 
-class MediaFetcher:
-    """Claims pending attachments, downloads them through their channel's adapter and stores them."""
+class MediaDownloadJob:
+    """Claims pending attachments, downloads them through their channel's `MediaSource` and stores them."""
 
     def __init__(
         self,
         session_factory: sessionmaker[Session],
-        adapters: Mapping[str, ChannelAdapter],
+        adapters: Mapping[str, object],
         store: FileStore,
         *,
         clock: Callable[[], datetime],
@@ -84,6 +84,8 @@ class MediaFetcher:
             try:
                 if adapter is None:
                     raise MediaRefusedError(f"channel {row.origin} is not configured", "not_configured")
+                if not isinstance(adapter, MediaSource):
+                    raise MediaRefusedError("not supported", "unsupported")
                 downloaded = adapter.download(media)
             except MediaRefusedError as exc:
                 self._refuse(session, row, exc.code, exc.reason)

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from intake.db.models import Company, Contingency, SupportPlan, Ticket, TicketPause
 from sla.calendar import BusinessCalendar, calendar_from_dict
-from sla.calendars import get_calendar
+from sla.calendar_presets import get_calendar
 from sla.clock import deadlines_for
 from sla.explain import deadline_phrase, explain_deadline
 from sla.priority import DEFAULT_TARGETS, Budget, Priority, Target

@@ -26,7 +26,6 @@ import requests
 from sqlalchemy import select
 from werkzeug.serving import make_server
 
-from channels.telegram import SECRET_HEADER
 from intake.db.models import (
     Agent,
     Attachment,
@@ -48,6 +47,7 @@ from tests.integration.test_telegram_webhook import (
     seed_customer,
 )
 from tests.support.clock import FakeClock
+from tests.support.signing import telegram_headers
 from tests.support.telegram_fake import (
     FakeBotApi,
     button_titles,
@@ -109,7 +109,7 @@ class Telegram:
         response = self.http.post(
             self.url,
             data=json.dumps(dated(update, self.env.clock)),
-            headers={"Content-Type": "application/json", SECRET_HEADER: SECRET},
+            headers={"Content-Type": "application/json", **telegram_headers(SECRET)},
             timeout=10,
         )
         assert response.status_code == 200, response.text
@@ -332,7 +332,7 @@ def test_an_update_retried_while_the_first_delivery_runs_is_handled_once(
     """Telegram retries when an answer is slow: copies of one update may arrive at the same time."""
     seed_customer(env)
     body = json.dumps(dated(message_update(CUSTOMER, text="Hola, no puedo emitir facturas"), env.clock))
-    headers = {"Content-Type": "application/json", SECRET_HEADER: SECRET}
+    headers = {"Content-Type": "application/json", **telegram_headers(SECRET)}
     barrier = threading.Barrier(4)
 
     def deliver(_: int) -> int:
@@ -363,7 +363,7 @@ def test_a_body_streamed_without_length_is_still_refused_as_too_large(
             yield body[start:start + 64 * 1024]
 
     response = requests.post(
-        webhook_url, data=chunks(), headers={"Content-Type": "application/json", SECRET_HEADER: SECRET},
+        webhook_url, data=chunks(), headers={"Content-Type": "application/json", **telegram_headers(SECRET)},
         timeout=10,
     )
     assert response.status_code == 413

@@ -1,23 +1,22 @@
 """A whole WhatsApp conversation over real HTTP, driven the way Twilio and a customer drive it.
 
 The real Flask app runs in a werkzeug server on loopback and its public base URL is that server's
-URL, so the signatures of the webhooks (computed here with twilio's `RequestValidator`) and the
-`StatusCallback` of every message we send both point at it. The worker (`container.run_jobs_once`)
-runs between steps and talks to a local fake Twilio (pytest-httpserver) through the real `twilio`
-REST client: it records each `Messages.json` create, answers with a new sid, and serves the
+URL, so the signatures of the webhooks (tests/support/signing.py, Twilio's documented recipe) and
+the `StatusCallback` of every message we send both point at it. The worker (`container.run_jobs_once`)
+runs between steps and talks to the fake Twilio of tests/support (pytest-httpserver) through the
+real `twilio` REST client: it records each `Messages.json` create, answers with a new sid, and serves the
 customer's media behind basic auth (one file through a cross-host 302 redirect). E-mail copies go
 to a real SMTP server (aiosmtpd) on loopback.
 """
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
 import logging
 import re
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -31,12 +30,10 @@ from aiosmtpd.controller import Controller
 from pytest_httpserver import HTTPServer
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
-from twilio.request_validator import RequestValidator
-from werkzeug import Request, Response
 from werkzeug.serving import make_server
 
 from channels.email import EmailAdapter
-from channels.whatsapp import WhatsAppAdapter
+from channels.whatsapp.adapter import WhatsAppAdapter
 from intake.bootstrap import Container, build_container
 from intake.config import load_settings
 from intake.db.models import (
@@ -57,124 +54,24 @@ from intake.db.models import (
 from intake.wiring import adapters_from_settings, whatsapp_config
 from sla.priority import Impact, Priority, Urgency, priority_for
 from tests.integration.test_email_send import Mailbox, content, free_port
-from tests.support.clock import FakeClock
+from tests.support.clock import FakeClock, Sleeps
+from tests.support.signing import twilio_headers
+from tests.support.twilio_fake import ACCOUNT, FakeTwilio, basic_auth, fixture
 from webhooks import EMPTY_TWIML, create_app
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "whatsapp"
-ACCOUNT = "AC3f5a0c1e2d4b6a8c9e0f1a2b3c4d5e6f"  # the fixtures' AccountSid
 TOKEN = "e2e_4c1d9f0b7a3e6c2d8b5f1a9e7c3d0b6a"
-BASIC = "Basic " + base64.b64encode(f"{ACCOUNT}:{TOKEN}".encode()).decode()
+BASIC = basic_auth(ACCOUNT, TOKEN)
 SANDBOX = "whatsapp:+14155238886"
 CUSTOMER = "+56987651234"
 CUSTOMER_NAME = "Valentina Muñoz"
 CUSTOMER_EMAIL = "valentina.munoz@andes.example"
-MESSAGES_PATH = f"/2010-04-01/Accounts/{ACCOUNT}/Messages.json"
-MEDIA_MESSAGE = "MM4d3c2b1a0f9e8d7c6b5a493827160504"
-MEDIA_PATH = f"/2010-04-01/Accounts/{ACCOUNT}/Messages/{MEDIA_MESSAGE}/Media"
 VALIDATION_SID = "HX" + "a1" * 16
 SURVEY_RATING_SID = "HX" + "b2" * 16
 SURVEY_COMMENT_SID = "HX" + "c3" * 16
 PROGRESS_SID = "HX" + "d4" * 16
-SIGNATURE = "X-Twilio-Signature"
 NUMBER = re.compile(r"^LA-\d{6}$")
 PHOTO = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(range(256)) * 48 + b"\xff\xd9"
 PDF = b"%PDF-1.7\n" + b"1 0 obj <<>> endobj\nlog: error CAF vencido en folio 3312\n" * 200 + b"%%EOF\n"
-
-
-def fixture(name: str) -> dict[str, str]:
-    """A Twilio form from tests/fixtures/whatsapp."""
-    data: dict[str, str] = json.loads((FIXTURES / f"{name}.json").read_text(encoding="utf-8"))
-    return data
-
-
-def sign(url: str, form: Mapping[str, str]) -> str:
-    """X-Twilio-Signature as Twilio computes it, with twilio's own validator."""
-    return str(RequestValidator(TOKEN).compute_signature(url, dict(form)))
-
-
-class FakeTwilio:
-    """The REST API and the media store of one Twilio account on a local HTTP server."""
-
-    def __init__(self, server: HTTPServer) -> None:
-        self.server = server
-        self.calls: list[dict[str, str]] = []
-        self.sids: list[str] = []
-        self.media_requests: list[tuple[str, str | None, str]] = []  # (path, Authorization, Host)
-        self.not_ready_once: set[str] = set()
-        self.overtaking_status: str | None = None  # a status fixture to call back with before answering
-        self.callbacks: list[threading.Thread] = []
-        self.callback_answers: list[int] = []
-        server.expect_request(MESSAGES_PATH, method="POST").respond_with_handler(self._create)
-
-    @property
-    def base_url(self) -> str:
-        """The API root the adapter is pointed at (TWILIO_API_BASE_URL)."""
-        return self.server.url_for("").rstrip("/")
-
-    def _create(self, request: Request) -> Response:
-        self.calls.append(dict(request.form))
-        sid = f"SM{len(self.calls):032x}"
-        self.sids.append(sid)
-        if self.overtaking_status:
-            self._call_back_first(request.form, sid, self.overtaking_status)
-            self.overtaking_status = None
-        created: dict[str, Any] = json.loads((FIXTURES / "api_message_created.json").read_text("utf-8"))
-        created.update(sid=sid, to=request.form.get("To"), body=request.form.get("Body", ""))
-        return Response(json.dumps(created), status=201, content_type="application/json")
-
-    def _call_back_first(self, created: Mapping[str, str], sid: str, name: str) -> None:
-        """Post a status callback for `sid` before the REST answer reaches the worker (Twilio is fast)."""
-        url = created["StatusCallback"]
-        form = {**fixture(name), "MessageSid": sid, "SmsSid": sid, "To": created["To"]}
-
-        def post() -> None:
-            response = requests.post(url, data=form, headers={SIGNATURE: sign(url, form)}, timeout=30)
-            self.callback_answers.append(response.status_code)
-
-        thread = threading.Thread(target=post, name="early-status-callback")
-        thread.start()
-        thread.join(timeout=0.5)  # then answer, whether or not the callback is still being handled
-        self.callbacks.append(thread)
-
-    def serve_media(self, name: str, data: bytes, content_type: str, *, via_cdn: str | None = None) -> str:
-        """Serve a file at a Twilio media URL behind basic auth (optionally redirecting to a CDN host)."""
-        path = f"{MEDIA_PATH}/{name}"
-
-        def media(request: Request) -> Response:
-            self.media_requests.append((request.path, request.headers.get("Authorization"), request.host))
-            if request.headers.get("Authorization") != BASIC:
-                return Response("authentication required", status=401)
-            if name in self.not_ready_once:  # Twilio answers 404 for a moment after the webhook
-                self.not_ready_once.discard(name)
-                return Response("not found", status=404)
-            if via_cdn is None:
-                return Response(data, content_type=content_type)
-            cdn = self.server.url_for(f"/cdn/{name}/{via_cdn}").replace("localhost", "127.0.0.1")
-            return Response(status=302, headers={"Location": cdn + "?Expires=1772470000&Signature=x1"})
-
-        def cdn(request: Request) -> Response:
-            self.media_requests.append((request.path, request.headers.get("Authorization"), request.host))
-            disposition = f'attachment; filename="{via_cdn}"'
-            return Response(data, content_type=content_type, headers={"Content-Disposition": disposition})
-
-        self.server.expect_request(path, method="GET").respond_with_handler(media)
-        if via_cdn is not None:
-            self.server.expect_request(f"/cdn/{name}/{via_cdn}", method="GET").respond_with_handler(cdn)
-        return self.server.url_for(path)
-
-    def since(self, index: int) -> list[dict[str, str]]:
-        """The creates received from `index` on."""
-        return self.calls[index:]
-
-
-class Sleeps:
-    """Records the download backoff the adapter asked for instead of sleeping."""
-
-    def __init__(self) -> None:
-        self.calls: list[float] = []
-
-    def __call__(self, seconds: float) -> None:
-        self.calls.append(seconds)
 
 
 def to_customer(env: Env) -> list[tuple[str, list[str], Any]]:
@@ -230,7 +127,7 @@ def env(
 
     server = make_server("127.0.0.1", 0, dispatch, threaded=True)
     public = f"http://127.0.0.1:{server.server_port}"
-    twilio = FakeTwilio(httpserver)
+    twilio = FakeTwilio(httpserver, TOKEN)
     settings = load_settings(
         {
             "DATABASE_URL": database_url,
@@ -298,7 +195,7 @@ class WhatsApp:
         """POST a signed form to the public URL; empty TwiML, and Twilio is not called meanwhile."""
         url = self.env.url + path
         before = len(self.env.twilio.server.log)
-        response = self.http.post(url, data=form, headers={SIGNATURE: sign(url, form)}, timeout=10)
+        response = self.http.post(url, data=form, headers=twilio_headers(TOKEN, url, form), timeout=10)
         assert response.status_code == 200, response.text
         assert response.headers["Content-Type"].startswith("application/xml")
         assert response.text == EMPTY_TWIML
@@ -644,7 +541,7 @@ def test_retries_arriving_at_the_same_time_are_processed_once(env: Env) -> None:
     url = f"{env.url}/webhooks/whatsapp"
 
     def deliver(form: dict[str, str]) -> str:
-        with requests.post(url, data=form, headers={SIGNATURE: sign(url, form)}, timeout=30) as response:
+        with requests.post(url, data=form, headers=twilio_headers(TOKEN, url, form), timeout=30) as response:
             return f"{response.status_code} {response.text}"
 
     with ThreadPoolExecutor(max_workers=12) as pool:

@@ -7,7 +7,6 @@ import threading
 import time
 from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,17 +14,15 @@ from aiosmtpd.controller import Controller
 from pytest_httpserver import HTTPServer
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session, sessionmaker
-from werkzeug import Request, Response
 
-from channels.base import ChannelAdapter
+from channels.base import OutboundChannel
 from channels.email import EmailAdapter, EmailConfig
-from channels.whatsapp import WhatsAppAdapter
+from channels.whatsapp.adapter import WhatsAppAdapter
 from intake.db import unit_of_work
 from intake.db.models import ChannelIdentity, Conversation, Message, OutboxMessage
 from intake.delivery.outbox import OutboxWorker
 from intake.delivery.whatsapp_window import WhatsAppRouter, release_held
 from tests.integration.test_delivery_router import (
-    ACCOUNT,
     CUSTOMER,
     EMAIL,
     NUMBER,
@@ -40,33 +37,12 @@ from tests.integration.test_delivery_router import (
 )
 from tests.integration.test_email_send import Mailbox, content, free_port
 from tests.support.clock import FakeClock
-
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "whatsapp"
-MESSAGES_PATH = f"/2010-04-01/Accounts/{ACCOUNT}/Messages.json"
-
-
-def fixture(name: str) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads((FIXTURES / f"{name}.json").read_text(encoding="utf-8"))
-    return data
-
-
-class Twilio:
-    """A local Messages.json that records each create call and answers 201 queued."""
-
-    def __init__(self, server: HTTPServer) -> None:
-        self.calls: list[dict[str, str]] = []
-        server.expect_request(MESSAGES_PATH, method="POST").respond_with_handler(self._create)
-
-    def _create(self, request: Request) -> Response:
-        self.calls.append(dict(request.form))
-        body = fixture("api_message_created")
-        body["sid"] = f"SM{len(self.calls):032d}"
-        return Response(json.dumps(body), status=201, content_type="application/json")
+from tests.support.twilio_fake import FakeTwilio, fixture
 
 
 @pytest.fixture
-def twilio(httpserver: HTTPServer) -> Twilio:
-    return Twilio(httpserver)
+def twilio(httpserver: HTTPServer) -> FakeTwilio:
+    return FakeTwilio(httpserver)
 
 
 @pytest.fixture
@@ -86,7 +62,7 @@ def parts(
     whatsapp = whatsapp_adapter(api_base_url=httpserver.url_for("/").rstrip("/"), request_timeout=5.0)
     email = EmailAdapter(EmailConfig(host="127.0.0.1", port=mailbox[1], sender="soporte@consultora.cl"))
     router = WhatsAppRouter(whatsapp)
-    senders: dict[str, ChannelAdapter] = {"whatsapp": whatsapp, "email": email}
+    senders: dict[str, OutboundChannel] = {"whatsapp": whatsapp, "email": email}
     yield OutboxWorker(session_factory, senders, clock=clock, router=router), router, whatsapp
     whatsapp.close()
 
@@ -102,7 +78,7 @@ def transcript(factory: sessionmaker[Session], row_id: int) -> Message:
 
 
 def test_outside_the_window_a_notification_goes_out_as_contentsid(
-    session_factory: sessionmaker[Session], clock: FakeClock, twilio: Twilio,
+    session_factory: sessionmaker[Session], clock: FakeClock, twilio: FakeTwilio,
     parts: tuple[OutboxWorker, WhatsAppRouter, WhatsAppAdapter],
 ) -> None:
     worker, router, whatsapp = parts
@@ -123,7 +99,7 @@ def test_outside_the_window_a_notification_goes_out_as_contentsid(
 
 
 def test_inside_the_window_the_text_goes_as_body(
-    session_factory: sessionmaker[Session], clock: FakeClock, twilio: Twilio,
+    session_factory: sessionmaker[Session], clock: FakeClock, twilio: FakeTwilio,
     parts: tuple[OutboxWorker, WhatsAppRouter, WhatsAppAdapter],
 ) -> None:
     worker, _, _ = parts
@@ -136,7 +112,8 @@ def test_inside_the_window_the_text_goes_as_body(
 
 
 def test_held_message_goes_by_email_then_by_whatsapp_when_the_customer_writes(
-    session_factory: sessionmaker[Session], clock: FakeClock, twilio: Twilio, mailbox: tuple[Mailbox, int],
+    session_factory: sessionmaker[Session], clock: FakeClock, twilio: FakeTwilio,
+    mailbox: tuple[Mailbox, int],
     parts: tuple[OutboxWorker, WhatsAppRouter, WhatsAppAdapter],
 ) -> None:
     worker, _, _ = parts
@@ -166,7 +143,7 @@ def test_held_message_goes_by_email_then_by_whatsapp_when_the_customer_writes(
 
 
 def test_63016_callback_resends_the_message_as_a_template(
-    session_factory: sessionmaker[Session], clock: FakeClock, twilio: Twilio,
+    session_factory: sessionmaker[Session], clock: FakeClock, twilio: FakeTwilio,
     parts: tuple[OutboxWorker, WhatsAppRouter, WhatsAppAdapter],
 ) -> None:
     worker, router, whatsapp = parts
@@ -199,7 +176,7 @@ def _customer_writes(factory: sessionmaker[Session], customer: Customer, now: An
 
 
 def test_a_customer_writing_while_the_worker_decides_is_never_left_held(
-    session_factory: sessionmaker[Session], clock: FakeClock, twilio: Twilio,
+    session_factory: sessionmaker[Session], clock: FakeClock, twilio: FakeTwilio,
     parts: tuple[OutboxWorker, WhatsAppRouter, WhatsAppAdapter],
 ) -> None:
     # The inbound transaction holds the conversation lock (as lock_conversation does) and has

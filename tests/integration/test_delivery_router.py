@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.messages import Channel, Option
 from channels.base import OutboundMessage
-from channels.whatsapp import WhatsAppAdapter, WhatsAppConfig
+from channels.whatsapp.adapter import WhatsAppAdapter, WhatsAppConfig
 from intake.db import unit_of_work
 from intake.db.models import (
     ChannelIdentity,

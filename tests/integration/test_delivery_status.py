@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from channels.whatsapp import StatusUpdate
+from channels.whatsapp.adapter import StatusUpdate
 from intake.db import unit_of_work
 from intake.db.models import Message, OutboxMessage, TicketEvent
 from intake.delivery.outbox import from_payload

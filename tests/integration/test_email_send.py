@@ -16,15 +16,24 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, Envelope, LoginPassword, Session
+from sqlalchemy.orm import Session as OrmSession
+from sqlalchemy.orm import sessionmaker
 
-from bot.messages import Channel, InboundMedia, Option
+from bot.messages import Channel, Option
 from channels.base import (
-    MediaRefusedError,
+    InboundChannel,
+    MediaSource,
+    OutboundChannel,
     OutboundMessage,
     PermanentSendError,
     TransientSendError,
 )
 from channels.email import EmailAdapter, EmailConfig, body_for, subject_for
+from intake.db import unit_of_work
+from intake.db.models import Attachment
+from intake.db.storage import FileStore
+from intake.jobs.media import MediaDownloadJob
+from tests.support.clock import FakeClock
 
 NOW = datetime(2026, 3, 2, 15, 4, 5, tzinfo=UTC)
 SENDER = "Mesa de Ayuda <soporte@consultora.cl>"
@@ -254,13 +263,13 @@ def test_starttls_unsupported_by_server_is_permanent(smtp_port: int) -> None:
     assert caught.value.code == "starttls"
 
 
-def test_inbound_is_not_supported_yet(smtp_port: int) -> None:
+def test_email_is_an_outbound_channel_only(smtp_port: int) -> None:
     adapter = adapter_for(smtp_port)
-    assert adapter.verify("https://x", {}, {}, b"") is False
-    assert adapter.parse({}, {}, b"") == []
-    with pytest.raises(MediaRefusedError) as caught:
-        adapter.download(InboundMedia(ref="/tmp/x"))
-    assert caught.value.code == "unsupported"
+    outbound: OutboundChannel = adapter
+    assert outbound.channel is Channel.EMAIL
+    assert isinstance(adapter, OutboundChannel)
+    assert not isinstance(adapter, InboundChannel)  # inbound e-mail is a later issue
+    assert not isinstance(adapter, MediaSource)
 
 
 def test_subjects_per_kind_and_ticket_variable() -> None:
@@ -340,3 +349,21 @@ def test_subjects_per_language_kind_and_fallbacks(
     language: str, kind: str | None, variables: dict[str, str], subject: str
 ) -> None:
     assert subject_for(message(kind=kind, language=language, template_variables=variables)) == subject
+
+
+def test_the_media_job_refuses_files_from_a_channel_that_cannot_download(
+    smtp_port: int, session_factory: sessionmaker[OrmSession], clock: FakeClock, tmp_path: Path
+) -> None:
+    with unit_of_work(session_factory) as session:
+        row = Attachment(origin="email", provider_ref="imap://inbox/7/2", next_attempt_at=clock())
+        session.add(row)
+        session.flush()
+        row_id = row.id
+    job = MediaDownloadJob(
+        session_factory, {"email": adapter_for(smtp_port)}, FileStore(tmp_path / "files"), clock=clock
+    )
+    assert job.run_once() == 1
+    with session_factory() as session:
+        stored = session.get(Attachment, row_id)
+        assert stored is not None
+        assert (stored.status, stored.refusal_reason) == ("refused", "unsupported: not supported")

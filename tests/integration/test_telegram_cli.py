@@ -8,7 +8,7 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from channels.telegram import TelegramConfig
+from channels.telegram.adapter import TelegramConfig
 from intake.cli.telegram import telegram_group
 from tests.support.telegram_fake import DEFAULT_TOKEN, FakeBotApi
 

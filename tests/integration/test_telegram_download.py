@@ -11,8 +11,8 @@ import pytest
 from bot.messages import InboundMedia, MediaKind
 from channels.base import MediaRefusedError, TransientSendError
 from channels.media_policy import MediaPolicy
-from channels.telegram import TELEGRAM_DOWNLOAD_LIMIT, TelegramAdapter, TelegramConfig
-from channels.telegram import TelegramTimeouts as Timeouts
+from channels.telegram.adapter import TELEGRAM_DOWNLOAD_LIMIT, TelegramAdapter, TelegramConfig
+from channels.telegram.adapter import TelegramTimeouts as Timeouts
 from tests.support.telegram_fake import DEFAULT_TOKEN, FakeBotApi
 
 SECRET = "wh-secret_0123456789"

@@ -13,29 +13,15 @@ import pytest
 
 from bot.messages import Channel, Option
 from channels.base import OutboundMessage, PermanentSendError, SendResult, TransientSendError
-from channels.telegram import TelegramAdapter, TelegramConfig, TelegramTimeouts
-from channels.telegram_format import MAX_CAPTION_LENGTH, MAX_TEXT_LENGTH, callback_data_for
-from channels.telegram_limits import TelegramRateLimiter, TelegramRateLimits
+from channels.telegram.adapter import TelegramAdapter, TelegramConfig, TelegramTimeouts
+from channels.telegram.format import MAX_CAPTION_LENGTH, MAX_TEXT_LENGTH, callback_data_for
+from channels.telegram.limits import TelegramRateLimiter, TelegramRateLimits
+from tests.support.clock import FakeMonotonic
 from tests.support.telegram_fake import DEFAULT_TOKEN, FakeBotApi
 
 SECRET = "wh-secret_0123456789"
 TOKEN_KEY = DEFAULT_TOKEN.partition(":")[2]  # the secret part; httpx logs the token URL-encoded
 CHAT = 5011223344
-
-
-class FakeClock:
-    """Monotonic clock + sleep that never really sleeps, for the limiter and inline retries."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-        self.sleeps: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
 
 
 @pytest.fixture
@@ -45,11 +31,11 @@ def api() -> Iterator[FakeBotApi]:
 
 
 @pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
+def clock() -> FakeMonotonic:
+    return FakeMonotonic()
 
 
-def make_adapter(api: FakeBotApi, clock: FakeClock, **overrides: Any) -> TelegramAdapter:
+def make_adapter(api: FakeBotApi, clock: FakeMonotonic, **overrides: Any) -> TelegramAdapter:
     config = TelegramConfig(
         bot_token=DEFAULT_TOKEN,
         webhook_secret=SECRET,
@@ -62,7 +48,7 @@ def make_adapter(api: FakeBotApi, clock: FakeClock, **overrides: Any) -> Telegra
 
 
 @pytest.fixture
-def adapter(api: FakeBotApi, clock: FakeClock) -> Iterator[TelegramAdapter]:
+def adapter(api: FakeBotApi, clock: FakeMonotonic) -> Iterator[TelegramAdapter]:
     tg = make_adapter(api, clock)
     yield tg
     tg.close()
@@ -285,7 +271,7 @@ def test_timeout_is_transient_and_quick(api: FakeBotApi, adapter: TelegramAdapte
 
 
 def test_later_parts_of_a_split_message_retry_in_place(
-    api: FakeBotApi, adapter: TelegramAdapter, clock: FakeClock
+    api: FakeBotApi, adapter: TelegramAdapter, clock: FakeMonotonic
 ) -> None:
     text = "a" * 4000 + "\n\n" + "b" * 100
     sent_first = {"done": False}
@@ -310,7 +296,7 @@ def test_later_parts_of_a_split_message_retry_in_place(
     assert len(result.provider_message_ids) == 2
 
 
-def test_wrong_token_is_transient_not_dead_lettered(api: FakeBotApi, clock: FakeClock) -> None:
+def test_wrong_token_is_transient_not_dead_lettered(api: FakeBotApi, clock: FakeMonotonic) -> None:
     config = TelegramConfig(bot_token="999:wrong", webhook_secret=SECRET, api_base_url=api.base_url)
     tg = TelegramAdapter(config, rate_limiter=TelegramRateLimiter(clock=clock, sleep=clock.sleep))
     try:
@@ -361,7 +347,7 @@ def test_sends_from_several_worker_threads_share_the_loop(
     assert len(api.calls_to("getMe")) == 1
 
 
-def test_close_stops_the_thread_and_is_idempotent(api: FakeBotApi, clock: FakeClock) -> None:
+def test_close_stops_the_thread_and_is_idempotent(api: FakeBotApi, clock: FakeMonotonic) -> None:
     tg = make_adapter(api, clock)
     tg.send(out("hola"))
     runner = tg.loop_thread
@@ -373,7 +359,7 @@ def test_close_stops_the_thread_and_is_idempotent(api: FakeBotApi, clock: FakeCl
 
 
 def test_rate_limiter_spaces_messages_to_one_chat(
-    api: FakeBotApi, adapter: TelegramAdapter, clock: FakeClock
+    api: FakeBotApi, adapter: TelegramAdapter, clock: FakeMonotonic
 ) -> None:
     for _ in range(3):
         adapter.send(out("hola"))
@@ -396,7 +382,7 @@ def test_rate_limit_beyond_max_wait_is_transient_without_sending(
 
 
 def test_token_never_appears_in_errors_or_logs(
-    api: FakeBotApi, clock: FakeClock, caplog: pytest.LogCaptureFixture, tmp_path: Path
+    api: FakeBotApi, clock: FakeMonotonic, caplog: pytest.LogCaptureFixture, tmp_path: Path
 ) -> None:
     caplog.set_level(logging.DEBUG)
     tg = make_adapter(api, clock)
@@ -453,7 +439,7 @@ def sent_texts(api: FakeBotApi) -> list[str]:
 
 
 def test_a_part_that_keeps_failing_gives_up_with_the_ids_already_sent(
-    api: FakeBotApi, adapter: TelegramAdapter, clock: FakeClock
+    api: FakeBotApi, adapter: TelegramAdapter, clock: FakeMonotonic
 ) -> None:
     fail_after(api, ok=1, status=500, times=3, description="Internal Server Error")
     with pytest.raises(TransientSendError) as info:

@@ -22,8 +22,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from werkzeug.test import TestResponse
 
-from channels.telegram import MAX_UPDATE_BYTES, SECRET_HEADER, TelegramAdapter
-from channels.telegram_limits import TelegramRateLimiter
+from channels.telegram.adapter import MAX_UPDATE_BYTES, TelegramAdapter
+from channels.telegram.limits import TelegramRateLimiter
 from intake.bootstrap import Container, build_container
 from intake.config import load_settings
 from intake.db.models import (
@@ -42,6 +42,7 @@ from intake.db.models import (
 )
 from intake.wiring import telegram_config
 from tests.support.clock import FakeClock
+from tests.support.signing import telegram_headers
 from tests.support.telegram_fake import FakeBotApi, message_update, press_button
 from webhooks import create_app
 
@@ -195,7 +196,7 @@ def post(
 ) -> TestResponse:
     """POST one update as Telegram does (JSON body, secret header)."""
     body = update if isinstance(update, bytes) else json.dumps(update).encode()
-    headers = {SECRET_HEADER: secret} if secret is not None else {}
+    headers = telegram_headers(secret)
     return client.post("/webhooks/telegram", data=body, headers=headers, content_type=content_type)
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import logging
 from collections.abc import Iterator
 from typing import Any
@@ -14,12 +13,13 @@ from werkzeug import Request, Response
 from bot.messages import InboundMedia, MediaKind
 from channels.base import MediaRefusedError, PermanentSendError, TransientSendError
 from channels.media_policy import MediaPolicy
-from channels.whatsapp import WhatsAppAdapter, WhatsAppConfig
+from channels.whatsapp.adapter import WhatsAppAdapter, WhatsAppConfig
+from tests.support.clock import Sleeps
+from tests.support.twilio_fake import ACCOUNT, basic_auth, media_path
 
-ACCOUNT = "AC3f5a0c1e2d4b6a8c9e0f1a2b3c4d5e6f"
 TOKEN = "tok_9b1c0ffee5ecret7a41d8cd98f00b2"
-MEDIA_PATH = f"/2010-04-01/Accounts/{ACCOUNT}/Messages/MM4d3c2b1a0f9e8d7c6b5a493827160504/Media"
-BASIC = "Basic " + base64.b64encode(f"{ACCOUNT}:{TOKEN}".encode()).decode()
+MEDIA_PATH = media_path()
+BASIC = basic_auth(ACCOUNT, TOKEN)
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 PDF = b"%PDF-1.7\n" + b"1 0 obj\n<<>>\nendobj\n" * 20
 
@@ -38,16 +38,6 @@ def api(server: HTTPServer) -> Iterator[HTTPServer]:
     server.clear()
     yield server
     server.clear()
-
-
-class Sleeps:
-    """Records the backoff the adapter asked for instead of sleeping."""
-
-    def __init__(self) -> None:
-        self.calls: list[float] = []
-
-    def __call__(self, seconds: float) -> None:
-        self.calls.append(seconds)
 
 
 def adapter_for(server: HTTPServer, sleeps: Sleeps | None = None, **overrides: Any) -> WhatsAppAdapter:

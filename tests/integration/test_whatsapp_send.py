@@ -7,15 +7,14 @@ import json
 import logging
 import socket
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from email.utils import format_datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
 from pytest_httpserver import HTTPServer
-from werkzeug import Request, Response
+from werkzeug import Response
 
 from bot.messages import Channel, Option
 from channels.base import (
@@ -24,60 +23,15 @@ from channels.base import (
     PermanentSendError,
     TransientSendError,
 )
-from channels.whatsapp import WhatsAppAdapter, WhatsAppConfig
-from channels.whatsapp_text import split_text
+from channels.whatsapp.adapter import WhatsAppAdapter, WhatsAppConfig
+from channels.whatsapp.text import split_text
+from tests.support.twilio_fake import ACCOUNT, FakeTwilio, created, error, message_sid
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "whatsapp"
-ACCOUNT = "AC3f5a0c1e2d4b6a8c9e0f1a2b3c4d5e6f"
 TOKEN = "tok_9b1c0ffee5ecret7a41d8cd98f00b2"
-MESSAGES_PATH = f"/2010-04-01/Accounts/{ACCOUNT}/Messages.json"
 QUICK_REPLY_SID = "HXaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 SURVEY_SID = "HXbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
 NOW = datetime(2025, 4, 24, 14, 5, 10, tzinfo=UTC)
 CUSTOMER = "+56912345678"
-
-
-def fixture(name: str) -> Any:
-    return json.loads((FIXTURES / f"{name}.json").read_text(encoding="utf-8"))
-
-
-class FakeTwilio:
-    """Records Messages.create calls and answers with queued responses or scripted errors."""
-
-    def __init__(self, server: HTTPServer) -> None:
-        self.server = server
-        self.calls: list[dict[str, Any]] = []
-        self.script: list[Callable[[], Response]] = []
-        server.expect_request(MESSAGES_PATH, method="POST").respond_with_handler(self._handle)
-
-    def _handle(self, request: Request) -> Response:
-        form = request.form
-        self.calls.append(
-            {
-                "form": {key: form.getlist(key) for key in form},
-                "authorization": request.headers.get("Authorization"),
-            }
-        )
-        if self.script:
-            return self.script.pop(0)()
-        return self.created(len(self.calls))
-
-    @staticmethod
-    def created(number: int) -> Response:
-        body = fixture("api_message_created")
-        body["sid"] = f"SM{number:032d}"
-        return Response(json.dumps(body), status=201, content_type="application/json")
-
-    @staticmethod
-    def error(name: str, headers: dict[str, str] | None = None) -> Callable[[], Response]:
-        body = fixture(name)
-        return lambda: Response(
-            json.dumps(body), status=body["status"], headers=headers, content_type="application/json"
-        )
-
-    def field(self, index: int, name: str) -> str | None:
-        values = self.calls[index]["form"].get(name)
-        return values[0] if values else None
 
 
 @pytest.fixture(scope="module")
@@ -132,12 +86,12 @@ def test_text_goes_out_with_basic_auth_and_the_expected_fields(
     adapter: WhatsAppAdapter, twilio: FakeTwilio
 ) -> None:
     result = adapter.send(message(text="Recibimos su solicitud. Ticket #1042."))
-    assert result.provider_message_ids == ("SM" + "1".zfill(32),)
+    assert result.provider_message_ids == (message_sid(1),)
     assert result.status == "queued"
-    [call] = twilio.calls
+    [form] = twilio.forms
     expected = base64.b64encode(f"{ACCOUNT}:{TOKEN}".encode()).decode()
-    assert call["authorization"] == f"Basic {expected}"
-    assert call["form"] == {
+    assert twilio.authorizations == [f"Basic {expected}"]
+    assert form == {
         "To": ["whatsapp:+56912345678"],
         "From": ["whatsapp:+14155238886"],
         "Body": ["Recibimos su solicitud. Ticket #1042."],
@@ -156,7 +110,7 @@ def test_long_text_is_split_in_order(adapter: WhatsAppAdapter, twilio: FakeTwili
     result = adapter.send(message(text=text))
     bodies = [twilio.field(i, "Body") or "" for i in range(len(twilio.calls))]
     assert len(bodies) >= 2
-    assert result.provider_message_ids == tuple(f"SM{n:032d}" for n in range(1, len(bodies) + 1))
+    assert result.provider_message_ids == tuple(message_sid(n) for n in range(1, len(bodies) + 1))
     assert all(len(body) <= 1600 for body in bodies)
     assert bodies[0].startswith("Paso 1:")
     assert " ".join(bodies).split() == text.split()
@@ -164,9 +118,9 @@ def test_long_text_is_split_in_order(adapter: WhatsAppAdapter, twilio: FakeTwili
 
 def test_quick_reply_template_for_up_to_three_options(adapter: WhatsAppAdapter, twilio: FakeTwilio) -> None:
     adapter.send(message(text="¿Cuál es el impacto?", options=IMPACT, step="impact"))
-    [call] = twilio.calls
-    assert call["form"]["ContentSid"] == [QUICK_REPLY_SID]
-    assert json.loads(call["form"]["ContentVariables"][0]) == {
+    [form] = twilio.forms
+    assert form["ContentSid"] == [QUICK_REPLY_SID]
+    assert json.loads(form["ContentVariables"][0]) == {
         "1": "¿Cuál es el impacto?",
         "2": "Alto",
         "3": "impact_high",
@@ -175,8 +129,8 @@ def test_quick_reply_template_for_up_to_three_options(adapter: WhatsAppAdapter, 
         "6": "Bajo",
         "7": "impact_low",
     }
-    assert "Body" not in call["form"]
-    assert "MediaUrl" not in call["form"]
+    assert "Body" not in form
+    assert "MediaUrl" not in form
 
 
 @pytest.mark.parametrize(
@@ -191,10 +145,10 @@ def test_numbered_text_fallback(
     adapter: WhatsAppAdapter, twilio: FakeTwilio, options: tuple[Option, ...], step: str
 ) -> None:
     adapter.send(message(text="Elija una opción:", options=options, step=step))
-    [call] = twilio.calls
-    assert "ContentSid" not in call["form"]
+    [form] = twilio.forms
+    assert "ContentSid" not in form
     lines = [f"{n}. {option.title}" for n, option in enumerate(options, start=1)]
-    assert call["form"]["Body"] == ["Elija una opción:\n\n" + "\n".join(lines)]
+    assert form["Body"] == ["Elija una opción:\n\n" + "\n".join(lines)]
 
 
 def test_template_send_uses_content_sid_and_variables_only(
@@ -203,18 +157,18 @@ def test_template_send_uses_content_sid_and_variables_only(
     sid = adapter.template_for("survey")
     assert sid == SURVEY_SID
     adapter.send(message(text="ignored", template_sid=sid, template_variables={"1": "1042", "2": "María"}))
-    [call] = twilio.calls
-    assert call["form"]["ContentSid"] == [SURVEY_SID]
-    assert json.loads(call["form"]["ContentVariables"][0]) == {"1": "1042", "2": "María"}
-    assert "Body" not in call["form"]
+    [form] = twilio.forms
+    assert form["ContentSid"] == [SURVEY_SID]
+    assert json.loads(form["ContentVariables"][0]) == {"1": "1042", "2": "María"}
+    assert "Body" not in form
 
 
 def test_agent_media_is_sent_by_public_url_with_caption(adapter: WhatsAppAdapter, twilio: FakeTwilio) -> None:
     url = "https://desk.example.cl/media/signed/abc123/manual.pdf"
     adapter.send(message(text="Le envío el manual.", media_path="/var/att/ab12", media_url=url))
-    [call] = twilio.calls
-    assert call["form"]["MediaUrl"] == [url]
-    assert call["form"]["Body"] == ["Le envío el manual."]
+    [form] = twilio.forms
+    assert form["MediaUrl"] == [url]
+    assert form["Body"] == ["Le envío el manual."]
 
 
 def test_media_without_public_url_is_refused_before_calling_twilio(
@@ -245,7 +199,7 @@ def test_messaging_service_sender(server: HTTPServer, twilio: FakeTwilio) -> Non
 
 
 def test_429_with_retry_after_seconds_is_transient(adapter: WhatsAppAdapter, twilio: FakeTwilio) -> None:
-    twilio.script.append(FakeTwilio.error("api_error_20429", {"Retry-After": "7"}))
+    twilio.script.append(error("api_error_20429", {"Retry-After": "7"}))
     with pytest.raises(TransientSendError) as caught:
         adapter.send(message(text="Hola"))
     assert caught.value.retry_after == 7.0
@@ -255,21 +209,21 @@ def test_429_with_retry_after_seconds_is_transient(adapter: WhatsAppAdapter, twi
 def test_429_with_retry_after_date(adapter: WhatsAppAdapter, twilio: FakeTwilio) -> None:
     later = NOW.replace(second=40)
     retry = {"Retry-After": format_datetime(later, usegmt=True)}
-    twilio.script.append(FakeTwilio.error("api_error_20429", retry))
+    twilio.script.append(error("api_error_20429", retry))
     with pytest.raises(TransientSendError) as caught:
         adapter.send(message(text="Hola"))
     assert caught.value.retry_after == 30.0
 
 
 def test_429_without_retry_after(adapter: WhatsAppAdapter, twilio: FakeTwilio) -> None:
-    twilio.script.append(FakeTwilio.error("api_error_20429"))
+    twilio.script.append(error("api_error_20429"))
     with pytest.raises(TransientSendError) as caught:
         adapter.send(message(text="Hola"))
     assert caught.value.retry_after is None
 
 
 def test_500_is_transient(adapter: WhatsAppAdapter, twilio: FakeTwilio) -> None:
-    twilio.script.append(FakeTwilio.error("api_error_20500"))
+    twilio.script.append(error("api_error_20500"))
     with pytest.raises(TransientSendError) as caught:
         adapter.send(message(text="Hola"))
     assert "500" in caught.value.reason
@@ -278,7 +232,7 @@ def test_500_is_transient(adapter: WhatsAppAdapter, twilio: FakeTwilio) -> None:
 def test_timeout_is_transient(server: HTTPServer, twilio: FakeTwilio) -> None:
     def slow() -> Response:
         time.sleep(1.0)
-        return FakeTwilio.created(1)
+        return created(1)
 
     twilio.script.append(slow)
     whatsapp = adapter_for(server, request_timeout=0.25)
@@ -307,7 +261,7 @@ def test_unreachable_api_is_transient() -> None:
 
 
 def test_invalid_number_21211_is_permanent(adapter: WhatsAppAdapter, twilio: FakeTwilio) -> None:
-    twilio.script.append(FakeTwilio.error("api_error_21211"))
+    twilio.script.append(error("api_error_21211"))
     with pytest.raises(PermanentSendError) as caught:
         adapter.send(message(text="Hola"))
     assert type(caught.value) is PermanentSendError
@@ -316,7 +270,7 @@ def test_invalid_number_21211_is_permanent(adapter: WhatsAppAdapter, twilio: Fak
 
 
 def test_63016_on_create_is_outside_window(adapter: WhatsAppAdapter, twilio: FakeTwilio) -> None:
-    twilio.script.append(FakeTwilio.error("api_error_63016"))
+    twilio.script.append(error("api_error_63016"))
     with pytest.raises(OutsideWindowError) as caught:
         adapter.send(message(text="Su ticket fue resuelto"))
     assert caught.value.code == "63016"
@@ -324,7 +278,7 @@ def test_63016_on_create_is_outside_window(adapter: WhatsAppAdapter, twilio: Fak
 
 
 def test_failure_mid_split_says_how_many_parts_went_out(adapter: WhatsAppAdapter, twilio: FakeTwilio) -> None:
-    twilio.script.extend([lambda: FakeTwilio.created(1), FakeTwilio.error("api_error_20500")])
+    twilio.script.extend([lambda: created(1), error("api_error_20500")])
     with pytest.raises(TransientSendError, match="after 1 of 2 parts"):
         adapter.send(message(text="Frase larga de prueba. " * 100))
     assert len(twilio.calls) == 2
@@ -335,7 +289,7 @@ def test_the_auth_token_never_reaches_logs_or_errors(
 ) -> None:
     caplog.set_level(logging.DEBUG)
     twilio.script.extend(
-        [FakeTwilio.error("api_error_21211"), FakeTwilio.error("api_error_20429", {"Retry-After": "1"})]
+        [error("api_error_21211"), error("api_error_20429", {"Retry-After": "1"})]
     )
     errors: list[Exception] = []
     for _ in range(2):
@@ -356,10 +310,6 @@ TWO_PARTS = "Frase larga de prueba. " * 100  # 2300 characters: two parts under 
 THREE_PARTS = " ".join(f"Frase número {n} de la prueba." for n in range(150))  # three parts
 
 
-def sid(number: int) -> str:
-    return f"SM{number:032d}"
-
-
 def bodies(twilio: FakeTwilio) -> list[str]:
     return [twilio.field(index, "Body") or "" for index in range(len(twilio.calls))]
 
@@ -367,15 +317,15 @@ def bodies(twilio: FakeTwilio) -> list[str]:
 def test_500_on_the_second_part_keeps_the_first_sid_and_the_retry_sends_only_the_rest(
     adapter: WhatsAppAdapter, twilio: FakeTwilio
 ) -> None:
-    twilio.script.extend([lambda: FakeTwilio.created(1), FakeTwilio.error("api_error_20500")])
+    twilio.script.extend([lambda: created(1), error("api_error_20500")])
     with pytest.raises(TransientSendError) as caught:
         adapter.send(message(text=TWO_PARTS))
-    assert caught.value.sent_ids == (sid(1),)
+    assert caught.value.sent_ids == (message_sid(1),)
     first, second = bodies(twilio)
     result = adapter.send(message(text=TWO_PARTS, skip_parts=1))
     assert len(twilio.calls) == 3
     assert bodies(twilio)[2] == second != first
-    assert result.provider_message_ids == (sid(3),)
+    assert result.provider_message_ids == (message_sid(3),)
     assert " ".join([first, second]).split() == TWO_PARTS.split()
 
 
@@ -383,48 +333,48 @@ def test_429_on_a_later_part_keeps_retry_after_and_the_sids_of_this_attempt(
     adapter: WhatsAppAdapter, twilio: FakeTwilio
 ) -> None:
     twilio.script.extend([
-        lambda: FakeTwilio.created(1),
-        lambda: FakeTwilio.created(2),
-        FakeTwilio.error("api_error_20429", {"Retry-After": "5"}),
+        lambda: created(1),
+        lambda: created(2),
+        error("api_error_20429", {"Retry-After": "5"}),
     ])
     with pytest.raises(TransientSendError) as caught:
         adapter.send(message(text=THREE_PARTS))
-    assert caught.value.sent_ids == (sid(1), sid(2))
+    assert caught.value.sent_ids == (message_sid(1), message_sid(2))
     assert caught.value.retry_after == 5.0
     assert "after 2 of 3 parts" in caught.value.reason
 
 
 def test_a_resumed_attempt_reports_only_its_own_sids(adapter: WhatsAppAdapter, twilio: FakeTwilio) -> None:
-    twilio.script.extend([lambda: FakeTwilio.created(1), FakeTwilio.error("api_error_20500")])
+    twilio.script.extend([lambda: created(1), error("api_error_20500")])
     with pytest.raises(TransientSendError) as caught:
         adapter.send(message(text=THREE_PARTS, skip_parts=1))
-    assert caught.value.sent_ids == (sid(1),)
-    assert "after 2 of 3 parts: 1 earlier, " + sid(1) in caught.value.reason
+    assert caught.value.sent_ids == (message_sid(1),)
+    assert "after 2 of 3 parts: 1 earlier, " + message_sid(1) in caught.value.reason
     expected = split_text(THREE_PARTS)
     assert len(expected) == 3
     assert bodies(twilio) == expected[1:]
     result = adapter.send(message(text=THREE_PARTS, skip_parts=2))
     assert bodies(twilio)[2] == expected[2]
-    assert result.provider_message_ids == (sid(3),)
+    assert result.provider_message_ids == (message_sid(3),)
 
 
 def test_timeout_on_a_later_part_keeps_the_sent_sids(server: HTTPServer, twilio: FakeTwilio) -> None:
     def slow() -> Response:
         time.sleep(1.0)
-        return FakeTwilio.created(2)
+        return created(2)
 
-    twilio.script.extend([lambda: FakeTwilio.created(1), slow])
+    twilio.script.extend([lambda: created(1), slow])
     whatsapp = adapter_for(server, request_timeout=0.25)
     with pytest.raises(TransientSendError, match="timed out") as caught:
         whatsapp.send(message(text=TWO_PARTS))
     whatsapp.close()
-    assert caught.value.sent_ids == (sid(1),)
+    assert caught.value.sent_ids == (message_sid(1),)
 
 
 def test_transient_failure_on_the_first_part_has_no_sent_ids(
     adapter: WhatsAppAdapter, twilio: FakeTwilio
 ) -> None:
-    twilio.script.append(FakeTwilio.error("api_error_20500"))
+    twilio.script.append(error("api_error_20500"))
     with pytest.raises(TransientSendError) as caught:
         adapter.send(message(text=TWO_PARTS))
     assert caught.value.sent_ids == ()
@@ -434,11 +384,11 @@ def test_transient_failure_on_the_first_part_has_no_sent_ids(
 def test_permanent_failure_after_some_parts_names_them_in_the_reason(
     adapter: WhatsAppAdapter, twilio: FakeTwilio
 ) -> None:
-    twilio.script.extend([lambda: FakeTwilio.created(1), FakeTwilio.error("api_error_21211")])
+    twilio.script.extend([lambda: created(1), error("api_error_21211")])
     with pytest.raises(PermanentSendError) as caught:
         adapter.send(message(text=TWO_PARTS))
     assert caught.value.code == "21211"
-    assert f"after 1 of 2 parts: {sid(1)}" in caught.value.reason
+    assert f"after 1 of 2 parts: {message_sid(1)}" in caught.value.reason
 
 
 def test_nothing_left_to_send_makes_no_call(adapter: WhatsAppAdapter, twilio: FakeTwilio) -> None:
@@ -450,14 +400,14 @@ def test_nothing_left_to_send_makes_no_call(adapter: WhatsAppAdapter, twilio: Fa
 def test_a_template_is_one_call_and_ignores_skip_parts(adapter: WhatsAppAdapter, twilio: FakeTwilio) -> None:
     # A retry of a half-sent text may be routed to a template once the 24-hour window closed.
     result = adapter.send(message(text=TWO_PARTS, template_sid=SURVEY_SID, skip_parts=1))
-    [call] = twilio.calls
-    assert call["form"]["ContentSid"] == [SURVEY_SID]
-    assert result.provider_message_ids == (sid(1),)
+    [form] = twilio.forms
+    assert form["ContentSid"] == [SURVEY_SID]
+    assert result.provider_message_ids == (message_sid(1),)
 
 
 def test_skip_parts_counts_the_media_part_too(adapter: WhatsAppAdapter, twilio: FakeTwilio) -> None:
     url = "https://desk.example.cl/media/signed/abc123/manual.pdf"
     adapter.send(message(text=TWO_PARTS, media_path="/var/att/ab12", media_url=url, skip_parts=1))
-    [call] = twilio.calls
-    assert call["form"]["MediaUrl"] == [url]
-    assert call["form"]["Body"] == [split_text(TWO_PARTS)[1]]
+    [form] = twilio.forms
+    assert form["MediaUrl"] == [url]
+    assert form["Body"] == [split_text(TWO_PARTS)[1]]

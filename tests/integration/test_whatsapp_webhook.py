@@ -1,10 +1,10 @@
 """The WhatsApp webhooks of the real Flask app on both backends, signed at test time like Twilio does.
 
 The container is wired as production wires it (settings → `whatsapp_config` → `WhatsAppAdapter`),
-its REST client points at a local fake Twilio (pytest-httpserver) that records every call, and each
-request carries an `X-Twilio-Signature` computed with twilio's `RequestValidator` over the public
-URL. Nothing may be stored for a badly signed request, and nothing may reach Twilio while a webhook
-is being answered: replies go out later from the worker.
+its REST client points at the fake Twilio of tests/support (pytest-httpserver) that records every
+call, and each request carries an `X-Twilio-Signature` computed from Twilio's documented recipe
+(tests/support/signing.py) over the public URL. Nothing may be stored for a badly signed request,
+and nothing may reach Twilio while a webhook is being answered: replies go out later from the worker.
 """
 
 from __future__ import annotations
@@ -23,10 +23,8 @@ from flask.testing import FlaskClient
 from pytest_httpserver import HTTPServer
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
-from twilio.request_validator import RequestValidator
-from werkzeug import Request, Response
 
-from channels.whatsapp import WhatsAppAdapter
+from channels.whatsapp.adapter import WhatsAppAdapter
 from intake.bootstrap import Container, build_container
 from intake.config import load_settings
 from intake.db.models import (
@@ -47,10 +45,10 @@ from intake.services.tickets import NewTicket
 from intake.wiring import whatsapp_config
 from sla.priority import Impact, Urgency
 from tests.support.clock import FakeClock
+from tests.support.signing import TWILIO_SIGNATURE_HEADER, twilio_signature
+from tests.support.twilio_fake import ACCOUNT, FakeTwilio, error, fixture
 from webhooks import EMPTY_TWIML, create_app
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "whatsapp"
-ACCOUNT = "AC3f5a0c1e2d4b6a8c9e0f1a2b3c4d5e6f"  # the fixtures' AccountSid
 TOKEN = "wh_7f3e9a1c5b2d8e4f6a0c9b3d7e1f5a2c"
 SANDBOX = "whatsapp:+14155238886"
 CUSTOMER = "+56912345678"  # the fixtures' sender
@@ -59,47 +57,12 @@ PUBLIC = "https://support.example.com"
 INBOUND_PATH = "/webhooks/whatsapp"
 STATUS_PATH = "/webhooks/whatsapp/status"
 INTERNAL = "http://localhost"  # what the Flask test client calls
-MESSAGES_PATH = f"/2010-04-01/Accounts/{ACCOUNT}/Messages.json"
 PROGRESS_SID = "HX" + "5" * 32
-SIGNATURE = "X-Twilio-Signature"
 
 
-def fixture(name: str) -> dict[str, Any]:
-    """A Twilio form from tests/fixtures/whatsapp (field names and shapes as Twilio sends them)."""
-    data: dict[str, str] = json.loads((FIXTURES / f"{name}.json").read_text(encoding="utf-8"))
-    return data
-
-
-def sign(url: str, form: Mapping[str, str], token: str = TOKEN) -> str:
-    """X-Twilio-Signature for a form POSTed to `url`, computed with twilio's own validator."""
-    return str(RequestValidator(token).compute_signature(url, dict(form)))
-
-
-class FakeTwilio:
-    """Messages.json on a local server: records each create and answers 201 queued with a new sid."""
-
-    def __init__(self, server: HTTPServer) -> None:
-        self.server = server
-        self.calls: list[dict[str, str]] = []
-        self.errors: list[tuple[str, dict[str, str]]] = []  # (fixture name, headers) to answer next
-        server.expect_request(MESSAGES_PATH, method="POST").respond_with_handler(self._create)
-
-    def _create(self, request: Request) -> Response:
-        self.calls.append(dict(request.form))
-        if self.errors:
-            name, headers = self.errors.pop(0)
-            error = fixture(name)
-            return Response(json.dumps(error), status=int(error["status"]), headers=headers,
-                            content_type="application/json")
-        created: dict[str, Any] = json.loads((FIXTURES / "api_message_created.json").read_text("utf-8"))
-        created["sid"] = f"SM{len(self.calls):032x}"
-        created["to"] = request.form.get("To")
-        return Response(json.dumps(created), status=201, content_type="application/json")
-
-    @property
-    def requests_seen(self) -> int:
-        """Every request the server received (any path), to prove a webhook made none."""
-        return len(self.server.log)
+def sign(url: str, form: Mapping[str, str]) -> str:
+    """X-Twilio-Signature with this account's auth token."""
+    return twilio_signature(TOKEN, url, form)
 
 
 @dataclass
@@ -134,7 +97,7 @@ class Env:
         """POST a form as Twilio would, signed over `signed_url` (default: the public URL)."""
         target = path + (f"?{query}" if query else "")
         url = signed_url if signed_url is not None else PUBLIC + target
-        all_headers = {SIGNATURE: sign(url, form), **(headers or {})}
+        all_headers = {TWILIO_SIGNATURE_HEADER: sign(url, form), **(headers or {})}
         return self.client.post(target, data=dict(form), headers=all_headers)
 
     def work(self) -> int:
@@ -168,7 +131,7 @@ def build_env(
     )
     adapter = WhatsAppAdapter(whatsapp_config(settings), clock=clock)
     container = build_container(settings, clock=clock, adapters={"whatsapp": adapter})
-    twilio = FakeTwilio(server)
+    twilio = FakeTwilio(server, TOKEN)
     return Env(container, create_app(container).test_client(), clock, twilio)
 
 
@@ -213,7 +176,7 @@ def assert_empty_twiml(response: Any) -> None:
 BAD_SIGNATURES: dict[str, Callable[[str, str, dict[str, str]], str | None]] = {
     "missing": lambda url, path, form: None,
     "empty": lambda url, path, form: "",
-    "other token": lambda url, path, form: sign(url, form, token="not-the-auth-token"),
+    "other token": lambda url, path, form: twilio_signature("not-the-auth-token", url, form),
     "internal url": lambda url, path, form: sign(INTERNAL + path, form),
     "http instead of https": lambda url, path, form: sign(url.replace("https://", "http://"), form),
     "trailing slash": lambda url, path, form: sign(url + "/", form),
@@ -235,7 +198,7 @@ def test_a_bad_signature_is_403_and_nothing_is_stored(env: Env, case: str, path:
         form = status_form("status_failed_63016", notice.provider_message_id or "")
     before, requests_before = env.stored(), env.twilio.requests_seen
     signature = BAD_SIGNATURES[case](PUBLIC + path, path, form)
-    headers = {} if signature is None else {SIGNATURE: signature}
+    headers = {} if signature is None else {TWILIO_SIGNATURE_HEADER: signature}
     response = env.client.post(path, data=form, headers=headers)
     assert response.status_code == 403
     assert "Twilio signature" in response.get_data(as_text=True)
@@ -426,7 +389,7 @@ def open_ticket(env: Env, *, refuse_notice: bool = False) -> tuple[int, str]:
     post_fast(env, fixture("inbound_text"))
     env.work()
     if refuse_notice:
-        env.twilio.errors.append(("api_error_63016", {}))
+        env.twilio.script.append(error("api_error_63016"))
     with env.container.transaction() as session:
         chat = session.scalars(select(Conversation)).one()
         contact = session.get(Contact, chat.contact_id)
@@ -608,7 +571,7 @@ def outbox_row(env: Env, row_id: int) -> OutboxMessage:
 
 
 def test_429_and_5xx_are_retried_with_backoff_until_twilio_accepts(env: Env) -> None:
-    env.twilio.errors += [("api_error_20429", {"Retry-After": "30"}), ("api_error_20500", {})]
+    env.twilio.script += [error("api_error_20429", {"Retry-After": "30"}), error("api_error_20500")]
     post_fast(env, fixture("inbound_text"))
     [reply] = pending_replies(env)
     assert env.container.run_jobs_once() == 1
@@ -630,7 +593,7 @@ def test_429_and_5xx_are_retried_with_backoff_until_twilio_accepts(env: Env) -> 
 def test_a_permanent_4xx_is_dead_lettered_with_twilios_reason_on_the_ticket(env: Env) -> None:
     post_fast(env, fixture("inbound_text"))
     env.work()
-    env.twilio.errors.append(("api_error_21211", {}))
+    env.twilio.script.append(error("api_error_21211"))
     with env.container.transaction() as session:
         chat = session.scalars(select(Conversation)).one()
         data = NewTicket("incident", "No puedo emitir facturas", Impact.HIGH, Urgency.MEDIUM)

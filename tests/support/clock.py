@@ -1,4 +1,4 @@
-"""One settable fake clock for every test."""
+"""One settable fake clock for every test, and a recorder of the sleeps code asked for."""
 
 from __future__ import annotations
 
@@ -18,3 +18,30 @@ class FakeClock:
         """Move time forward by a timedelta's keyword arguments."""
         self.current += timedelta(**kwargs)
         return self.current
+
+
+class Sleeps:
+    """Records the backoff code asked for instead of sleeping (pass as its `sleep`)."""
+
+    def __init__(self) -> None:
+        self.calls: list[float] = []
+
+    def __call__(self, seconds: float) -> None:
+        self.calls.append(seconds)
+
+
+class FakeMonotonic:
+    """A monotonic clock (float seconds) that moves only when code sleeps on it or a test sets `now`."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.sleeps: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        """Record the sleep and advance the clock instead of waiting; a sleep must be positive."""
+        assert seconds > 0, f"asked to sleep {seconds}s"
+        self.sleeps.append(seconds)
+        self.now += seconds

@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.messages import Option
-from channels.telegram_format import (
+from channels.telegram.format import (
     MAX_CALLBACK_DATA_BYTES,
     MAX_TEXT_LENGTH,
     callback_data_for,

@@ -6,36 +6,21 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from channels.telegram_limits import (
+from channels.telegram.limits import (
     Rate,
     RateLimitedError,
     TelegramRateLimiter,
     TelegramRateLimits,
     is_group_chat,
 )
+from tests.support.clock import FakeMonotonic
 
 
-class FakeClock:
-    """A monotonic clock that only moves when the limiter sleeps (or the test advances it)."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-        self.sleeps: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        assert seconds > 0
-        self.sleeps.append(seconds)
-        self.now += seconds
-
-
-def limiter(clock: FakeClock, **limits: object) -> TelegramRateLimiter:
+def limiter(clock: FakeMonotonic, **limits: object) -> TelegramRateLimiter:
     return TelegramRateLimiter(TelegramRateLimits(**limits), clock=clock, sleep=clock.sleep)  # type: ignore[arg-type]
 
 
-def send_times(lim: TelegramRateLimiter, clock: FakeClock, chats: list[int]) -> list[float]:
+def send_times(lim: TelegramRateLimiter, clock: FakeMonotonic, chats: list[int]) -> list[float]:
     times = []
     for chat in chats:
         lim.acquire(chat, bounded=False)
@@ -44,32 +29,32 @@ def send_times(lim: TelegramRateLimiter, clock: FakeClock, chats: list[int]) -> 
 
 
 def test_one_message_per_second_per_chat() -> None:
-    clock = FakeClock()
+    clock = FakeMonotonic()
     assert send_times(limiter(clock), clock, [42, 42, 42]) == [0.0, 1.0, 2.0]
 
 
 def test_different_private_chats_do_not_wait_for_each_other() -> None:
-    clock = FakeClock()
+    clock = FakeMonotonic()
     assert send_times(limiter(clock), clock, [1, 2, 3, 4]) == [0.0, 0.0, 0.0, 0.0]
     assert clock.sleeps == []
 
 
 def test_thirty_per_second_overall() -> None:
-    clock = FakeClock()
+    clock = FakeMonotonic()
     times = send_times(limiter(clock), clock, list(range(1, 32)))
     assert times[:30] == [0.0] * 30
     assert times[30] == pytest.approx(1.0)
 
 
 def test_twenty_per_minute_in_a_group() -> None:
-    clock = FakeClock()
+    clock = FakeMonotonic()
     times = send_times(limiter(clock), clock, [-100123] * 21)
     assert times[:20] == [float(n) for n in range(20)]  # also 1/s as any chat
     assert times[20] == pytest.approx(60.0)  # the 21st waits until the first leaves the window
 
 
 def test_a_busy_group_does_not_slow_private_chats() -> None:
-    clock = FakeClock()
+    clock = FakeMonotonic()
     lim = limiter(clock)
     send_times(lim, clock, [-100123] * 20)
     before = clock.now
@@ -78,7 +63,7 @@ def test_a_busy_group_does_not_slow_private_chats() -> None:
 
 
 def test_bounded_acquire_refuses_long_waits_with_retry_after() -> None:
-    clock = FakeClock()
+    clock = FakeMonotonic()
     lim = limiter(clock, max_wait=5.0)
     send_times(lim, clock, [-100123] * 20)  # ends at t=19
     with pytest.raises(RateLimitedError) as info:
@@ -90,14 +75,14 @@ def test_bounded_acquire_refuses_long_waits_with_retry_after() -> None:
 
 
 def test_bounded_acquire_waits_short_delays() -> None:
-    clock = FakeClock()
+    clock = FakeMonotonic()
     lim = limiter(clock, max_wait=5.0)
     lim.acquire(5)
     assert lim.acquire(5) == pytest.approx(1.0)
 
 
 def test_take_overall_counts_against_the_total_only() -> None:
-    clock = FakeClock()
+    clock = FakeMonotonic()
     lim = limiter(clock, overall=Rate(2, 1.0))
     lim.take_overall()
     lim.take_overall()
@@ -124,7 +109,7 @@ def test_group_chat_ids_are_negative() -> None:
     gaps=st.lists(st.floats(min_value=0, max_value=3), min_size=80, max_size=80),
 )
 def test_no_window_ever_holds_more_than_its_limit(chats: list[int], gaps: list[float]) -> None:
-    clock = FakeClock()
+    clock = FakeMonotonic()
     lim = limiter(clock, per_group=Rate(4, 10.0), overall=Rate(6, 1.0))
     log: list[tuple[float, int]] = []
     for chat, gap in zip(chats, gaps, strict=False):

@@ -13,13 +13,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.messages import Channel, MediaKind
-from channels.telegram import (
+from channels.telegram.adapter import (
     MAX_UPDATE_BYTES,
-    SECRET_HEADER,
     MalformedUpdateError,
     TelegramAdapter,
     TelegramConfig,
 )
+from tests.support.signing import TELEGRAM_SECRET_HEADER
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "telegram"
 TOKEN = "123456789:AAFakeTokenForTestsOnly_abcdefghijkl"
@@ -50,7 +50,7 @@ def parse(adapter: TelegramAdapter, raw: bytes) -> list[Any]:
 
 
 def test_verify_accepts_the_configured_secret(adapter: TelegramAdapter) -> None:
-    assert adapter.verify("https://x/webhooks/telegram", {SECRET_HEADER: SECRET}, {}, b"{}")
+    assert adapter.verify("https://x/webhooks/telegram", {TELEGRAM_SECRET_HEADER: SECRET}, {}, b"{}")
 
 
 def test_verify_header_name_is_case_insensitive(adapter: TelegramAdapter) -> None:
@@ -62,10 +62,10 @@ def test_verify_header_name_is_case_insensitive(adapter: TelegramAdapter) -> Non
     "headers",
     [
         {},
-        {SECRET_HEADER: ""},
-        {SECRET_HEADER: SECRET + "x"},
-        {SECRET_HEADER: SECRET[:-1]},
-        {SECRET_HEADER: "contraseña-ñ"},
+        {TELEGRAM_SECRET_HEADER: ""},
+        {TELEGRAM_SECRET_HEADER: SECRET + "x"},
+        {TELEGRAM_SECRET_HEADER: SECRET[:-1]},
+        {TELEGRAM_SECRET_HEADER: "contraseña-ñ"},
         {"X-Other": SECRET},
     ],
 )

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -15,8 +12,8 @@ import pytest
 from werkzeug.datastructures import MultiDict
 
 from bot.messages import Channel, Location, MediaKind, Option
-from channels.base import ChannelAdapter
-from channels.whatsapp import (
+from channels.base import InboundChannel, MediaSource, OutboundChannel
+from channels.whatsapp.adapter import (
     WhatsAppAdapter,
     WhatsAppConfig,
     e164,
@@ -25,6 +22,7 @@ from channels.whatsapp import (
     quick_reply_variables,
     whatsapp_address,
 )
+from tests.support.signing import twilio_signature
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "whatsapp"
 TOKEN = "d41d8cd98f00b204e9800998ecf8427e"
@@ -36,13 +34,6 @@ def load(name: str) -> dict[str, str]:
     """A fixture form (Twilio's field names, invented values)."""
     data: dict[str, str] = json.loads((FIXTURES / f"{name}.json").read_text(encoding="utf-8"))
     return data
-
-
-def sign(token: str, url: str, form: dict[str, str]) -> str:
-    """Twilio's documented recipe, written independently of the twilio library."""
-    payload = url + "".join(f"{key}{form[key]}" for key in sorted(form))
-    digest = hmac.new(token.encode(), payload.encode("utf-8"), hashlib.sha1).digest()
-    return base64.b64encode(digest).decode()
 
 
 def make_adapter(token: str = TOKEN, **overrides: object) -> WhatsAppAdapter:
@@ -75,7 +66,7 @@ def test_twilio_published_vector_is_accepted() -> None:
 
 
 def test_our_independent_signer_reproduces_the_published_vector() -> None:
-    assert sign("12345", DOC_URL, DOC_FORM) == "L/OH5YylLD5NRKLltdqwSvS0BnU="
+    assert twilio_signature("12345", DOC_URL, DOC_FORM) == "L/OH5YylLD5NRKLltdqwSvS0BnU="
 
 
 def test_published_vector_fails_with_another_token_url_or_form() -> None:
@@ -96,7 +87,7 @@ def test_header_name_is_case_insensitive() -> None:
 )
 def test_fixtures_signed_at_test_time_verify(name: str) -> None:
     form = load(name)
-    headers = {"X-Twilio-Signature": sign(TOKEN, PUBLIC_URL, form)}
+    headers = {"X-Twilio-Signature": twilio_signature(TOKEN, PUBLIC_URL, form)}
     assert make_adapter().verify(PUBLIC_URL, headers, form, b"") is True
 
 
@@ -108,7 +99,7 @@ def test_missing_or_empty_signature_is_refused() -> None:
 
 def test_signature_covers_the_whole_form_including_new_parameters() -> None:
     form = {**load("inbound_text"), "SomeFieldTwilioAddedLater": "x"}
-    headers = {"X-Twilio-Signature": sign(TOKEN, PUBLIC_URL, form)}
+    headers = {"X-Twilio-Signature": twilio_signature(TOKEN, PUBLIC_URL, form)}
     adapter = make_adapter()
     assert adapter.verify(PUBLIC_URL, headers, form, b"") is True
     filtered = {k: v for k, v in form.items() if k != "SomeFieldTwilioAddedLater"}
@@ -117,23 +108,28 @@ def test_signature_covers_the_whole_form_including_new_parameters() -> None:
 
 def test_the_internal_url_behind_a_proxy_does_not_verify() -> None:
     form = load("inbound_text")
-    headers = {"X-Twilio-Signature": sign(TOKEN, PUBLIC_URL, form)}
+    headers = {"X-Twilio-Signature": twilio_signature(TOKEN, PUBLIC_URL, form)}
     internal = "http://127.0.0.1:8000/webhooks/whatsapp"
     assert make_adapter().verify(internal, headers, form, b"") is False
 
 
 def test_werkzeug_multidict_form_is_accepted() -> None:
     form = load("inbound_media_multi")
-    headers = {"X-Twilio-Signature": sign(TOKEN, PUBLIC_URL, form)}
+    headers = {"X-Twilio-Signature": twilio_signature(TOKEN, PUBLIC_URL, form)}
     assert make_adapter().verify(PUBLIC_URL, headers, MultiDict(form), b"") is True
 
 
 # --- parse -------------------------------------------------------------------------------------
 
 
-def test_adapter_satisfies_the_channel_protocol() -> None:
-    adapter: ChannelAdapter = make_adapter()
-    assert adapter.channel is Channel.WHATSAPP
+def test_adapter_satisfies_the_channel_protocols() -> None:
+    adapter = make_adapter()
+    inbound: InboundChannel = adapter
+    outbound: OutboundChannel = adapter
+    media: MediaSource = adapter
+    assert inbound.channel is outbound.channel is media.channel is Channel.WHATSAPP
+    assert isinstance(adapter, InboundChannel | OutboundChannel | MediaSource)
+    assert all(isinstance(adapter, kind) for kind in (InboundChannel, OutboundChannel, MediaSource))
 
 
 def test_parse_text_message() -> None:

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.messages import Option
-from channels.whatsapp_text import TEXT_LIMIT, numbered_options, split_text, utf16_len
+from channels.whatsapp.text import TEXT_LIMIT, numbered_options, split_text, utf16_len
 
 
 def _words(text: str) -> list[str]:

@@ -14,7 +14,7 @@ from sla.calendar import (
     parse_day_hours,
     weekly_hours,
 )
-from sla.calendars import BUILTIN_CALENDARS, DEFAULT_CALENDAR, get_calendar, resolve_calendar
+from sla.calendar_presets import BUILTIN_CALENDARS, DEFAULT_CALENDAR, get_calendar, resolve_calendar
 
 
 def test_default_calendar_is_the_contract_calendar() -> None:

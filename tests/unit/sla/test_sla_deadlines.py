@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from sla.calendar import BusinessCalendar, parse_day_hours, weekly_hours
-from sla.calendars import DEFAULT_CALENDAR, get_calendar
+from sla.calendar_presets import DEFAULT_CALENDAR, get_calendar
 from sla.clock import (
     Deadlines,
     OpenPauseError,

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 import pytest
 
 from sla.calendar import BusinessCalendar, parse_day_hours, weekly_hours
-from sla.calendars import DEFAULT_CALENDAR, get_calendar
+from sla.calendar_presets import DEFAULT_CALENDAR, get_calendar
 from sla.clock import deadlines_for
 from sla.explain import (
     deadline_phrase,

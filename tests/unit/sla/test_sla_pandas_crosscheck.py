@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from sla.calendars import DEFAULT_CALENDAR
+from sla.calendar_presets import DEFAULT_CALENDAR
 from sla.clock import add_business_time, business_minutes_between
 from sla.priority import Budget
 from tests.unit.sla.reference import PandasBusinessHours, cl_holiday_dates, generated_cases

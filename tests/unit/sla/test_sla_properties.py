@@ -8,7 +8,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from sla.calendar import BusinessCalendar, DayHours, normalize_day_hours
-from sla.calendars import BUILTIN_CALENDARS, DEFAULT_CALENDAR
+from sla.calendar_presets import BUILTIN_CALENDARS, DEFAULT_CALENDAR
 from sla.clock import add_business_time, business_minutes_between, business_time_between, is_open
 from sla.priority import Budget
 from sla.windows import Pause

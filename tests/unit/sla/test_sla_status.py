@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from sla.calendars import DEFAULT_CALENDAR
+from sla.calendar_presets import DEFAULT_CALENDAR
 from sla.clock import ClockState, alert_times, clock_status
 from sla.priority import Budget
 from sla.windows import Pause, TimeWindow, touched_by_contingency, window_contains, window_overlaps

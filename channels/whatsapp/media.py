@@ -31,7 +31,7 @@ class _RetryableDownloadError(Exception):
 
 
 @dataclass(frozen=True, slots=True)
-class MediaFetcher:
+class TwilioMediaDownloader:
     """Gets media with Twilio's basic auth, following redirects, with retries and limits."""
 
     credentials: tuple[str, str]

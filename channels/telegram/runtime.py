@@ -32,7 +32,7 @@ _URL_LOGGERS = (
     "telegram.Bot",
     "telegram.request.BaseRequest",
     "telegram.request.HTTPXRequest",
-    "channels.telegram",
+    "channels.telegram.adapter",
 )
 
 

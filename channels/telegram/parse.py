@@ -18,7 +18,7 @@ from telegram import (
 )
 
 from bot.messages import Channel, InboundMedia, InboundMessage, Location, MediaKind
-from channels.telegram_format import normalize_command
+from channels.telegram.format import normalize_command
 
 # A Telegram update is a few KB; 1 MiB leaves room for long texts with entities and replies.
 MAX_UPDATE_BYTES = 1024 * 1024

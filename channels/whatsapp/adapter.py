@@ -24,6 +24,7 @@ from twilio.rest import Client
 from bot.messages import Channel, InboundMedia, InboundMessage, Location, MediaKind, Option
 from channels.base import (
     DownloadedMedia,
+    HeaderMap,
     OutboundMessage,
     OutsideWindowError,
     PermanentSendError,
@@ -31,8 +32,8 @@ from channels.base import (
     TransientSendError,
 )
 from channels.media_policy import MediaPolicy
-from channels.whatsapp_media import MediaFetcher
-from channels.whatsapp_text import TEXT_LIMIT, numbered_options, split_text, utf16_len
+from channels.whatsapp.media import TwilioMediaDownloader
+from channels.whatsapp.text import TEXT_LIMIT, numbered_options, split_text, utf16_len
 
 logger = logging.getLogger(__name__)
 
@@ -164,7 +165,7 @@ def quick_reply_variables(text: str, options: Sequence[Option]) -> dict[str, str
     return variables
 
 
-def _header(headers: Mapping[str, str], name: str) -> str | None:
+def _header(headers: HeaderMap, name: str) -> str | None:
     """Case-insensitive header lookup over any mapping."""
     lowered = name.lower()
     for key, value in headers.items():
@@ -240,7 +241,7 @@ class _RoutedHttpClient(TwilioHttpClient):  # type: ignore[misc]
 
 
 class WhatsAppAdapter:
-    """The WhatsApp channel through Twilio, implementing the ChannelAdapter Protocol."""
+    """The WhatsApp channel through Twilio, an InboundChannel, OutboundChannel and MediaSource."""
 
     channel = Channel.WHATSAPP
 
@@ -262,7 +263,7 @@ class WhatsAppAdapter:
             environment=_NO_ENVIRONMENT,
         )
         base_netloc = urlsplit(config.api_base_url).netloc.lower() if config.api_base_url else ""
-        self._fetcher = MediaFetcher(
+        self._downloader = TwilioMediaDownloader(
             credentials=(config.account_sid, config.auth_token),
             credential_hosts=frozenset({base_netloc} - {""}),
             policy=config.media_policy,
@@ -283,7 +284,7 @@ class WhatsAppAdapter:
     # --- inbound -----------------------------------------------------------------------------
 
     def verify(
-        self, url: str, headers: Mapping[str, str], form: Mapping[str, str], body: bytes
+        self, url: str, headers: HeaderMap, form: Mapping[str, str], body: bytes
     ) -> bool:
         """Check X-Twilio-Signature over the public URL and the whole, unfiltered form."""
         signature = _header(headers, SIGNATURE_HEADER)
@@ -293,7 +294,7 @@ class WhatsAppAdapter:
         return bool(self._validator.validate(url, params, signature))
 
     def parse(
-        self, headers: Mapping[str, str], form: Mapping[str, str], body: bytes
+        self, headers: HeaderMap, form: Mapping[str, str], body: bytes
     ) -> list[InboundMessage]:
         """Turn an incoming-message webhook into one normalized message (none for strays)."""
         form = _without_nul(form)
@@ -466,7 +467,7 @@ class WhatsAppAdapter:
 
     def download(self, media: InboundMedia) -> DownloadedMedia:
         """Fetch a customer's file with the account's basic auth, under the media policy."""
-        return self._fetcher.fetch(media)
+        return self._downloader.fetch(media)
 
 
 @dataclass(frozen=True, slots=True)

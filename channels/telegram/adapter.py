@@ -1,7 +1,7 @@
 """Telegram channel adapter on python-telegram-bot: webhook checks, parsing, sending, downloads.
 
 The async `telegram.Bot` lives on ONE event loop in a background thread for the adapter's whole
-life (see channels/telegram_runtime.py); the sync `send`/`download` submit coroutines to it.
+life (see channels/telegram/runtime.py); the sync `send`/`download` submit coroutines to it.
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ from telegram.error import (
 from bot.messages import Channel, InboundMedia, InboundMessage, Option
 from channels.base import (
     DownloadedMedia,
+    HeaderMap,
     MediaRefusedError,
     OutboundMessage,
     PermanentSendError,
@@ -39,15 +40,15 @@ from channels.base import (
     TransientSendError,
 )
 from channels.media_policy import MediaPolicy
-from channels.telegram_format import (
+from channels.telegram.format import (
     MAX_CAPTION_LENGTH,
     callback_data_for,
     split_text,
     telegram_length,
 )
-from channels.telegram_limits import RateLimitedError, TelegramRateLimiter, TelegramRateLimits
-from channels.telegram_parse import MAX_UPDATE_BYTES, MalformedUpdateError, UpdateParser
-from channels.telegram_runtime import FloodAwareRequest, FloodWait, LoopThread, protect_token
+from channels.telegram.limits import RateLimitedError, TelegramRateLimiter, TelegramRateLimits
+from channels.telegram.parse import MAX_UPDATE_BYTES, MalformedUpdateError, UpdateParser
+from channels.telegram.runtime import FloodAwareRequest, FloodWait, LoopThread, protect_token
 
 __all__ = [
     "ALLOWED_UPDATES",
@@ -134,7 +135,7 @@ class TelegramConfig:
         return f"{self.public_base_url.rstrip('/')}{WEBHOOK_PATH}"
 
 
-def _header(headers: Mapping[str, str], name: str) -> str | None:
+def _header(headers: HeaderMap, name: str) -> str | None:
     value = headers.get(name)
     if value is not None:
         return value
@@ -155,7 +156,7 @@ def retry_after_seconds(exc: RetryAfter) -> float:
 
 
 class TelegramAdapter:
-    """The Telegram ChannelAdapter: verify/parse for the webhook, send/download for the worker."""
+    """Telegram as InboundChannel (verify/parse the webhook), OutboundChannel and MediaSource."""
 
     channel = Channel.TELEGRAM
 
@@ -180,7 +181,7 @@ class TelegramAdapter:
     # --- webhook side (sync, no network) -------------------------------------------------
 
     def verify(
-        self, url: str, headers: Mapping[str, str], form: Mapping[str, str], body: bytes
+        self, url: str, headers: HeaderMap, form: Mapping[str, str], body: bytes
     ) -> bool:
         """True only when X-Telegram-Bot-Api-Secret-Token equals the configured secret."""
         got = _header(headers, SECRET_HEADER)
@@ -189,7 +190,7 @@ class TelegramAdapter:
         return hmac.compare_digest(got.encode("utf-8"), self.config.webhook_secret.encode("utf-8"))
 
     def parse(
-        self, headers: Mapping[str, str], form: Mapping[str, str], body: bytes
+        self, headers: HeaderMap, form: Mapping[str, str], body: bytes
     ) -> list[InboundMessage]:
         """Normalize one update; raises MalformedUpdateError, [] for update types we ignore."""
         return self._parser.parse_body(body)

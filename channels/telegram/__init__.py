@@ -1,0 +1,1 @@
+"""Telegram on python-telegram-bot: the adapter, update parsing, message shaping, rate limits, the loop."""

@@ -1,0 +1,1 @@
+"""WhatsApp through Twilio: the adapter (webhooks, sending, the 24 h rule), media downloads, text shaping."""
