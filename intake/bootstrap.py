@@ -63,7 +63,6 @@ class Container:
             alerts=alerts,
         )
         self.conversations = ConversationService(self.sla, self.tickets, dialog)
-        self.tickets.dialog = self.conversations
         self.store = FileStore(s.attachments_dir)
         self.media_links = MediaLinks(s.secret_key, s.public_base_url, self.clock)
 

@@ -80,7 +80,7 @@ class ChatSession:
                 "escalate": lambda: c.tickets.escalate(
                     session, ticket, body or "escalated", now=now, agent=agent
                 ),
-                "solve": lambda: c.tickets.propose_solution(session, ticket, agent, body, now=now),
+                "solve": lambda: c.conversations.propose_solution(session, ticket, agent, body, now=now),
             }
             if action not in actions:
                 raise ValueError(f"unknown agent action {action!r}; use one of {', '.join(actions)}")

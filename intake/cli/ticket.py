@@ -133,7 +133,7 @@ def solve(ctx: click.Context, number: str, summary: str, agent_email: str) -> No
         number,
         agent_email,
         "solution proposed",
-        lambda c, s, t, a, now: c.tickets.propose_solution(s, t, a, summary, now=now),
+        lambda c, s, t, a, now: c.conversations.propose_solution(s, t, a, summary, now=now),
     )
 
 

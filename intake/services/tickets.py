@@ -6,14 +6,13 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.messages import Channel, InboundMedia, Option
-from bot.texts import text
+from bot.messages import Channel, InboundMedia, Reply
 from channels.base import OutboundMessage
+from intake.db.events import record_event
 from intake.db.models import (
     Agent,
     Attachment,
@@ -22,18 +21,19 @@ from intake.db.models import (
     PriorityChange,
     SurveyAnswer,
     Ticket,
-    TicketEvent,
     TicketPause,
 )
 from intake.db.storage import StoredFile
 from intake.delivery.outbox import enqueue
+from intake.domain.events import Actor, EventKind
 from intake.domain.lifecycle import OPEN_STATUSES, PAUSED_STATUSES, TicketStatus, transition
-from intake.jobs.sweeper import next_sla_check
-from intake.services.notify import AlertRouting, alert_agents, notify_customer
-from intake.services.sla import SlaService
+from intake.services.notify import AlertRouting, alert_agents, notify_customer, reply_to_conversation
+from intake.services.sla import SlaService, next_sla_check
 from sla.priority import Impact, Priority, Urgency, priority_for
 
 S = TicketStatus
+K = EventKind
+A = Actor
 
 
 class TicketError(ValueError):
@@ -55,20 +55,6 @@ class NewTicket:
     title: str | None = None
 
 
-class DialogHooks(Protocol):
-    """Service-initiated dialog turns (implemented by the conversation service)."""
-
-    def begin_validation(
-        self, session: Session, ticket: Ticket, summary: str, now: datetime, *, reminder: bool = False
-    ) -> None:
-        """Ask the customer whether the proposed solution worked (or remind them)."""
-
-    def begin_survey(
-        self, session: Session, ticket: Ticket, now: datetime, *, reminder: bool = False
-    ) -> None:
-        """Start the satisfaction survey (or remind them of it)."""
-
-
 class TicketService:
     """The ticket lifecycle's use cases, with the SLA service and settings they need."""
 
@@ -76,7 +62,6 @@ class TicketService:
         self.sla = sla
         self.prefix = prefix
         self.alerts = alerts or AlertRouting()
-        self.dialog: DialogHooks | None = None
 
     def lock(self, session: Session, number: str) -> Ticket | None:
         """Load a ticket for an agent action, locking its conversation first, then the ticket.
@@ -144,7 +129,7 @@ class TicketService:
                 changed_at=now,
             )
         )
-        self._event(session, ticket, "created", "customer", f"Ticket opened on {conversation.channel}", now)
+        self._event(session, ticket, K.CREATED, A.CUSTOMER, f"Ticket opened on {conversation.channel}", now)
         for media in data.media:
             session.add(_attachment(ticket, conversation, media, now))
         self._exempt_if_in_contingency(session, ticket, now)
@@ -177,7 +162,7 @@ class TicketService:
         if ticket.status in (S.NEW, S.REOPENED):
             self._move(session, ticket, S.IN_ANALYSIS if ticket.status == S.NEW else S.IN_PROGRESS, now)
         ticket.assigned_agent_id = agent.id
-        self._event(session, ticket, "taken", "agent", f"Taken by {agent.name}", now, agent=agent)
+        self._event(session, ticket, K.TAKEN, A.AGENT, f"Taken by {agent.name}", now, agent=agent)
         notify_customer(session, ticket, "ticket_taken", now=now, kind="progress", agent=agent.name)
 
     def request_info(
@@ -186,7 +171,7 @@ class TicketService:
         """Ask the customer for information: the resolution clock pauses until they answer."""
         self._move(session, ticket, S.WAITING_CUSTOMER, now)
         self._first_response(ticket, now)
-        self._event(session, ticket, "info_requested", "agent", question, now, agent=agent, visible=True)
+        self._event(session, ticket, K.INFO_REQUESTED, A.AGENT, question, now, agent=agent, visible=True)
         notify_customer(
             session,
             ticket,
@@ -207,7 +192,7 @@ class TicketService:
         elif ticket.status not in (S.IN_PROGRESS, S.WAITING_CUSTOMER):
             raise TicketError(f"cannot post progress on a ticket that is {ticket.status}")
         self._first_response(ticket, now)
-        self._event(session, ticket, "progress", "agent", note, now, agent=agent, visible=True)
+        self._event(session, ticket, K.PROGRESS, A.AGENT, note, now, agent=agent, visible=True)
         notify_customer(
             session,
             ticket,
@@ -219,6 +204,30 @@ class TicketService:
             note=note,
         )
 
+    def reply(self, session: Session, ticket: Ticket, agent: Agent, body: str, *, now: datetime) -> None:
+        """A public reply in the customer's chat (it counts as the first response)."""
+        if ticket.status not in OPEN_STATUSES:
+            raise TicketError(f"cannot reply on a ticket that is {ticket.status}")
+        conversation = session.get(Conversation, ticket.conversation_id) if ticket.conversation_id else None
+        if conversation is None:
+            raise TicketError(f"ticket {ticket.number} has no customer chat to reply in")
+        self._first_response(ticket, now)
+        ticket.updated_at = now
+        self._event(session, ticket, K.AGENT_REPLY, A.AGENT, body, now, agent=agent, visible=True)
+        reply_to_conversation(
+            session,
+            conversation,
+            Reply(text=body, kind="progress"),
+            now=now,
+            ticket_id=ticket.id,
+            author=str(A.AGENT),
+            agent_id=agent.id,
+        )
+
+    def note(self, session: Session, ticket: Ticket, agent: Agent, body: str, *, now: datetime) -> None:
+        """An internal note on the ticket's trail: never sent to the customer."""
+        self._event(session, ticket, K.NOTE, A.AGENT, body, now, agent=agent)
+
     def escalate(
         self, session: Session, ticket: Ticket, reason: str, *, now: datetime, agent: Agent | None = None
     ) -> None:
@@ -229,8 +238,8 @@ class TicketService:
         self._event(
             session,
             ticket,
-            "escalated",
-            "agent" if agent else "system",
+            K.ESCALATED,
+            A.AGENT if agent else A.SYSTEM,
             reason,
             now,
             agent=agent,
@@ -249,28 +258,11 @@ class TicketService:
     def propose_solution(
         self, session: Session, ticket: Ticket, agent: Agent, summary: str, *, now: datetime
     ) -> None:
-        """Propose a solution and ask the customer to validate it (the clock pauses meanwhile)."""
+        """Mark a solution proposed (the clock pauses); the conversation service asks the customer."""
         self._move(session, ticket, S.SOLUTION_PROPOSED, now)
         self._first_response(ticket, now)
         ticket.solution_proposed_at, ticket.resolved_at, ticket.validation_reminded_at = now, now, None
-        self._event(session, ticket, "solution_proposed", "agent", summary, now, agent=agent, visible=True)
-        if self.dialog is not None:
-            self.dialog.begin_validation(session, ticket, summary, now)
-            return
-        yes, no = _yes_no(ticket.language)
-        notify_customer(
-            session,
-            ticket,
-            "solution_proposed",
-            now=now,
-            kind="solution",
-            author="agent",
-            agent_id=agent.id,
-            options=(yes, no),
-            step="validation",
-            summary=summary,
-            ticket=ticket.number or "",
-        )
+        self._event(session, ticket, K.SOLUTION_PROPOSED, A.AGENT, summary, now, agent=agent, visible=True)
 
     def send_file(
         self,
@@ -326,7 +318,7 @@ class TicketService:
         )
         self._first_response(ticket, now)
         self._event(
-            session, ticket, "agent_file", "agent", f"{filename}: {caption}", now, agent=agent, visible=True
+            session, ticket, K.AGENT_FILE, A.AGENT, f"{filename}: {caption}", now, agent=agent, visible=True
         )
         return attachment
 
@@ -360,8 +352,8 @@ class TicketService:
         self._event(
             session,
             ticket,
-            "priority_changed",
-            "agent" if agent else "system",
+            K.PRIORITY_CHANGED,
+            A.AGENT if agent else A.SYSTEM,
             f"{old} → {new}: {reason}",
             now,
             agent=agent,
@@ -373,7 +365,7 @@ class TicketService:
         """Cancel the ticket (duplicate, withdrawn)."""
         self._move(session, ticket, S.CANCELLED, now)
         ticket.closed_at = now
-        self._event(session, ticket, "cancelled", "agent" if agent else "customer", reason, now, agent=agent)
+        self._event(session, ticket, K.CANCELLED, A.AGENT if agent else A.CUSTOMER, reason, now, agent=agent)
 
     # --- customers ---------------------------------------------------------------------------
     def customer_adds(
@@ -392,7 +384,7 @@ class TicketService:
         for item in media:
             session.add(_attachment(ticket, conversation, item, now))
         self._event(
-            session, ticket, "customer_reply", "customer", body or f"{len(media)} file(s)", now, visible=True
+            session, ticket, K.CUSTOMER_REPLY, A.CUSTOMER, body or f"{len(media)} file(s)", now, visible=True
         )
         if ticket.status == S.WAITING_CUSTOMER:
             self._move(session, ticket, S.IN_PROGRESS, now)
@@ -420,12 +412,12 @@ class TicketService:
         if accepted:
             self._move(session, ticket, S.CLOSED, now)
             ticket.closed_at, ticket.survey_sent_at = now, now
-            kind = "auto_closed" if automatic else "validated"
-            self._event(session, ticket, kind, "system" if automatic else "customer", comment or "", now)
+            kind = K.AUTO_CLOSED if automatic else K.VALIDATED
+            self._event(session, ticket, kind, A.SYSTEM if automatic else A.CUSTOMER, comment or "", now)
             return
         self._move(session, ticket, S.REOPENED, now)
         ticket.resolved_at = None
-        self._event(session, ticket, "reopened", "customer", comment or "", now, visible=True)
+        self._event(session, ticket, K.REOPENED, A.CUSTOMER, comment or "", now, visible=True)
         alert_agents(
             session,
             ticket,
@@ -448,7 +440,7 @@ class TicketService:
             answer.rating = rating if rating is not None else answer.rating
             answer.comment = comment if comment is not None else answer.comment
             answer.answered_at = now
-        self._event(session, ticket, "survey_answered", "customer", f"rating {answer.rating}", now)
+        self._event(session, ticket, K.SURVEY_ANSWERED, A.CUSTOMER, f"rating {answer.rating}", now)
         return answer
 
     # --- internals ---------------------------------------------------------------------------
@@ -466,7 +458,7 @@ class TicketService:
             self._end_pauses(session, ticket, now, reasons=("validation", "waiting_customer"))
             reason = "validation" if target == S.SOLUTION_PROPOSED else "waiting_customer"
             session.add(TicketPause(ticket_id=ticket.id, reason=reason, started_at=now))
-        self._event(session, ticket, "status", "system", f"{current} → {target}", now)
+        self._event(session, ticket, K.STATUS, A.SYSTEM, f"{current} → {target}", now)
         self.refresh_sla_check(session, ticket)
 
     def _end_pauses(self, session: Session, ticket: Ticket, now: datetime, reasons: tuple[str, ...]) -> None:
@@ -504,25 +496,16 @@ class TicketService:
         self,
         session: Session,
         ticket: Ticket,
-        kind: str,
-        actor: str,
+        kind: EventKind,
+        actor: Actor,
         body: str,
         now: datetime,
         *,
         agent: Agent | None = None,
         visible: bool = False,
     ) -> None:
-        session.add(
-            TicketEvent(
-                ticket_id=ticket.id,
-                kind=kind,
-                actor=actor,
-                body=body,
-                created_at=now,
-                agent_id=agent.id if agent else None,
-                visible_to_customer=visible,
-            )
-        )
+        agent_id = agent.id if agent else None
+        record_event(session, ticket.id, kind, actor, body, now=now, agent_id=agent_id, visible=visible)
 
     def _id_of(self, session: Session, number: str | None) -> int | None:
         if not number:
@@ -559,7 +542,3 @@ def clip(value: str | None, limit: int) -> str | None:
     if dot and 0 < len(ext) <= 10:
         return stem[: limit - len(ext) - 1] + "." + ext
     return value[:limit]
-
-
-def _yes_no(language: str) -> tuple[Option, Option]:
-    return Option("yes", text("option_yes", language)), Option("no", text("option_no", language))
