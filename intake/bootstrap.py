@@ -23,6 +23,7 @@ from intake.delivery.outbox import OutboxWorker, RetryPolicy
 from intake.delivery.whatsapp_window import WhatsAppRouter, release_held
 from intake.jobs.media import MediaFetcher
 from intake.jobs.sweeper import Sweeper
+from intake.services.agent_actions import AgentActions
 from intake.services.conversations import ConversationService, DialogSettings
 from intake.services.media_links import MediaLinks
 from intake.services.notify import AlertRouting, notify_customer
@@ -46,6 +47,7 @@ class Container:
     conversations: ConversationService = field(init=False)
     store: FileStore = field(init=False)
     media_links: MediaLinks = field(init=False)
+    agent_actions: AgentActions = field(init=False)
 
     def __post_init__(self) -> None:
         s = self.settings
@@ -65,6 +67,9 @@ class Container:
         self.conversations = ConversationService(self.sla, self.tickets, dialog)
         self.store = FileStore(s.attachments_dir)
         self.media_links = MediaLinks(s.secret_key, s.public_base_url, self.clock)
+        self.agent_actions = AgentActions(
+            self.session_factory, self.tickets, self.conversations, self.store, self.clock
+        )
 
     def inbound_handler(
         self,

@@ -37,7 +37,11 @@ A = Actor
 
 
 class TicketError(ValueError):
-    """A use case was asked something the ticket's state does not allow; the message says why."""
+    """A use case was asked something it cannot do (bad input or state); the message says why."""
+
+
+class TicketStateError(TicketError):
+    """The ticket's current status does not allow the use case."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,8 +92,12 @@ class TicketService:
         data: NewTicket,
         *,
         now: datetime,
+        agent: Agent | None = None,
     ) -> Ticket:
-        """Create a ticket with deadlines, attachments, events, the customer's receipt and agents' alert."""
+        """Create a ticket with deadlines, attachments, events, the customer's receipt and agents' alert.
+
+        `agent` registers it on the customer's behalf (the trail says who); otherwise the customer did.
+        """
         priority = priority_for(data.impact, data.urgency)
         company = contact.company if contact is not None else None
         ticket = Ticket(
@@ -129,7 +137,11 @@ class TicketService:
                 changed_at=now,
             )
         )
-        self._event(session, ticket, K.CREATED, A.CUSTOMER, f"Ticket opened on {conversation.channel}", now)
+        opened = f"Ticket opened on {conversation.channel}"
+        if agent is None:
+            self._event(session, ticket, K.CREATED, A.CUSTOMER, opened, now)
+        else:
+            self._event(session, ticket, K.CREATED, A.AGENT, f"{opened} by {agent.name}", now, agent=agent)
         for media in data.media:
             session.add(_attachment(ticket, conversation, media, now))
         self._exempt_if_in_contingency(session, ticket, now)
@@ -190,7 +202,7 @@ class TicketService:
         if ticket.status in (S.NEW, S.IN_ANALYSIS, S.REOPENED):
             self._move(session, ticket, S.IN_PROGRESS, now)
         elif ticket.status not in (S.IN_PROGRESS, S.WAITING_CUSTOMER):
-            raise TicketError(f"cannot post progress on a ticket that is {ticket.status}")
+            raise TicketStateError(f"cannot post progress on a ticket that is {ticket.status}")
         self._first_response(ticket, now)
         self._event(session, ticket, K.PROGRESS, A.AGENT, note, now, agent=agent, visible=True)
         notify_customer(
@@ -207,7 +219,7 @@ class TicketService:
     def reply(self, session: Session, ticket: Ticket, agent: Agent, body: str, *, now: datetime) -> None:
         """A public reply in the customer's chat (it counts as the first response)."""
         if ticket.status not in OPEN_STATUSES:
-            raise TicketError(f"cannot reply on a ticket that is {ticket.status}")
+            raise TicketStateError(f"cannot reply on a ticket that is {ticket.status}")
         conversation = session.get(Conversation, ticket.conversation_id) if ticket.conversation_id else None
         if conversation is None:
             raise TicketError(f"ticket {ticket.number} has no customer chat to reply in")
@@ -233,7 +245,7 @@ class TicketService:
     ) -> None:
         """Escalate to the next level: supervisors are alerted and the customer is told."""
         if ticket.status not in OPEN_STATUSES:
-            raise TicketError(f"cannot escalate a ticket that is {ticket.status}")
+            raise TicketStateError(f"cannot escalate a ticket that is {ticket.status}")
         ticket.escalation_level += 1
         self._event(
             session,
@@ -380,7 +392,7 @@ class TicketService:
     ) -> None:
         """The customer adds text or files; when we were waiting on them the clock resumes."""
         if ticket.status in (S.CLOSED, S.CANCELLED):
-            raise TicketError(f"ticket {ticket.number} is {ticket.status}")
+            raise TicketStateError(f"ticket {ticket.number} is {ticket.status}")
         for item in media:
             session.add(_attachment(ticket, conversation, item, now))
         self._event(
@@ -408,7 +420,7 @@ class TicketService:
     ) -> None:
         """The customer's answer to the solution: close (then survey) or reopen."""
         if ticket.status != S.SOLUTION_PROPOSED:
-            raise TicketError(f"ticket {ticket.number} has no solution waiting for validation")
+            raise TicketStateError(f"ticket {ticket.number} has no solution waiting for validation")
         if accepted:
             self._move(session, ticket, S.CLOSED, now)
             ticket.closed_at, ticket.survey_sent_at = now, now
