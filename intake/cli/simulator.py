@@ -13,7 +13,6 @@ from channels.base import OutboundMessage
 from channels.local import LocalChatAdapter
 from intake.bootstrap import Container
 from intake.db.models import Agent
-from intake.services.inbound import process_inbound
 
 _KINDS = {"image": MediaKind.IMAGE, "audio": MediaKind.AUDIO, "video": MediaKind.VIDEO}
 
@@ -49,12 +48,7 @@ class ChatSession:
             language_code=self.language,
             raw={"simulated_channel": self.simulated_channel},
         )
-        process_inbound(
-            self.container.session_factory,
-            inbound,
-            self.container.inbound_handler,
-            now=self.container.clock(),
-        )
+        self.container.inbound.handle_inbound(inbound, now=self.container.clock())
         return self.flush()
 
     def flush(self) -> list[OutboundMessage]:
