@@ -22,6 +22,8 @@ from intake.delivery.whatsapp_window import WhatsAppRouter
 from intake.jobs.media import MediaFetcher
 from intake.jobs.sweeper import Sweeper
 from intake.services.agent_actions import AgentActions
+from intake.services.contacts import Contacts
+from intake.services.contingency import Contingencies, ContingencyService
 from intake.services.conversations import ConversationService, DialogSettings
 from intake.services.inbound import InboundService
 from intake.services.media_links import MediaLinks
@@ -48,6 +50,8 @@ class Container:
     media_links: MediaLinks = field(init=False)
     agent_actions: AgentActions = field(init=False)
     inbound: InboundService = field(init=False)
+    contingencies: Contingencies = field(init=False)
+    contacts: Contacts = field(init=False)
     whatsapp_router: WhatsAppRouter | None = field(init=False)
 
     def __post_init__(self) -> None:
@@ -72,6 +76,8 @@ class Container:
         whatsapp = self.adapters.get("whatsapp")
         # The pre-send hook: WhatsApp's 24-hour window routing, when WhatsApp is configured.
         self.whatsapp_router = WhatsAppRouter(whatsapp) if whatsapp is not None else None  # type: ignore[arg-type]
+        self.contingencies = Contingencies(self.session_factory, ContingencyService(self.tickets), self.clock)
+        self.contacts = Contacts(self.session_factory)
         self.agent_actions = AgentActions(
             self.session_factory, self.tickets, self.conversations, self.store, self.clock
         )
