@@ -25,7 +25,7 @@ def reply_to_conversation(
     now: datetime,
     ticket_id: int | None = None,
     callback_query_id: str | None = None,
-    author: str = "bot",
+    author: str = Actor.BOT,
     agent_id: int | None = None,
 ) -> None:
     """Queue one dialog reply to the conversation's chat."""
@@ -61,7 +61,7 @@ def notify_customer(
     kind: str,
     options: tuple[Option, ...] = (),
     step: str | None = None,
-    author: str = "bot",
+    author: str = Actor.BOT,
     agent_id: int | None = None,
     **variables: str,
 ) -> None:

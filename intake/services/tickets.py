@@ -190,7 +190,7 @@ class TicketService:
             "info_requested",
             now=now,
             kind="info_request",
-            author="agent",
+            author=A.AGENT,
             agent_id=agent.id,
             question=question,
         )
@@ -211,7 +211,7 @@ class TicketService:
             "progress",
             now=now,
             kind="progress",
-            author="agent",
+            author=A.AGENT,
             agent_id=agent.id,
             note=note,
         )
@@ -325,7 +325,7 @@ class TicketService:
             now=now,
             ticket_id=ticket.id,
             conversation_id=conversation.id,
-            author="agent",
+            author=A.AGENT,
             agent_id=agent.id,
         )
         self._first_response(ticket, now)
