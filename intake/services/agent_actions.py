@@ -274,7 +274,15 @@ def _billable(contact: Contact, ticket_type: str) -> bool:
 
 
 def _lock_chat_of(session: Session, contact: Contact, now: datetime, default_language: str) -> Conversation:
-    """Lock (or open) the conversation of the contact's most recently used channel."""
+    """Lock the contact's most recent conversation, or open one on its most recently used channel."""
+    latest = session.scalar(
+        select(Conversation.id)
+        .where(Conversation.contact_id == contact.id)
+        .order_by(Conversation.updated_at.desc(), Conversation.id.desc())
+        .limit(1)
+    )
+    if latest is not None:
+        return session.scalars(select(Conversation).where(Conversation.id == latest).with_for_update()).one()
     identity = session.scalar(
         select(ChannelIdentity)
         .where(ChannelIdentity.contact_id == contact.id)
