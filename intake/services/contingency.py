@@ -133,7 +133,7 @@ class ContingencyService:
             pause.ended_at = now
         still_open = [t for t in tickets if t.status in OPEN]
         for ticket in still_open:
-            self.tickets._recompute(session, ticket)  # deadlines from the opening, with the closed pause
+            self.tickets.recompute_deadlines(session, ticket)  # from the opening, without the closed pause
             _event(session, ticket, EventKind.CONTINGENCY_ENDED, f"Contingency #{contingency.id} ended", now)
         _tell(session, still_open, "contingency_ended", contingency.title, now)
         return contingency

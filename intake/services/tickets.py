@@ -360,7 +360,7 @@ class TicketService:
             )
         )
         old, ticket.priority = ticket.priority, str(new)
-        self._recompute(session, ticket)
+        self.recompute_deadlines(session, ticket)
         self._event(
             session,
             ticket,
@@ -484,9 +484,10 @@ class TicketService:
         )
         for pause in open_pauses:
             pause.ended_at = now
-        self._recompute(session, ticket)
+        self.recompute_deadlines(session, ticket)
 
-    def _recompute(self, session: Session, ticket: Ticket) -> None:
+    def recompute_deadlines(self, session: Session, ticket: Ticket) -> None:
+        """Deadlines from the opening time without the finished pauses, and the next SLA check."""
         session.flush()
         pauses = list(session.scalars(select(TicketPause).where(TicketPause.ticket_id == ticket.id)))
         ticket.response_due, ticket.resolution_due = self.sla.deadlines(session, ticket, pauses)
