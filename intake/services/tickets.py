@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.messages import Channel, InboundMedia, Reply
+from bot.messages import Channel, InboundMedia
 from channels.base import OutboundMessage
 from intake.db.events import record_event
 from intake.db.models import (
@@ -27,7 +27,7 @@ from intake.db.storage import StoredFile
 from intake.delivery.outbox import enqueue
 from intake.domain.events import Actor, EventKind
 from intake.domain.lifecycle import OPEN_STATUSES, PAUSED_STATUSES, TicketStatus, transition
-from intake.services.notify import AlertRouting, alert_agents, notify_customer, reply_to_conversation
+from intake.services.notify import AlertRouting, alert_agents, notify_customer
 from intake.services.sla import SlaService, next_sla_check
 from sla.priority import Impact, Priority, Urgency, priority_for
 
@@ -226,14 +226,17 @@ class TicketService:
         self._first_response(ticket, now)
         ticket.updated_at = now
         self._event(session, ticket, K.AGENT_REPLY, A.AGENT, body, now, agent=agent, visible=True)
-        reply_to_conversation(
+        notify_customer(
             session,
-            conversation,
-            Reply(text=body, kind="progress"),
+            ticket,
+            "agent_reply",
             now=now,
-            ticket_id=ticket.id,
-            author=str(A.AGENT),
+            kind="progress",
+            author=A.AGENT,
             agent_id=agent.id,
+            agent=agent.name,
+            message=body,
+            note=body,  # what WhatsApp's "progress" template quotes outside the 24-hour window
         )
 
     def note(self, session: Session, ticket: Ticket, agent: Agent, body: str, *, now: datetime) -> None:

@@ -73,7 +73,7 @@ def test_an_agent_works_a_ticket_through_the_use_cases(desk: Desk) -> None:
     desk.tick()
     desk.actions.reply(desk.number, ANA, "Estamos mirando la regla de la nómina")
     (reply,) = desk.chat.flush()
-    assert reply.text == "Estamos mirando la regla de la nómina"
+    assert reply.text == "Ana Soporte (soporte): Estamos mirando la regla de la nómina"
     (event,) = desk.events("agent_reply")
     assert event.visible_to_customer and event.agent_id is not None and event.actor == "agent"
 
@@ -143,7 +143,8 @@ def test_a_public_reply_is_the_first_response(desk: Desk) -> None:
     assert ticket.first_response_at == desk.clock() and ticket.status == "new"
     with desk.container.session_factory() as session:
         row = session.scalars(select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(1)).one()
-        assert row.ticket_id == ticket.id and row.payload["text"] == "Hola María, lo revisamos ahora"
+        assert row.ticket_id == ticket.id and row.kind == "progress"
+        assert row.payload["text"] == "Ana Soporte (soporte): Hola María, lo revisamos ahora"
         transcript = session.scalars(select(Message).where(Message.outbox_id == row.id)).one()
         assert transcript.author == "agent" and transcript.agent_id is not None
 
