@@ -14,7 +14,6 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from channels.base import InboundChannel
 from intake.bootstrap import Container
 from intake.db.models import Attachment, OutboxMessage
-from intake.services.inbound import process_inbound
 
 log = logging.getLogger(__name__)
 
@@ -94,7 +93,7 @@ def _whatsapp_inbound(container: Container) -> Any:
     if not adapter.verify(public_url(container), request.headers, form, body):
         abort(403, description="invalid Twilio signature")
     for inbound in adapter.parse(request.headers, form, body):
-        process_inbound(container.session_factory, inbound, container.inbound_handler, now=container.clock())
+        container.inbound.handle_inbound(inbound, now=container.clock())
     return Response(EMPTY_TWIML, mimetype="application/xml")
 
 
@@ -127,7 +126,7 @@ def _telegram_update(container: Container) -> Any:
     except MalformedUpdateError as exc:
         return jsonify(error="malformed update", detail=str(exc)), 400
     for inbound in messages:
-        process_inbound(container.session_factory, inbound, container.inbound_handler, now=container.clock())
+        container.inbound.handle_inbound(inbound, now=container.clock())
     return jsonify(ok=True)
 
 

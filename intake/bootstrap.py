@@ -12,20 +12,22 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.messages import InboundMessage
-from bot.texts import TEXTS, text
 from channels.base import OutboundChannel
 from intake.config import Settings
 from intake.db import make_engine, make_session_factory, unit_of_work
-from intake.db.models import Attachment, Conversation, Message, utcnow
+from intake.db.models import utcnow
 from intake.db.storage import FileStore
 from intake.delivery.outbox import OutboxWorker, RetryPolicy
-from intake.delivery.whatsapp_window import WhatsAppRouter, release_held
+from intake.delivery.whatsapp_window import WhatsAppRouter
 from intake.jobs.media import MediaDownloadJob
 from intake.jobs.sweeper import Sweeper
+from intake.services.agent_actions import AgentActions
+from intake.services.contacts import Contacts
+from intake.services.contingency import Contingencies, ContingencyService
 from intake.services.conversations import ConversationService, DialogSettings
+from intake.services.inbound import InboundService
 from intake.services.media_links import MediaLinks
-from intake.services.notify import AlertRouting, notify_customer
+from intake.services.notify import AlertRouting, tell_file_refused
 from intake.services.sla import SlaService
 from intake.services.tickets import TicketService
 
@@ -46,6 +48,11 @@ class Container:
     conversations: ConversationService = field(init=False)
     store: FileStore = field(init=False)
     media_links: MediaLinks = field(init=False)
+    agent_actions: AgentActions = field(init=False)
+    inbound: InboundService = field(init=False)
+    contingencies: Contingencies = field(init=False)
+    contacts: Contacts = field(init=False)
+    whatsapp_router: WhatsAppRouter | None = field(init=False)
 
     def __post_init__(self) -> None:
         s = self.settings
@@ -63,34 +70,22 @@ class Container:
             alerts=alerts,
         )
         self.conversations = ConversationService(self.sla, self.tickets, dialog)
-        self.tickets.dialog = self.conversations
         self.store = FileStore(s.attachments_dir)
         self.media_links = MediaLinks(s.secret_key, s.public_base_url, self.clock)
-
-    def inbound_handler(
-        self,
-        session: Session,
-        conversation: Conversation,
-        inbound: InboundMessage,
-        record: Message,
-        now: datetime,
-    ) -> None:
-        """What every webhook does with a recorded message: release held messages, run the dialog."""
-        release_held(session, str(inbound.channel), inbound.reply_to, now)
-        self.conversations.handle(session, conversation, inbound, record, now)
+        self.inbound = InboundService(self.session_factory, self.conversations, self.clock)
+        whatsapp = self.adapters.get("whatsapp")
+        # The pre-send hook: WhatsApp's 24-hour window routing, when WhatsApp is configured.
+        self.whatsapp_router = WhatsAppRouter(whatsapp) if whatsapp is not None else None  # type: ignore[arg-type]
+        self.contingencies = Contingencies(self.session_factory, ContingencyService(self.tickets), self.clock)
+        self.contacts = Contacts(self.session_factory)
+        self.agent_actions = AgentActions(
+            self.session_factory, self.tickets, self.conversations, self.store, self.clock
+        )
 
     def delivery_status(self, update: Any) -> None:
         """Apply a provider's delivery-status callback (WhatsApp's)."""
-        router = self.router()
-        if router is not None:
-            router.handle_status(self.session_factory, update, self.clock())
-
-    def router(self) -> WhatsAppRouter | None:
-        """The pre-send hook: WhatsApp's 24-hour window routing when WhatsApp is configured."""
-        adapter = self.adapters.get("whatsapp")
-        if adapter is None:
-            return None
-        return WhatsAppRouter(adapter)  # type: ignore[arg-type]
+        if self.whatsapp_router is not None:
+            self.whatsapp_router.handle_status(self.session_factory, update, self.clock())
 
     def make_worker(self) -> OutboxWorker:
         """An outbox worker wired to this container's adapters and settings."""
@@ -104,7 +99,7 @@ class Container:
             clock=self.clock,
             policy=policy,
             batch_size=s.outbox_batch_size,
-            router=self.router(),
+            router=self.whatsapp_router,
             media_links=self.media_links,
         )
 
@@ -126,20 +121,8 @@ class Container:
             self.adapters,
             self.store,
             clock=self.clock,
-            on_refused=self._tell_file_refused,
+            on_refused=tell_file_refused,
         )
-
-    def _tell_file_refused(self, session: Session, attachment: Attachment, code: str, now: datetime) -> None:
-        from intake.db.models import Ticket
-
-        ticket = session.get(Ticket, attachment.ticket_id) if attachment.ticket_id else None
-        if ticket is not None:
-            key = f"refusal.{code}" if f"refusal.{code}" in TEXTS else "refusal.download_failed"
-            name = attachment.filename or attachment.mime_type or ""
-            reason = text(key, ticket.language)
-            notify_customer(
-                session, ticket, "file_refused", now=now, kind="progress", filename=name, reason=reason
-            )
 
     def run_jobs_once(self) -> int:
         """One pass of every background job (used by tests, the chat simulator and `worker --once`)."""

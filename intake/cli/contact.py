@@ -5,13 +5,10 @@ from __future__ import annotations
 from contextlib import AbstractContextManager
 
 import click
-from sqlalchemy import select, update
-from sqlalchemy.orm import Session
 
 from intake.bootstrap import Container
 from intake.cli.common import open_container
-from intake.db.models import ChannelIdentity, Company, Contact, Ticket
-from intake.domain.lifecycle import OPEN_STATUSES
+from intake.services.contacts import ContactError, ContactSummary
 
 
 @click.group("contact")
@@ -26,12 +23,9 @@ def contact_group() -> None:
 @click.pass_context
 def list_contacts(ctx: click.Context, unverified: bool) -> None:
     """List contacts with their company (or what they claimed) and channels."""
-    with _container(ctx) as container, container.session_factory() as session:
-        query = select(Contact).order_by(Contact.id)
-        if unverified:
-            query = query.where(Contact.self_identified.is_(True))
-        for contact in session.scalars(query):
-            click.echo(_describe(session, contact))
+    with _container(ctx) as container:
+        for contact in container.contacts.list(unverified=unverified):
+            click.echo(_describe(contact))
 
 
 @contact_group.command("verify")
@@ -40,42 +34,25 @@ def list_contacts(ctx: click.Context, unverified: bool) -> None:
 @click.pass_context
 def verify(ctx: click.Context, contact_id: int, company_name: str | None) -> None:
     """Vouch for a contact: it then sees its company's tickets, and its tickets stop asking for a check."""
-    with _container(ctx) as container, container.transaction() as session:
-        contact = session.get(Contact, contact_id)
-        if contact is None:
-            raise click.ClickException(f"no contact {contact_id}")
-        if company_name is not None:
-            company = session.scalar(select(Company).where(Company.name == company_name))
-            if company is None:
-                raise click.ClickException(f"no company named {company_name!r}")
-            contact.company_id = company.id
-        if contact.company_id is None:
-            raise click.ClickException("the contact has no company: pass --company with its exact name")
-        contact.self_identified, contact.verified = False, True
-        session.execute(
-            update(Ticket)
-            .where(Ticket.contact_id == contact.id, Ticket.status.in_([s.value for s in OPEN_STATUSES]))
-            .values(needs_verification=False, company_id=contact.company_id)
-        )
-        click.echo(f"verified: {_describe(session, contact)}")
+    with _container(ctx) as container:
+        try:
+            contact = container.contacts.verify(contact_id, company_name)
+        except ContactError as exc:
+            raise click.ClickException(str(exc)) from None
+    click.echo(f"verified: {_describe(contact)}")
 
 
-def _describe(session: Session, contact: Contact) -> str:
-    company = session.get(Company, contact.company_id) if contact.company_id else None
-    where = company.name if company else f"claims {contact.claimed_company!r}"
-    state = "to verify" if contact.self_identified else "verified"
-    channels = ", ".join(
-        f"{i.channel}:{i.address}"
-        for i in session.scalars(select(ChannelIdentity).where(ChannelIdentity.contact_id == contact.id))
-    )
+def _describe(contact: ContactSummary) -> str:
+    where = contact.company if contact.company else f"claims {contact.claimed_company!r}"
+    state = "verified" if contact.verified else "to verify"
     claimed = (
         f" (typed e-mail {contact.claimed_email}, which belongs to another contact)"
         if contact.claimed_email
         else ""
     )
+    channels = ", ".join(contact.channels)
     return f"{contact.id}  {contact.name}  <{contact.email or '-'}>{claimed}  {where}  [{state}]  {channels}"
 
 
 def _container(ctx: click.Context) -> AbstractContextManager[Container]:
-
     return open_container(ctx)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from contextlib import AbstractContextManager
-from datetime import datetime
 from typing import TYPE_CHECKING, TypeVar
 
 import click
@@ -12,10 +11,7 @@ import click
 from intake.cli.common import open_container
 
 if TYPE_CHECKING:  # imported when a command runs, so `intake-bot --help` stays light
-    from sqlalchemy.orm import Session
-
     from intake.bootstrap import Container
-    from intake.services.contingency import ContingencyService, ContingencySummary
 
 T = TypeVar("T")
 
@@ -39,11 +35,7 @@ def contingency_group() -> None:
 def declare(ctx: click.Context, title: str, companies: tuple[int, ...], declared_by: str) -> None:
     """Declare a contingency now: open tickets in scope are paused, exempt, and their customers told."""
 
-    def run(service: ContingencyService, session: Session, now: datetime) -> ContingencySummary:
-        contingency = service.declare(session, title, list(companies) or None, declared_by, now)
-        return service.summary(session, contingency)
-
-    done = _run(ctx, run)
+    done = _run(ctx, lambda c: c.contingencies.declare(title, list(companies) or None, declared_by))
     click.echo(
         f"contingency #{done.contingency.id} declared for {done.scope}: {done.tickets} open ticket(s) "
         f"paused and SLA-exempt; customers told in {done.conversations} conversation(s)"
@@ -56,10 +48,7 @@ def declare(ctx: click.Context, title: str, companies: tuple[int, ...], declared
 def end(ctx: click.Context, contingency_id: int) -> None:
     """End a contingency now: clocks resume, deadlines move later, the same customers are told."""
 
-    def run(service: ContingencyService, session: Session, now: datetime) -> ContingencySummary:
-        return service.summary(session, service.end(session, contingency_id, now))
-
-    done = _run(ctx, run)
+    done = _run(ctx, lambda c: c.contingencies.end(contingency_id))
     click.echo(
         f"contingency #{done.contingency.id} ended: {done.tickets} ticket(s) resumed "
         "with their deadlines moved later"
@@ -71,11 +60,11 @@ def end(ctx: click.Context, contingency_id: int) -> None:
 def list_contingencies(ctx: click.Context) -> None:
     """List contingencies, newest first (id, state, window, scope, tickets, title, declared by)."""
 
-    def run(service: ContingencyService, session: Session, now: datetime) -> list[str]:
-        tz = service.tickets.sla.default_calendar.tz
+    def run(container: Container) -> list[str]:
+        tz = container.sla.default_calendar.tz
         lines = []
-        for contingency in service.history(session):
-            done = service.summary(session, contingency)
+        for done in container.contingencies.history():
+            contingency = done.contingency
             start = contingency.started_at.astimezone(tz).isoformat(timespec="minutes")
             stop = (
                 contingency.ended_at.astimezone(tz).isoformat(timespec="minutes")
@@ -93,15 +82,13 @@ def list_contingencies(ctx: click.Context) -> None:
     click.echo("\n".join(lines) if lines else "no contingencies")
 
 
-def _run(ctx: click.Context, action: Callable[[ContingencyService, Session, datetime], T]) -> T:
-    """Run an action in one transaction on the configured database; errors become clean CLI errors."""
-    from intake.services.contingency import ContingencyError, ContingencyService
+def _run(ctx: click.Context, action: Callable[[Container], T]) -> T:
+    """Run one contingency use case (it owns its transaction); a refusal becomes a clean CLI error."""
+    from intake.services.contingency import ContingencyError
 
     with _container(ctx) as container:
-        service = ContingencyService(container.tickets)
         try:
-            with container.transaction() as session:
-                return action(service, session, container.clock())
+            return action(container)
         except ContingencyError as exc:
             raise click.ClickException(str(exc)) from None
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -13,7 +14,7 @@ from channels.base import OutboundMessage
 from channels.local import LocalChatAdapter
 from intake.bootstrap import Container
 from intake.db.models import Agent
-from intake.services.inbound import process_inbound
+from intake.services.agent_actions import ActionError, AgentActions
 
 _KINDS = {"image": MediaKind.IMAGE, "audio": MediaKind.AUDIO, "video": MediaKind.VIDEO}
 
@@ -49,12 +50,7 @@ class ChatSession:
             language_code=self.language,
             raw={"simulated_channel": self.simulated_channel},
         )
-        process_inbound(
-            self.container.session_factory,
-            inbound,
-            self.container.inbound_handler,
-            now=self.container.clock(),
-        )
+        self.container.inbound.handle_inbound(inbound, now=self.container.clock())
         return self.flush()
 
     def flush(self) -> list[OutboundMessage]:
@@ -67,24 +63,23 @@ class ChatSession:
     def agent(self, action: str, number: str, body: str = "") -> list[OutboundMessage]:
         """Act as the first agent on a ticket (take, info, progress, escalate, solve); return the replies."""
         c = self.container
-        with c.transaction() as session:
-            ticket = c.tickets.lock(session, number.upper())
-            agent = session.scalar(select(Agent).where(Agent.active).order_by(Agent.id))
-            if ticket is None or agent is None:
-                raise ValueError(f"no ticket {number} or no agent in the database")
-            now = c.clock()
-            actions = {
-                "take": lambda: c.tickets.take(session, ticket, agent, now=now),
-                "info": lambda: c.tickets.request_info(session, ticket, agent, body, now=now),
-                "progress": lambda: c.tickets.post_progress(session, ticket, agent, body, now=now),
-                "escalate": lambda: c.tickets.escalate(
-                    session, ticket, body or "escalated", now=now, agent=agent
-                ),
-                "solve": lambda: c.tickets.propose_solution(session, ticket, agent, body, now=now),
-            }
-            if action not in actions:
-                raise ValueError(f"unknown agent action {action!r}; use one of {', '.join(actions)}")
-            actions[action]()
+        with c.session_factory() as session:
+            agent_id = session.scalar(select(Agent.id).where(Agent.active).order_by(Agent.id))
+        if agent_id is None:
+            raise ValueError("no agent in the database")
+        actions: dict[str, Callable[[AgentActions], object]] = {
+            "take": lambda a: a.take(number, agent_id),
+            "info": lambda a: a.ask(number, agent_id, body),
+            "progress": lambda a: a.progress(number, agent_id, body),
+            "escalate": lambda a: a.escalate(number, agent_id, body or "escalated"),
+            "solve": lambda a: a.solve(number, agent_id, body),
+        }
+        if action not in actions:
+            raise ValueError(f"unknown agent action {action!r}; use one of {', '.join(actions)}")
+        try:
+            actions[action](c.agent_actions)
+        except ActionError as exc:
+            raise ValueError(exc.message) from None
         return self.flush()
 
 

@@ -15,18 +15,18 @@ from sqlalchemy.orm import Session
 
 from intake.bootstrap import Container
 from intake.cli.common import open_container
-from intake.db.models import Agent, Ticket, TicketEvent
-from intake.domain.lifecycle import OPEN_STATUSES, IllegalTransitionError
-from intake.services.tickets import TicketError
+from intake.db.models import Ticket, TicketEvent
+from intake.domain.lifecycle import OPEN_STATUSES
+from intake.services.agent_actions import ActionError, ActionResult, AgentActions, Registration
 from sla.priority import Priority
 
-Action = Callable[[Container, Session, Ticket, Agent, datetime], None]
 AGENT_OPTION = click.option("--agent", "agent_email", required=True, help="E-mail of the agent acting.")
 
 
 @click.group("ticket")
 def ticket_group() -> None:
-    """Agents' actions on tickets: list, show, take, ask, progress, escalate, solve, priority, cancel."""
+    """Agents' actions on tickets: list, show, take, reply, note, ask, progress, escalate, solve, priority,
+    cancel, send-file, register."""
 
 
 @ticket_group.command("list")
@@ -70,7 +70,27 @@ def show(ctx: click.Context, number: str) -> None:
 @click.pass_context
 def take(ctx: click.Context, number: str, agent_email: str) -> None:
     """Take the ticket and start the analysis (the customer is told who took it)."""
-    _run(ctx, number, agent_email, "taken", lambda c, s, t, a, now: c.tickets.take(s, t, a, now=now))
+    _run(ctx, "taken", lambda actions: actions.take(number, agent_email))
+
+
+@ticket_group.command("reply")
+@click.argument("number")
+@click.argument("message")
+@AGENT_OPTION
+@click.pass_context
+def reply(ctx: click.Context, number: str, message: str, agent_email: str) -> None:
+    """Reply publicly in the customer's chat."""
+    _run(ctx, "reply sent", lambda actions: actions.reply(number, agent_email, message))
+
+
+@ticket_group.command("note")
+@click.argument("number")
+@click.argument("note")
+@AGENT_OPTION
+@click.pass_context
+def note(ctx: click.Context, number: str, note: str, agent_email: str) -> None:
+    """Add an internal note (never sent to the customer)."""
+    _run(ctx, "note added", lambda actions: actions.note(number, agent_email, note))
 
 
 @ticket_group.command("ask")
@@ -80,13 +100,7 @@ def take(ctx: click.Context, number: str, agent_email: str) -> None:
 @click.pass_context
 def ask(ctx: click.Context, number: str, question: str, agent_email: str) -> None:
     """Ask the customer for information (the resolution clock pauses until they answer)."""
-    _run(
-        ctx,
-        number,
-        agent_email,
-        "question sent",
-        lambda c, s, t, a, now: c.tickets.request_info(s, t, a, question, now=now),
-    )
+    _run(ctx, "question sent", lambda actions: actions.ask(number, agent_email, question))
 
 
 @ticket_group.command("progress")
@@ -96,13 +110,7 @@ def ask(ctx: click.Context, number: str, question: str, agent_email: str) -> Non
 @click.pass_context
 def progress(ctx: click.Context, number: str, note: str, agent_email: str) -> None:
     """Tell the customer how the work is going."""
-    _run(
-        ctx,
-        number,
-        agent_email,
-        "progress sent",
-        lambda c, s, t, a, now: c.tickets.post_progress(s, t, a, note, now=now),
-    )
+    _run(ctx, "progress sent", lambda actions: actions.progress(number, agent_email, note))
 
 
 @ticket_group.command("escalate")
@@ -112,13 +120,7 @@ def progress(ctx: click.Context, number: str, note: str, agent_email: str) -> No
 @click.pass_context
 def escalate(ctx: click.Context, number: str, reason: str, agent_email: str) -> None:
     """Escalate: supervisors are alerted and the customer is told."""
-    _run(
-        ctx,
-        number,
-        agent_email,
-        "escalated",
-        lambda c, s, t, a, now: c.tickets.escalate(s, t, reason, now=now, agent=a),
-    )
+    _run(ctx, "escalated", lambda actions: actions.escalate(number, agent_email, reason))
 
 
 @ticket_group.command("solve")
@@ -128,13 +130,7 @@ def escalate(ctx: click.Context, number: str, reason: str, agent_email: str) -> 
 @click.pass_context
 def solve(ctx: click.Context, number: str, summary: str, agent_email: str) -> None:
     """Propose a solution; the customer is asked to validate it in their chat."""
-    _run(
-        ctx,
-        number,
-        agent_email,
-        "solution proposed",
-        lambda c, s, t, a, now: c.tickets.propose_solution(s, t, a, summary, now=now),
-    )
+    _run(ctx, "solution proposed", lambda actions: actions.solve(number, agent_email, summary))
 
 
 @ticket_group.command("send-file")
@@ -147,22 +143,13 @@ def send_file(ctx: click.Context, number: str, path: Path, caption: str, agent_e
     """Send a file (a manual, a corrected report) to the customer's chat; it is kept on the ticket."""
     content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
     content = path.read_bytes()
-
-    def action(c: Container, s: Session, t: Ticket, a: Agent, now: datetime) -> None:
-        stored = c.store.put(content, content_type, path.name)
-        c.tickets.send_file(
-            s,
-            t,
-            a,
-            stored,
-            c.store.relative(stored),
-            filename=path.name,
-            content_type=content_type,
-            caption=caption,
-            now=now,
-        )
-
-    _run(ctx, number, agent_email, f"{path.name} queued for the customer", action)
+    _run(
+        ctx,
+        f"{path.name} queued for the customer",
+        lambda actions: actions.send_file(
+            number, agent_email, content, path.name, content_type=content_type, caption=caption
+        ),
+    )
 
 
 @ticket_group.command("cancel")
@@ -172,13 +159,7 @@ def send_file(ctx: click.Context, number: str, path: Path, caption: str, agent_e
 @click.pass_context
 def cancel(ctx: click.Context, number: str, reason: str, agent_email: str) -> None:
     """Cancel the ticket (duplicate, withdrawn), with a reason."""
-    _run(
-        ctx,
-        number,
-        agent_email,
-        "cancelled",
-        lambda c, s, t, a, now: c.tickets.cancel(s, t, reason, now=now, agent=a),
-    )
+    _run(ctx, "cancelled", lambda actions: actions.cancel(number, agent_email, reason))
 
 
 @ticket_group.command("priority")
@@ -189,32 +170,42 @@ def cancel(ctx: click.Context, number: str, reason: str, agent_email: str) -> No
 @click.pass_context
 def change_priority(ctx: click.Context, number: str, priority: str, reason: str, agent_email: str) -> None:
     """Change the priority; deadlines are recomputed from the opening time."""
-
     new = Priority(priority.upper())
-    _run(
-        ctx,
-        number,
-        agent_email,
-        f"priority {new}",
-        lambda c, s, t, a, now: c.tickets.change_priority(s, t, new, reason, now=now, agent=a),
-    )
+    _run(ctx, f"priority {new}", lambda actions: actions.change_priority(number, agent_email, new, reason))
 
 
-def _run(ctx: click.Context, number: str, agent_email: str, done: str, action: Action) -> None:
-    """Run one agent action in one transaction, locking the ticket like every other writer."""
+@ticket_group.command("register")
+@click.option("--contact", "contact_id", type=click.IntRange(min=1), required=True, help="The customer's id.")
+@click.option("--type", "ticket_type", type=click.Choice(["incident", "request"]), required=True)
+@click.option("--description", required=True, help="The problem, in the customer's words.")
+@click.option("--impact", type=click.Choice(["alto", "medio", "bajo"]), required=True)
+@click.option("--urgency", type=click.Choice(["alta", "media", "baja"]), required=True)
+@click.option("--module", default=None, help="The Odoo module concerned, if known.")
+@AGENT_OPTION
+@click.pass_context
+def register(
+    ctx: click.Context,
+    contact_id: int,
+    ticket_type: str,
+    description: str,
+    impact: str,
+    urgency: str,
+    module: str | None,
+    agent_email: str,
+) -> None:
+    """Register a ticket on behalf of a customer (told in their chat, like a ticket opened by chat)."""
+    data = Registration(contact_id, ticket_type, description, impact, urgency, module)
+    _run(ctx, "registered", lambda actions: actions.register(agent_email, data))
+
+
+def _run(ctx: click.Context, done: str, action: Callable[[AgentActions], ActionResult]) -> None:
+    """Run one agent use case (it owns its transaction); a refusal becomes a clean CLI error."""
     with _container(ctx) as container:
         try:
-            with container.transaction() as session:
-                ticket = container.tickets.lock(session, number.upper())
-                if ticket is None:
-                    raise click.ClickException(f"no ticket {number.upper()}")
-                agent = session.scalar(select(Agent).where(Agent.email == agent_email.lower(), Agent.active))
-                if agent is None:
-                    raise click.ClickException(f"no active agent with e-mail {agent_email}")
-                action(container, session, ticket, agent, container.clock())
-        except (TicketError, IllegalTransitionError) as exc:
-            raise click.ClickException(str(exc)) from None
-    click.echo(f"{number.upper()}: {done}")
+            result = action(container.agent_actions)
+        except ActionError as exc:
+            raise click.ClickException(exc.message) from None
+    click.echo(f"{result.number}: {done}")
 
 
 def _container(ctx: click.Context) -> AbstractContextManager[Container]:

@@ -23,7 +23,9 @@ from channels.base import (
     TransientSendError,
 )
 from intake.db import unit_of_work
-from intake.db.models import Message, OutboxMessage, TicketEvent
+from intake.db.events import record_event
+from intake.db.models import Message, OutboxMessage
+from intake.domain.events import Actor, EventKind, OutboxStatus
 from intake.services.media_links import MediaLinks
 
 log = logging.getLogger(__name__)
@@ -55,7 +57,7 @@ def enqueue(
     now: datetime,
     ticket_id: int | None = None,
     conversation_id: int | None = None,
-    author: str = "bot",
+    author: str = Actor.BOT,
     agent_id: int | None = None,
 ) -> OutboxMessage:
     """Add a message to the outbox and the transcript, in the caller's transaction."""
@@ -66,7 +68,7 @@ def enqueue(
         kind=message.kind,
         ticket_id=ticket_id,
         conversation_id=conversation_id,
-        status="pending",
+        status=OutboxStatus.PENDING,
         attempts=0,
         next_attempt_at=now,
         created_at=now,
@@ -157,8 +159,8 @@ class OutboxWorker:
         now = self.clock()
         token = uuid.uuid4().hex
         due = or_(
-            (OutboxMessage.status == "pending") & (OutboxMessage.next_attempt_at <= now),
-            (OutboxMessage.status == "sending") & (OutboxMessage.locked_until <= now),
+            (OutboxMessage.status == OutboxStatus.PENDING) & (OutboxMessage.next_attempt_at <= now),
+            (OutboxMessage.status == OutboxStatus.SENDING) & (OutboxMessage.locked_until <= now),
         )
         # A worker claims only what it can send: rows of other channels wait for a worker that can.
         query = (
@@ -171,7 +173,7 @@ class OutboxWorker:
         with unit_of_work(self.session_factory) as session:
             rows = list(session.scalars(query))
             for row in rows:
-                row.status, row.claim_token = "sending", token
+                row.status, row.claim_token = OutboxStatus.SENDING, token
                 row.locked_until = now + self.lease
             return Claim(token, [row.id for row in rows])
 
@@ -214,7 +216,7 @@ class OutboxWorker:
         """Route a claimed row (template, hold or as is), renew its lease and return what to send."""
         with unit_of_work(self.session_factory) as session:
             row = session.get(OutboxMessage, row_id, with_for_update=True)
-            if row is None or row.status != "sending" or row.claim_token != token:
+            if row is None or row.status != OutboxStatus.SENDING or row.claim_token != token:
                 return None
             now = self.clock()
             row.locked_until = now + self.lease  # the lease covers this send, not the whole batch
@@ -222,7 +224,7 @@ class OutboxWorker:
             if self.router is not None:
                 routed = self.router(session, row, message, now)
                 if routed is None:
-                    row.status, row.locked_until = "held", None
+                    row.status, row.locked_until = OutboxStatus.HELD, None
                     return None
                 message = routed
             if message.media_attachment_id is not None and self.media_links is not None:
@@ -237,7 +239,7 @@ class OutboxWorker:
         """Record the outcome of an attempt; return the provider ids it recorded."""
         with unit_of_work(self.session_factory) as session:
             row = session.get(OutboxMessage, row_id, with_for_update=True)
-            if row is None or row.status != "sending" or row.claim_token != token:
+            if row is None or row.status != OutboxStatus.SENDING or row.claim_token != token:
                 log.warning("outbox %s: lease lost during the send; outcome left to the new owner", row_id)
                 return []
             row.claim_token = None
@@ -264,7 +266,7 @@ class OutboxWorker:
             self._bury(session, row, exc.reason, exc.code)
             return
         # The router re-sends it as a template (this row stays dead) or holds it for later.
-        row.status, row.locked_until, row.last_error = "dead", None, exc.reason
+        row.status, row.locked_until, row.last_error = OutboxStatus.DEAD, None, exc.reason
         reroute(session, row, self.clock())
 
     def _keep_progress(self, session: Session, row: OutboxMessage, sent_ids: tuple[str, ...]) -> None:
@@ -278,7 +280,7 @@ class OutboxWorker:
         row.provider_message_ids = [*(row.provider_message_ids or []), *sent_ids]
 
     def _mark_sent(self, session: Session, row: OutboxMessage, result: SendResult) -> None:
-        row.status, row.sent_at, row.locked_until = "sent", self.clock(), None
+        row.status, row.sent_at, row.locked_until = OutboxStatus.SENT, self.clock(), None
         row.last_error = None
         self._record_ids(session, row, list(result.provider_message_ids), result.status)
         row.provider_message_ids = [*(row.provider_message_ids or []), *result.provider_message_ids]
@@ -298,7 +300,7 @@ class OutboxWorker:
                     outbox_id=row.id,
                     direction="out",
                     channel=row.channel,
-                    author="bot",
+                    author=Actor.BOT,
                     provider_message_id=extra,
                     text="",
                     status=status,
@@ -313,13 +315,13 @@ class OutboxWorker:
             self._bury(session, row, f"gave up after {row.attempts} attempts: {reason}", None)
             return
         delay = self.policy.delay(row.attempts, retry_after)
-        row.status, row.locked_until, row.last_error = "pending", None, reason
+        row.status, row.locked_until, row.last_error = OutboxStatus.PENDING, None, reason
         row.next_attempt_at = self.clock() + timedelta(seconds=delay)
         log.info("outbox %s: attempt %s failed (%s), retry in %.1fs", row.id, row.attempts, reason, delay)
 
     def _bury(self, session: Session, row: OutboxMessage, reason: str, code: str | None) -> None:
         now = self.clock()
-        row.status, row.locked_until, row.last_error = "dead", None, reason
+        row.status, row.locked_until, row.last_error = OutboxStatus.DEAD, None, reason
         log.warning("outbox %s: dead letter (%s)", row.id, reason)
         undelivered = select(Message).where(
             Message.outbox_id == row.id, Message.provider_message_id.is_(None)
@@ -327,13 +329,8 @@ class OutboxWorker:
         for transcript in session.scalars(undelivered):  # parts that did go out keep their status
             transcript.status, transcript.error_code = "failed", code
         if row.ticket_id is not None:
-            session.add(
-                TicketEvent(
-                    ticket_id=row.ticket_id,
-                    kind="delivery_failed",
-                    actor="system",
-                    body=f"Message to customer on {row.channel} not delivered: {reason}",
-                    data={"outbox_id": row.id, "code": code},
-                    created_at=now,
-                )
+            body = f"Message to customer on {row.channel} not delivered: {reason}"
+            data = {"outbox_id": row.id, "code": code}
+            record_event(
+                session, row.ticket_id, EventKind.DELIVERY_FAILED, Actor.SYSTEM, body, now=now, data=data
             )

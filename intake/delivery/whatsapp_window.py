@@ -20,6 +20,7 @@ from bot.messages import Channel
 from channels.base import OutboundMessage
 from channels.whatsapp.adapter import PREFIX, StatusUpdate, e164, is_within_window
 from intake.db import unit_of_work
+from intake.db.events import record_event
 from intake.db.models import (
     ChannelIdentity,
     Contact,
@@ -28,9 +29,9 @@ from intake.db.models import (
     Message,
     OutboxMessage,
     Ticket,
-    TicketEvent,
 )
 from intake.delivery.outbox import enqueue, from_payload
+from intake.domain.events import Actor, EventKind, OutboxStatus
 
 log = logging.getLogger(__name__)
 
@@ -115,7 +116,7 @@ def release_held(session: Session, channel: str, address: str, now: datetime) ->
     rows = session.scalars(
         select(OutboxMessage)
         .where(
-            OutboxMessage.status == "held",
+            OutboxMessage.status == OutboxStatus.HELD,
             OutboxMessage.channel == channel,
             OutboxMessage.recipient.in_(addresses),
         )
@@ -123,7 +124,7 @@ def release_held(session: Session, channel: str, address: str, now: datetime) ->
         .with_for_update()
     ).all()
     for row in rows:
-        row.status, row.next_attempt_at, row.locked_until = "pending", now, None
+        row.status, row.next_attempt_at, row.locked_until = OutboxStatus.PENDING, now, None
     if rows:
         log.info("released %d held %s message(s)", len(rows), channel)
     return len(rows)
@@ -244,7 +245,7 @@ class WhatsAppRouter:
             f"and {cause}. The message is held and goes out when the customer writes again.{sent}"
         )
         data = {"outbox_id": row.id, "kind": message.kind, "email": email, "email_outbox_id": copy_id}
-        _event(session, row.ticket_id, "customer_unreachable", body, data=data, now=now)
+        _event(session, row.ticket_id, EventKind.CUSTOMER_UNREACHABLE, body, data=data, now=now)
 
     # --- status callbacks ------------------------------------------------------------------------
 
@@ -345,7 +346,7 @@ class WhatsAppRouter:
             "code": update.error_code,
             "outbox_id": message.outbox_id,
         }
-        _event(session, ticket_id, "delivery_failed", body, data=data, now=now)
+        _event(session, ticket_id, EventKind.DELIVERY_FAILED, body, data=data, now=now)
 
     def reroute_outside_window(self, session: Session, row: OutboxMessage, now: datetime) -> None:
         """WhatsApp refused a sent row (63016): re-send it as a template, else hold it and notify."""
@@ -354,8 +355,8 @@ class WhatsAppRouter:
         message = from_payload(row.payload)
         templated = None if message.template_sid else self.template_version(session, row, message)
         if templated is None:
-            if row.status in ("sent", "dead"):
-                row.status, row.locked_until = "held", None
+            if row.status in (OutboxStatus.SENT, OutboxStatus.DEAD):
+                row.status, row.locked_until = OutboxStatus.HELD, None
             cause = "no template for " + (message.kind or "replies")
             if message.template_sid:
                 cause = "even the template was refused (63016)"
@@ -367,7 +368,7 @@ class WhatsAppRouter:
             now=now,
             ticket_id=row.ticket_id,
             conversation_id=row.conversation_id,
-            author="system",
+            author=Actor.SYSTEM,
         )
         row.payload = {**row.payload, REROUTED_KEY: again.id}
         if row.ticket_id is not None:
@@ -380,7 +381,7 @@ class WhatsAppRouter:
                 "template_outbox_id": again.id,
                 "template_sid": templated.template_sid,
             }
-            _event(session, row.ticket_id, "delivery_rerouted", body, data=data, now=now)
+            _event(session, row.ticket_id, EventKind.DELIVERY_REROUTED, body, data=data, now=now)
 
 
 def _sent_messages(session: Session, sid: str) -> list[Message]:
@@ -463,12 +464,11 @@ def _email_copy(
         media_content_type=message.media_content_type,
         media_url=message.media_url,
     )
-    return enqueue(session, copy, now=now, ticket_id=row.ticket_id, author="system").id
+    return enqueue(session, copy, now=now, ticket_id=row.ticket_id, author=Actor.SYSTEM).id
 
 
 def _event(
-    session: Session, ticket_id: int, kind: str, body: str, *, data: dict[str, Any], now: datetime
+    session: Session, ticket_id: int, kind: EventKind, body: str, *, data: dict[str, Any], now: datetime
 ) -> None:
     """An agent-visible system event on the ticket's trail."""
-    event = TicketEvent(ticket_id=ticket_id, kind=kind, actor="system", body=body, data=data, created_at=now)
-    session.add(event)
+    record_event(session, ticket_id, kind, Actor.SYSTEM, body, now=now, data=data)

@@ -11,7 +11,7 @@ message is queued.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from functools import partial
@@ -24,14 +24,22 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.flow import STEP_BY_NAME, flow_of
 from bot.state import EXPIRING_FLOWS
 from intake.db import unit_of_work
-from intake.db.models import Conversation, SlaAlert, SurveyAnswer, Ticket, TicketEvent, TicketPause
-from intake.domain.lifecycle import OPEN_STATUSES, TicketStatus
-from intake.services.notify import alert_agents, notify_customer
-from intake.services.sla import SlaService
+from intake.db.models import Conversation, SlaAlert, SurveyAnswer, Ticket
+from intake.domain.lifecycle import TicketStatus
+from intake.services.notify import alert_agents
+from intake.services.sla import (
+    CLOCKS,
+    OPEN,
+    Crossing,
+    SlaService,
+    clock_crossings,
+    earliest_pending,
+    fired_alerts,
+    next_sla_check,
+)
 from sla.calendar import BusinessCalendar
-from sla.clock import add_business_time, alert_times
 from sla.explain import format_local
-from sla.priority import Budget, Priority
+from sla.followup import survey_reminder_due, validation_action
 
 if TYPE_CHECKING:
     from intake.config import Settings
@@ -40,78 +48,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-LEVELS = (75, 90, 100)
-CLOCKS = ("response", "resolution")
-OPEN = sorted(s.value for s in OPEN_STATUSES)
-ONE_DAY = Budget(business_days=1)
 # Steps of the flows that time out (identification, intake, ticket choice, language choice).
 EXPIRING_STEPS = sorted(name for name in STEP_BY_NAME if flow_of(name) in EXPIRING_FLOWS)
-
-
-# --- the SLA clocks of a ticket --------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Crossing:
-    """The instant a ticket's clock reaches a level (75, 90, 100 %), and that clock's deadline."""
-
-    clock: str
-    level: int
-    at: datetime
-    due: datetime | None
-
-
-def clock_crossings(session: Session, sla: SlaService, ticket: Ticket) -> list[Crossing]:
-    """Every defined level crossing of the ticket's running clocks (none when closed or SLA-exempt).
-
-    The response clock runs until the first response; the resolution clock until the ticket is closed,
-    without the time inside its pauses. Behind an open pause a crossing is undefined and left out.
-    """
-    if ticket.status not in OPEN or ticket.sla_exempt:
-        return []
-    cal = sla.calendar_for(session, ticket.company_id)
-    target = sla.targets_for(session, ticket.company_id)[Priority(ticket.priority)]
-    pauses = list(session.scalars(select(TicketPause).where(TicketPause.ticket_id == ticket.id)))
-    found: list[Crossing] = []
-    if ticket.first_response_at is None:
-        contingency = [p for p in pauses if p.reason == "contingency"]
-        found += _crossings(cal, "response", ticket.opened_at, target.response, contingency)
-    found += _crossings(cal, "resolution", ticket.opened_at, target.resolution, pauses)
-    return found
-
-
-def _crossings(
-    cal: BusinessCalendar, clock: str, start: datetime, budget: Budget, pauses: Sequence[TicketPause]
-) -> list[Crossing]:
-    closed = [(p.started_at, p.ended_at) for p in pauses if p.ended_at is not None]
-    open_since = min((p.started_at for p in pauses if p.ended_at is None), default=None)
-    times = alert_times(cal, start, budget, closed)
-
-    def defined(instant: datetime) -> bool:
-        # The engine returns a crossing reached before an open pause begins; later ones are unknown.
-        return open_since is None or instant <= open_since
-
-    due = times.due if defined(times.due) else None
-    instants = (times.at_risk_75, times.at_risk_90, times.due)
-    return [Crossing(clock, lvl, at, due) for lvl, at in zip(LEVELS, instants, strict=True) if defined(at)]
-
-
-def fired_alerts(session: Session, ticket_id: int) -> set[tuple[str, int]]:
-    """The (clock, level) alerts already raised for a ticket."""
-    rows = session.execute(select(SlaAlert.clock, SlaAlert.level).where(SlaAlert.ticket_id == ticket_id))
-    return {(clock, level) for clock, level in rows}
-
-
-def next_sla_check(session: Session, sla: SlaService, ticket: Ticket) -> datetime | None:
-    """When the sweeper must next look at the ticket: its earliest crossing not yet alerted, or None."""
-    crossings = clock_crossings(session, sla, ticket)
-    if not crossings:
-        return None
-    return _earliest_pending(crossings, fired_alerts(session, ticket.id))
-
-
-def _earliest_pending(crossings: Iterable[Crossing], fired: set[tuple[str, int]]) -> datetime | None:
-    return min((c.at for c in crossings if (c.clock, c.level) not in fired), default=None)
 
 
 def due_tickets_query(now: datetime, limit: int) -> Select[int]:
@@ -126,35 +64,6 @@ def due_tickets_query(now: datetime, limit: int) -> Select[int]:
         .order_by(Ticket.sla_next_check_at)
         .limit(limit)
     )
-
-
-# --- reminders and auto-close (pure decisions) ------------------------------------------------------
-
-
-def validation_action(
-    cal: BusinessCalendar,
-    proposed_at: datetime,
-    reminded_at: datetime | None,
-    now: datetime,
-    close_after_days: int,
-) -> str | None:
-    """Return "remind" one business day after a proposed solution, "close" after N business days, else None.
-
-    The customer always gets the reminder before the automatic close; a reminder that could only go
-    out on or after the close date (one-day setting, sweeper down) pushes the close one business day
-    after it.
-    """
-    if reminded_at is None:
-        return "remind" if now >= add_business_time(cal, proposed_at, ONE_DAY) else None
-    close_at = add_business_time(cal, proposed_at, Budget(business_days=close_after_days))
-    if reminded_at >= close_at:
-        close_at = add_business_time(cal, reminded_at, ONE_DAY)
-    return "close" if now >= close_at else None
-
-
-def survey_reminder_due(cal: BusinessCalendar, sent_at: datetime, now: datetime) -> bool:
-    """Whether an unanswered survey waited one business day (its single reminder is due)."""
-    return now >= add_business_time(cal, sent_at, ONE_DAY)
 
 
 # --- the sweeper ------------------------------------------------------------------------------------
@@ -271,7 +180,7 @@ class Sweeper:
             session.flush()  # a sweeper that raised these first fails here, before any message is queued
             self._announce(session, ticket, new, now, report)
             fired |= {(c.clock, c.level) for c in new}
-        ticket.sla_next_check_at = _earliest_pending(crossings, fired)
+        ticket.sla_next_check_at = earliest_pending(crossings, fired)
         report.sla_checked += 1
 
     def _announce(
@@ -339,14 +248,10 @@ class Sweeper:
                 cal, ticket.solution_proposed_at, ticket.validation_reminded_at, now, close_days
             )
             if action == "remind":
-                summary = _solution_summary(session, ticket)
-                self.conversations.begin_validation(session, ticket, summary, now, reminder=True)
-                ticket.validation_reminded_at = now
+                self.conversations.remind_validation(session, ticket, now)
                 report.validation_reminders += 1
             elif action == "close":
-                self.tickets.validate(session, ticket, True, None, now=now, automatic=True)
-                notify_customer(session, ticket, "auto_closed", now=now, kind="auto_closed")
-                self.conversations.begin_survey(session, ticket, now)
+                self.conversations.auto_close(session, ticket, now)
                 report.auto_closed += 1
 
     # --- survey: one reminder -----------------------------------------------------------------
@@ -375,8 +280,7 @@ class Sweeper:
                 return
             if session.scalar(select(SurveyAnswer.id).where(SurveyAnswer.ticket_id == ticket.id)):
                 return
-            self.conversations.begin_survey(session, ticket, now, reminder=True)
-            ticket.survey_reminded_at = now
+            self.conversations.remind_survey(session, ticket, now)
             report.survey_reminders += 1
 
     # --- idle dialogs -------------------------------------------------------------------------
@@ -459,17 +363,6 @@ def _unanswered_surveys() -> Select[int, int | None, datetime | None]:
         )
         .order_by(Ticket.survey_sent_at)
     )
-
-
-def _solution_summary(session: Session, ticket: Ticket) -> str:
-    """The text of the latest proposed solution (what the reminder quotes)."""
-    body = session.scalar(
-        select(TicketEvent.body)
-        .where(TicketEvent.ticket_id == ticket.id, TicketEvent.kind == "solution_proposed")
-        .order_by(TicketEvent.id.desc())
-        .limit(1)
-    )
-    return body or ""
 
 
 class _CalendarCache:

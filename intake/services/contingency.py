@@ -11,17 +11,20 @@ their opening, so their deadlines move too.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import ColumnElement, func, select, true
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from bot.messages import Reply
 from bot.texts import text
-from intake.db.models import Company, Contingency, Conversation, Ticket, TicketEvent, TicketPause
+from intake.db import unit_of_work
+from intake.db.events import record_event
+from intake.db.models import Company, Contingency, Conversation, Ticket, TicketPause
+from intake.domain.events import Actor, EventKind
 from intake.domain.lifecycle import OPEN_STATUSES
 from intake.services.notify import reply_to_conversation
 
@@ -85,7 +88,9 @@ class ContingencyService:
                 TicketPause(ticket_id=ticket.id, reason=REASON, contingency_id=contingency.id, started_at=now)
             )
             ticket.sla_exempt = True
-            _event(session, ticket, "contingency_started", f"Contingency #{contingency.id}: {title}", now)
+            _event(
+                session, ticket, EventKind.CONTINGENCY_STARTED, f"Contingency #{contingency.id}: {title}", now
+            )
             self.tickets.refresh_sla_check(session, ticket)
         _tell(session, affected, "contingency_started", title, now)
         return contingency
@@ -128,8 +133,8 @@ class ContingencyService:
             pause.ended_at = now
         still_open = [t for t in tickets if t.status in OPEN]
         for ticket in still_open:
-            self.tickets._recompute(session, ticket)  # deadlines from the opening, with the closed pause
-            _event(session, ticket, "contingency_ended", f"Contingency #{contingency.id} ended", now)
+            self.tickets.recompute_deadlines(session, ticket)  # from the opening, without the closed pause
+            _event(session, ticket, EventKind.CONTINGENCY_ENDED, f"Contingency #{contingency.id} ended", now)
         _tell(session, still_open, "contingency_ended", contingency.title, now)
         return contingency
 
@@ -199,6 +204,36 @@ class ContingencyService:
         return list(session.scalars(select(Ticket).where(where).order_by(Ticket.id).with_for_update()))
 
 
+class Contingencies:
+    """The contingency use cases, each in its own transaction (for the CLI, the console, the API)."""
+
+    def __init__(
+        self,
+        session_factory: sessionmaker[Session],
+        service: ContingencyService,
+        clock: Callable[[], datetime],
+    ) -> None:
+        self.session_factory = session_factory
+        self.service = service
+        self.clock = clock
+
+    def declare(self, title: str, company_ids: Sequence[int] | None, declared_by: str) -> ContingencySummary:
+        """Declare a contingency now (None = every company); a refusal (ContingencyError) writes nothing."""
+        with unit_of_work(self.session_factory) as session:
+            contingency = self.service.declare(session, title, company_ids, declared_by, self.clock())
+            return self.service.summary(session, contingency)
+
+    def end(self, contingency_id: int) -> ContingencySummary:
+        """End a contingency now: clocks resume, deadlines move later, the same customers are told."""
+        with unit_of_work(self.session_factory) as session:
+            return self.service.summary(session, self.service.end(session, contingency_id, self.clock()))
+
+    def history(self) -> list[ContingencySummary]:
+        """Every contingency with its counts, newest first."""
+        with self.session_factory() as session:
+            return [self.service.summary(session, c) for c in self.service.history(session)]
+
+
 def scope_of(contingency: Contingency) -> str:
     """'all companies' or 'companies 1, 3'."""
     if contingency.all_companies:
@@ -211,17 +246,8 @@ def _open_in_scope(company_ids: list[int] | None) -> ColumnElement[bool]:
     return Ticket.status.in_(OPEN) & scope
 
 
-def _event(session: Session, ticket: Ticket, kind: str, body: str, now: datetime) -> None:
-    session.add(
-        TicketEvent(
-            ticket_id=ticket.id,
-            kind=kind,
-            actor="system",
-            body=body,
-            created_at=now,
-            visible_to_customer=True,
-        )
-    )
+def _event(session: Session, ticket: Ticket, kind: EventKind, body: str, now: datetime) -> None:
+    record_event(session, ticket.id, kind, Actor.SYSTEM, body, now=now, visible=True)
 
 
 def _tell(session: Session, tickets: Iterable[Ticket], key: str, reason: str, now: datetime) -> None:

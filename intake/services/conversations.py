@@ -29,9 +29,20 @@ from bot.engine import Turn, advance, begin_survey, begin_validation, expire_if_
 from bot.messages import InboundMessage, Reply
 from bot.state import DialogState
 from bot.texts import supported_lang
-from intake.db.models import ChannelIdentity, Company, Contact, Conversation, Message, Ticket, TicketEvent
+from intake.db.events import record_event
+from intake.db.models import (
+    Agent,
+    ChannelIdentity,
+    Company,
+    Contact,
+    Conversation,
+    Message,
+    Ticket,
+    TicketEvent,
+)
+from intake.domain.events import Actor, EventKind
 from intake.domain.lifecycle import OPEN_STATUSES, TicketStatus
-from intake.services.notify import AlertRouting, alert_agents, reply_to_conversation
+from intake.services.notify import AlertRouting, alert_agents, notify_customer, reply_to_conversation
 from intake.services.sla import SlaService
 from intake.services.tickets import NewTicket, TicketError, TicketService
 from sla.clock import deadlines_for
@@ -93,7 +104,39 @@ class ConversationService:
         self._apply(session, conversation, turn, now)
         return True
 
-    # --- service-initiated turns --------------------------------------------------------------
+    # --- solution → validation → survey (the one place that orchestrates it) ------------------
+    def propose_solution(
+        self, session: Session, ticket: Ticket, agent: Agent, summary: str, *, now: datetime
+    ) -> None:
+        """Propose a solution and ask the customer, in their chat, to validate it."""
+        self.tickets.propose_solution(session, ticket, agent, summary, now=now)
+        self.begin_validation(session, ticket, summary, now)
+
+    def remind_validation(self, session: Session, ticket: Ticket, now: datetime) -> None:
+        """Remind the customer once of the proposed solution still waiting for their answer."""
+        self.begin_validation(session, ticket, _solution_summary(session, ticket), now, reminder=True)
+        ticket.validation_reminded_at = now
+
+    def auto_close(self, session: Session, ticket: Ticket, now: datetime) -> None:
+        """Close an unanswered solution without validation, tell the customer and start the survey."""
+        self.tickets.validate(session, ticket, True, None, now=now, automatic=True)
+        notify_customer(session, ticket, "auto_closed", now=now, kind="auto_closed")
+        self.begin_survey(session, ticket, now)
+
+    def answer_validation(
+        self, session: Session, ticket: Ticket, accepted: bool, comment: str | None, now: datetime
+    ) -> bool:
+        """The customer's answer to the solution: close then survey, or reopen (False: not awaited)."""
+        answered = self._guarded(lambda: self.tickets.validate(session, ticket, accepted, comment, now=now))
+        if answered and accepted:
+            self.begin_survey(session, ticket, now)
+        return answered
+
+    def remind_survey(self, session: Session, ticket: Ticket, now: datetime) -> None:
+        """Send the survey's single reminder."""
+        self.begin_survey(session, ticket, now, reminder=True)
+        ticket.survey_reminded_at = now
+
     def begin_validation(
         self, session: Session, ticket: Ticket, summary: str, now: datetime, *, reminder: bool = False
     ) -> None:
@@ -279,12 +322,8 @@ class ConversationService:
         target = self._company_ticket(run.session, run.conversation, effect.ticket_number)
         if target is None:
             return
-        answered = self._guarded(
-            lambda: self.tickets.validate(run.session, target, effect.accepted, effect.comment, now=run.now)
-        )
+        self.answer_validation(run.session, target, effect.accepted, effect.comment, run.now)
         run.link(target)
-        if answered and effect.accepted:
-            self.begin_survey(run.session, target, run.now)
 
     def _on_survey(self, run: _EffectRun, effect: SurveyAnswered) -> None:
         target = self._company_ticket(run.session, run.conversation, effect.ticket_number)
@@ -383,15 +422,14 @@ class ConversationService:
             .limit(1)
         )
         if ticket is not None:
-            session.add(
-                TicketEvent(
-                    ticket_id=ticket.id,
-                    kind="customer_edit",
-                    actor="customer",
-                    body=inbound.text,
-                    created_at=now,
-                    visible_to_customer=True,
-                )
+            record_event(
+                session,
+                ticket.id,
+                EventKind.CUSTOMER_EDIT,
+                Actor.CUSTOMER,
+                inbound.text,
+                now=now,
+                visible=True,
             )
 
 
@@ -444,3 +482,14 @@ def _contact_view(contact: Contact | None) -> ContactView | None:
 
 def _local(instant: datetime | None, tz: ZoneInfo) -> str:
     return instant.astimezone(tz).strftime("%Y-%m-%d %H:%M") if instant else ""
+
+
+def _solution_summary(session: Session, ticket: Ticket) -> str:
+    """The text of the latest proposed solution (what the reminder quotes)."""
+    body = session.scalar(
+        select(TicketEvent.body)
+        .where(TicketEvent.ticket_id == ticket.id, TicketEvent.kind == EventKind.SOLUTION_PROPOSED.value)
+        .order_by(TicketEvent.id.desc())
+        .limit(1)
+    )
+    return body or ""

@@ -1,4 +1,5 @@
-"""One transaction per inbound message: dedupe, serialize per sender, record, hand to the dialog."""
+"""One transaction per inbound message: dedupe, serialize per sender, record, release held WhatsApp
+messages, run the dialog, write the outbox — the `handle_inbound` use case every channel calls."""
 
 from __future__ import annotations
 
@@ -14,11 +15,25 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.messages import Channel, InboundMessage
 from intake.db import unit_of_work
 from intake.db.models import ChannelIdentity, Conversation, Message, ProcessedMessage
+from intake.delivery.whatsapp_window import release_held
+from intake.domain.events import Actor
+from intake.services.conversations import ConversationService
 
 log = logging.getLogger(__name__)
 
-# What the dialog layer does with a recorded message inside the same transaction.
-ConversationHandler = Callable[[Session, Conversation, InboundMessage, Message, datetime], None]
+
+@dataclass(frozen=True, slots=True)
+class Recorded:
+    """One inbound message once recorded: its locked conversation and its transcript row."""
+
+    conversation: Conversation
+    inbound: InboundMessage
+    record: Message
+    now: datetime
+
+
+# What happens to a recorded message inside the same transaction (the dialog, or nothing in benches).
+InboundStep = Callable[[Session, Recorded], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,19 +45,47 @@ class Outcome:
     conversation_id: int | None = None
 
 
+class InboundService:
+    """The inbound use case on one database and dialog service."""
+
+    def __init__(
+        self,
+        session_factory: sessionmaker[Session],
+        conversations: ConversationService,
+        clock: Callable[[], datetime],
+    ) -> None:
+        self.session_factory = session_factory
+        self.conversations = conversations
+        self.clock = clock
+
+    def handle_inbound(self, inbound: InboundMessage, *, now: datetime | None = None) -> Outcome:
+        """Handle one customer message exactly once, from dedupe to outbox, in one transaction."""
+        return process_inbound(self.session_factory, inbound, self._converse, now=now or self.clock())
+
+    def _converse(self, session: Session, recorded: Recorded) -> None:
+        """A message reopens WhatsApp's window (held messages go out), then the dialog answers it."""
+        inbound, now = recorded.inbound, recorded.now
+        release_held(session, str(inbound.channel), inbound.reply_to, now)
+        self.conversations.handle(session, recorded.conversation, inbound, recorded.record, now)
+
+
 def process_inbound(
     session_factory: sessionmaker[Session],
     inbound: InboundMessage,
-    handler: ConversationHandler,
+    step: InboundStep,
     *,
     now: datetime,
     attempts: int = 3,
 ) -> Outcome:
-    """Handle one inbound message exactly once (a replayed provider id is a no-op)."""
+    """Record one inbound message exactly once and run `step` on it (a replayed provider id is a no-op).
+
+    `InboundService.handle_inbound` is the use case; this is its transaction, kept apart so the
+    inbound bench can measure recording alone.
+    """
     for attempt in range(1, attempts + 1):
         try:
             with unit_of_work(session_factory) as session:
-                return _process(session, inbound, handler, now)
+                return _process(session, inbound, step, now)
         except IntegrityError:
             # Either the same provider id committed concurrently (duplicate) or two first messages of a
             # new sender raced to create the conversation: the retry tells which.
@@ -52,9 +95,7 @@ def process_inbound(
     raise AssertionError("unreachable")
 
 
-def _process(
-    session: Session, inbound: InboundMessage, handler: ConversationHandler, now: datetime
-) -> Outcome:
+def _process(session: Session, inbound: InboundMessage, step: InboundStep, now: datetime) -> Outcome:
     if _seen(session, inbound):
         return Outcome(inbound.provider_message_id, duplicate=True)
     session.add(
@@ -70,7 +111,7 @@ def _process(
         conversation_id=conversation.id,
         direction="in",
         channel=str(inbound.channel),
-        author="customer",
+        author=Actor.CUSTOMER.value,
         provider_message_id=inbound.provider_message_id,
         text=inbound.text,
         raw=inbound.raw or None,
@@ -78,7 +119,7 @@ def _process(
     )
     session.add(record)
     session.flush()
-    handler(session, conversation, inbound, record, now)
+    step(session, Recorded(conversation, inbound, record, now))
     conversation.version += 1
     conversation.updated_at = now
     return Outcome(inbound.provider_message_id, duplicate=False, conversation_id=conversation.id)

@@ -9,10 +9,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.messages import Channel, Option, Reply
-from bot.texts import text
+from bot.texts import TEXTS, text
 from channels.base import OutboundMessage
-from intake.db.models import Agent, Conversation, Ticket, TicketEvent
+from intake.db.events import record_event
+from intake.db.models import Agent, Attachment, Conversation, Ticket
 from intake.delivery.outbox import enqueue
+from intake.domain.events import Actor, EventKind
 
 
 def reply_to_conversation(
@@ -23,7 +25,7 @@ def reply_to_conversation(
     now: datetime,
     ticket_id: int | None = None,
     callback_query_id: str | None = None,
-    author: str = "bot",
+    author: str = Actor.BOT,
     agent_id: int | None = None,
 ) -> None:
     """Queue one dialog reply to the conversation's chat."""
@@ -59,7 +61,7 @@ def notify_customer(
     kind: str,
     options: tuple[Option, ...] = (),
     step: str | None = None,
-    author: str = "bot",
+    author: str = Actor.BOT,
     agent_id: int | None = None,
     **variables: str,
 ) -> None:
@@ -113,15 +115,18 @@ def alert_agents(
             alert = OutboundMessage(
                 channel=channel, recipient=recipient, text=body, kind="agent_alert", language="en"
             )
-            enqueue(session, alert, now=now, ticket_id=ticket_id, author="system")
+            enqueue(session, alert, now=now, ticket_id=ticket_id, author=Actor.SYSTEM.value)
     if ticket is not None:
-        session.add(
-            TicketEvent(
-                ticket_id=ticket.id,
-                kind="agent_alert",
-                actor="system",
-                body=body,
-                data={"supervisors_only": supervisors_only},
-                created_at=now,
-            )
-        )
+        data = {"supervisors_only": supervisors_only}
+        record_event(session, ticket.id, EventKind.AGENT_ALERT, Actor.SYSTEM, body, now=now, data=data)
+
+
+def tell_file_refused(session: Session, attachment: Attachment, code: str, now: datetime) -> None:
+    """Tell the customer, in their ticket's chat, that a file they sent was not kept, and why."""
+    ticket = session.get(Ticket, attachment.ticket_id) if attachment.ticket_id else None
+    if ticket is None:
+        return
+    key = f"refusal.{code}" if f"refusal.{code}" in TEXTS else "refusal.download_failed"
+    name = attachment.filename or attachment.mime_type or ""
+    reason = text(key, ticket.language)
+    notify_customer(session, ticket, "file_refused", now=now, kind="progress", filename=name, reason=reason)

@@ -1,20 +1,27 @@
-"""Connects the pure SLA engine to the database: calendars and targets per plan, pauses, contingencies."""
+"""Connects the pure SLA engine to the database: calendars and targets per plan, pauses, contingencies,
+and the SLA bookkeeping of a ticket (its clocks' level crossings and the sweeper's next check)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from intake.db.models import Company, Contingency, SupportPlan, Ticket, TicketPause
+from intake.db.models import Company, Contingency, SlaAlert, SupportPlan, Ticket, TicketPause
+from intake.domain.lifecycle import OPEN_STATUSES
 from sla.calendar import BusinessCalendar, calendar_from_dict
 from sla.calendar_presets import get_calendar
-from sla.clock import deadlines_for
+from sla.clock import alert_times, deadlines_for
 from sla.explain import deadline_phrase, explain_deadline
 from sla.priority import DEFAULT_TARGETS, Budget, Priority, Target
+
+LEVELS = (75, 90, 100)
+CLOCKS = ("response", "resolution")
+OPEN = sorted(s.value for s in OPEN_STATUSES)
 
 
 class SlaService:
@@ -104,3 +111,70 @@ def _budget(spec: Mapping[str, Any], prefix: str, default: Budget) -> Budget:
     if f"{prefix}_business_days" in spec:
         return Budget(business_days=int(spec[f"{prefix}_business_days"]))
     return default
+
+
+# --- the SLA clocks of a ticket --------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Crossing:
+    """The instant a ticket's clock reaches a level (75, 90, 100 %), and that clock's deadline."""
+
+    clock: str
+    level: int
+    at: datetime
+    due: datetime | None
+
+
+def clock_crossings(session: Session, sla: SlaService, ticket: Ticket) -> list[Crossing]:
+    """Every defined level crossing of the ticket's running clocks (none when closed or SLA-exempt).
+
+    The response clock runs until the first response; the resolution clock until the ticket is closed,
+    without the time inside its pauses. Behind an open pause a crossing is undefined and left out.
+    """
+    if ticket.status not in OPEN or ticket.sla_exempt:
+        return []
+    cal = sla.calendar_for(session, ticket.company_id)
+    target = sla.targets_for(session, ticket.company_id)[Priority(ticket.priority)]
+    pauses = list(session.scalars(select(TicketPause).where(TicketPause.ticket_id == ticket.id)))
+    found: list[Crossing] = []
+    if ticket.first_response_at is None:
+        contingency = [p for p in pauses if p.reason == "contingency"]
+        found += _crossings(cal, "response", ticket.opened_at, target.response, contingency)
+    found += _crossings(cal, "resolution", ticket.opened_at, target.resolution, pauses)
+    return found
+
+
+def _crossings(
+    cal: BusinessCalendar, clock: str, start: datetime, budget: Budget, pauses: Sequence[TicketPause]
+) -> list[Crossing]:
+    closed = [(p.started_at, p.ended_at) for p in pauses if p.ended_at is not None]
+    open_since = min((p.started_at for p in pauses if p.ended_at is None), default=None)
+    times = alert_times(cal, start, budget, closed)
+
+    def defined(instant: datetime) -> bool:
+        # The engine returns a crossing reached before an open pause begins; later ones are unknown.
+        return open_since is None or instant <= open_since
+
+    due = times.due if defined(times.due) else None
+    instants = (times.at_risk_75, times.at_risk_90, times.due)
+    return [Crossing(clock, lvl, at, due) for lvl, at in zip(LEVELS, instants, strict=True) if defined(at)]
+
+
+def fired_alerts(session: Session, ticket_id: int) -> set[tuple[str, int]]:
+    """The (clock, level) alerts already raised for a ticket."""
+    rows = session.execute(select(SlaAlert.clock, SlaAlert.level).where(SlaAlert.ticket_id == ticket_id))
+    return {(clock, level) for clock, level in rows}
+
+
+def next_sla_check(session: Session, sla: SlaService, ticket: Ticket) -> datetime | None:
+    """When the sweeper must next look at the ticket: its earliest crossing not yet alerted, or None."""
+    crossings = clock_crossings(session, sla, ticket)
+    if not crossings:
+        return None
+    return earliest_pending(crossings, fired_alerts(session, ticket.id))
+
+
+def earliest_pending(crossings: Iterable[Crossing], fired: set[tuple[str, int]]) -> datetime | None:
+    """The earliest crossing whose (clock, level) alert was not raised yet, or None."""
+    return min((c.at for c in crossings if (c.clock, c.level) not in fired), default=None)

@@ -6,14 +6,13 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.messages import Channel, InboundMedia, Option
-from bot.texts import text
+from bot.messages import Channel, InboundMedia
 from channels.base import OutboundMessage
+from intake.db.events import record_event
 from intake.db.models import (
     Agent,
     Attachment,
@@ -22,22 +21,27 @@ from intake.db.models import (
     PriorityChange,
     SurveyAnswer,
     Ticket,
-    TicketEvent,
     TicketPause,
 )
 from intake.db.storage import StoredFile
 from intake.delivery.outbox import enqueue
+from intake.domain.events import Actor, EventKind
 from intake.domain.lifecycle import OPEN_STATUSES, PAUSED_STATUSES, TicketStatus, transition
-from intake.jobs.sweeper import next_sla_check
 from intake.services.notify import AlertRouting, alert_agents, notify_customer
-from intake.services.sla import SlaService
+from intake.services.sla import SlaService, next_sla_check
 from sla.priority import Impact, Priority, Urgency, priority_for
 
 S = TicketStatus
+K = EventKind
+A = Actor
 
 
 class TicketError(ValueError):
-    """A use case was asked something the ticket's state does not allow; the message says why."""
+    """A use case was asked something it cannot do (bad input or state); the message says why."""
+
+
+class TicketStateError(TicketError):
+    """The ticket's current status does not allow the use case."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,20 +59,6 @@ class NewTicket:
     title: str | None = None
 
 
-class DialogHooks(Protocol):
-    """Service-initiated dialog turns (implemented by the conversation service)."""
-
-    def begin_validation(
-        self, session: Session, ticket: Ticket, summary: str, now: datetime, *, reminder: bool = False
-    ) -> None:
-        """Ask the customer whether the proposed solution worked (or remind them)."""
-
-    def begin_survey(
-        self, session: Session, ticket: Ticket, now: datetime, *, reminder: bool = False
-    ) -> None:
-        """Start the satisfaction survey (or remind them of it)."""
-
-
 class TicketService:
     """The ticket lifecycle's use cases, with the SLA service and settings they need."""
 
@@ -76,7 +66,6 @@ class TicketService:
         self.sla = sla
         self.prefix = prefix
         self.alerts = alerts or AlertRouting()
-        self.dialog: DialogHooks | None = None
 
     def lock(self, session: Session, number: str) -> Ticket | None:
         """Load a ticket for an agent action, locking its conversation first, then the ticket.
@@ -103,8 +92,12 @@ class TicketService:
         data: NewTicket,
         *,
         now: datetime,
+        agent: Agent | None = None,
     ) -> Ticket:
-        """Create a ticket with deadlines, attachments, events, the customer's receipt and agents' alert."""
+        """Create a ticket with deadlines, attachments, events, the customer's receipt and agents' alert.
+
+        `agent` registers it on the customer's behalf (the trail says who); otherwise the customer did.
+        """
         priority = priority_for(data.impact, data.urgency)
         company = contact.company if contact is not None else None
         ticket = Ticket(
@@ -144,7 +137,11 @@ class TicketService:
                 changed_at=now,
             )
         )
-        self._event(session, ticket, "created", "customer", f"Ticket opened on {conversation.channel}", now)
+        opened = f"Ticket opened on {conversation.channel}"
+        if agent is None:
+            self._event(session, ticket, K.CREATED, A.CUSTOMER, opened, now)
+        else:
+            self._event(session, ticket, K.CREATED, A.AGENT, f"{opened} by {agent.name}", now, agent=agent)
         for media in data.media:
             session.add(_attachment(ticket, conversation, media, now))
         self._exempt_if_in_contingency(session, ticket, now)
@@ -177,7 +174,7 @@ class TicketService:
         if ticket.status in (S.NEW, S.REOPENED):
             self._move(session, ticket, S.IN_ANALYSIS if ticket.status == S.NEW else S.IN_PROGRESS, now)
         ticket.assigned_agent_id = agent.id
-        self._event(session, ticket, "taken", "agent", f"Taken by {agent.name}", now, agent=agent)
+        self._event(session, ticket, K.TAKEN, A.AGENT, f"Taken by {agent.name}", now, agent=agent)
         notify_customer(session, ticket, "ticket_taken", now=now, kind="progress", agent=agent.name)
 
     def request_info(
@@ -186,14 +183,14 @@ class TicketService:
         """Ask the customer for information: the resolution clock pauses until they answer."""
         self._move(session, ticket, S.WAITING_CUSTOMER, now)
         self._first_response(ticket, now)
-        self._event(session, ticket, "info_requested", "agent", question, now, agent=agent, visible=True)
+        self._event(session, ticket, K.INFO_REQUESTED, A.AGENT, question, now, agent=agent, visible=True)
         notify_customer(
             session,
             ticket,
             "info_requested",
             now=now,
             kind="info_request",
-            author="agent",
+            author=A.AGENT,
             agent_id=agent.id,
             question=question,
         )
@@ -205,32 +202,59 @@ class TicketService:
         if ticket.status in (S.NEW, S.IN_ANALYSIS, S.REOPENED):
             self._move(session, ticket, S.IN_PROGRESS, now)
         elif ticket.status not in (S.IN_PROGRESS, S.WAITING_CUSTOMER):
-            raise TicketError(f"cannot post progress on a ticket that is {ticket.status}")
+            raise TicketStateError(f"cannot post progress on a ticket that is {ticket.status}")
         self._first_response(ticket, now)
-        self._event(session, ticket, "progress", "agent", note, now, agent=agent, visible=True)
+        self._event(session, ticket, K.PROGRESS, A.AGENT, note, now, agent=agent, visible=True)
         notify_customer(
             session,
             ticket,
             "progress",
             now=now,
             kind="progress",
-            author="agent",
+            author=A.AGENT,
             agent_id=agent.id,
             note=note,
         )
+
+    def reply(self, session: Session, ticket: Ticket, agent: Agent, body: str, *, now: datetime) -> None:
+        """A public reply in the customer's chat (it counts as the first response)."""
+        if ticket.status not in OPEN_STATUSES:
+            raise TicketStateError(f"cannot reply on a ticket that is {ticket.status}")
+        conversation = session.get(Conversation, ticket.conversation_id) if ticket.conversation_id else None
+        if conversation is None:
+            raise TicketError(f"ticket {ticket.number} has no customer chat to reply in")
+        self._first_response(ticket, now)
+        ticket.updated_at = now
+        self._event(session, ticket, K.AGENT_REPLY, A.AGENT, body, now, agent=agent, visible=True)
+        notify_customer(
+            session,
+            ticket,
+            "agent_reply",
+            now=now,
+            kind="progress",
+            author=A.AGENT,
+            agent_id=agent.id,
+            agent=agent.name,
+            message=body,
+            note=body,  # what WhatsApp's "progress" template quotes outside the 24-hour window
+        )
+
+    def note(self, session: Session, ticket: Ticket, agent: Agent, body: str, *, now: datetime) -> None:
+        """An internal note on the ticket's trail: never sent to the customer."""
+        self._event(session, ticket, K.NOTE, A.AGENT, body, now, agent=agent)
 
     def escalate(
         self, session: Session, ticket: Ticket, reason: str, *, now: datetime, agent: Agent | None = None
     ) -> None:
         """Escalate to the next level: supervisors are alerted and the customer is told."""
         if ticket.status not in OPEN_STATUSES:
-            raise TicketError(f"cannot escalate a ticket that is {ticket.status}")
+            raise TicketStateError(f"cannot escalate a ticket that is {ticket.status}")
         ticket.escalation_level += 1
         self._event(
             session,
             ticket,
-            "escalated",
-            "agent" if agent else "system",
+            K.ESCALATED,
+            A.AGENT if agent else A.SYSTEM,
             reason,
             now,
             agent=agent,
@@ -249,28 +273,11 @@ class TicketService:
     def propose_solution(
         self, session: Session, ticket: Ticket, agent: Agent, summary: str, *, now: datetime
     ) -> None:
-        """Propose a solution and ask the customer to validate it (the clock pauses meanwhile)."""
+        """Mark a solution proposed (the clock pauses); the conversation service asks the customer."""
         self._move(session, ticket, S.SOLUTION_PROPOSED, now)
         self._first_response(ticket, now)
         ticket.solution_proposed_at, ticket.resolved_at, ticket.validation_reminded_at = now, now, None
-        self._event(session, ticket, "solution_proposed", "agent", summary, now, agent=agent, visible=True)
-        if self.dialog is not None:
-            self.dialog.begin_validation(session, ticket, summary, now)
-            return
-        yes, no = _yes_no(ticket.language)
-        notify_customer(
-            session,
-            ticket,
-            "solution_proposed",
-            now=now,
-            kind="solution",
-            author="agent",
-            agent_id=agent.id,
-            options=(yes, no),
-            step="validation",
-            summary=summary,
-            ticket=ticket.number or "",
-        )
+        self._event(session, ticket, K.SOLUTION_PROPOSED, A.AGENT, summary, now, agent=agent, visible=True)
 
     def send_file(
         self,
@@ -321,12 +328,12 @@ class TicketService:
             now=now,
             ticket_id=ticket.id,
             conversation_id=conversation.id,
-            author="agent",
+            author=A.AGENT,
             agent_id=agent.id,
         )
         self._first_response(ticket, now)
         self._event(
-            session, ticket, "agent_file", "agent", f"{filename}: {caption}", now, agent=agent, visible=True
+            session, ticket, K.AGENT_FILE, A.AGENT, f"{filename}: {caption}", now, agent=agent, visible=True
         )
         return attachment
 
@@ -356,12 +363,12 @@ class TicketService:
             )
         )
         old, ticket.priority = ticket.priority, str(new)
-        self._recompute(session, ticket)
+        self.recompute_deadlines(session, ticket)
         self._event(
             session,
             ticket,
-            "priority_changed",
-            "agent" if agent else "system",
+            K.PRIORITY_CHANGED,
+            A.AGENT if agent else A.SYSTEM,
             f"{old} → {new}: {reason}",
             now,
             agent=agent,
@@ -373,7 +380,7 @@ class TicketService:
         """Cancel the ticket (duplicate, withdrawn)."""
         self._move(session, ticket, S.CANCELLED, now)
         ticket.closed_at = now
-        self._event(session, ticket, "cancelled", "agent" if agent else "customer", reason, now, agent=agent)
+        self._event(session, ticket, K.CANCELLED, A.AGENT if agent else A.CUSTOMER, reason, now, agent=agent)
 
     # --- customers ---------------------------------------------------------------------------
     def customer_adds(
@@ -388,11 +395,11 @@ class TicketService:
     ) -> None:
         """The customer adds text or files; when we were waiting on them the clock resumes."""
         if ticket.status in (S.CLOSED, S.CANCELLED):
-            raise TicketError(f"ticket {ticket.number} is {ticket.status}")
+            raise TicketStateError(f"ticket {ticket.number} is {ticket.status}")
         for item in media:
             session.add(_attachment(ticket, conversation, item, now))
         self._event(
-            session, ticket, "customer_reply", "customer", body or f"{len(media)} file(s)", now, visible=True
+            session, ticket, K.CUSTOMER_REPLY, A.CUSTOMER, body or f"{len(media)} file(s)", now, visible=True
         )
         if ticket.status == S.WAITING_CUSTOMER:
             self._move(session, ticket, S.IN_PROGRESS, now)
@@ -416,16 +423,16 @@ class TicketService:
     ) -> None:
         """The customer's answer to the solution: close (then survey) or reopen."""
         if ticket.status != S.SOLUTION_PROPOSED:
-            raise TicketError(f"ticket {ticket.number} has no solution waiting for validation")
+            raise TicketStateError(f"ticket {ticket.number} has no solution waiting for validation")
         if accepted:
             self._move(session, ticket, S.CLOSED, now)
             ticket.closed_at, ticket.survey_sent_at = now, now
-            kind = "auto_closed" if automatic else "validated"
-            self._event(session, ticket, kind, "system" if automatic else "customer", comment or "", now)
+            kind = K.AUTO_CLOSED if automatic else K.VALIDATED
+            self._event(session, ticket, kind, A.SYSTEM if automatic else A.CUSTOMER, comment or "", now)
             return
         self._move(session, ticket, S.REOPENED, now)
         ticket.resolved_at = None
-        self._event(session, ticket, "reopened", "customer", comment or "", now, visible=True)
+        self._event(session, ticket, K.REOPENED, A.CUSTOMER, comment or "", now, visible=True)
         alert_agents(
             session,
             ticket,
@@ -448,7 +455,7 @@ class TicketService:
             answer.rating = rating if rating is not None else answer.rating
             answer.comment = comment if comment is not None else answer.comment
             answer.answered_at = now
-        self._event(session, ticket, "survey_answered", "customer", f"rating {answer.rating}", now)
+        self._event(session, ticket, K.SURVEY_ANSWERED, A.CUSTOMER, f"rating {answer.rating}", now)
         return answer
 
     # --- internals ---------------------------------------------------------------------------
@@ -466,7 +473,7 @@ class TicketService:
             self._end_pauses(session, ticket, now, reasons=("validation", "waiting_customer"))
             reason = "validation" if target == S.SOLUTION_PROPOSED else "waiting_customer"
             session.add(TicketPause(ticket_id=ticket.id, reason=reason, started_at=now))
-        self._event(session, ticket, "status", "system", f"{current} → {target}", now)
+        self._event(session, ticket, K.STATUS, A.SYSTEM, f"{current} → {target}", now)
         self.refresh_sla_check(session, ticket)
 
     def _end_pauses(self, session: Session, ticket: Ticket, now: datetime, reasons: tuple[str, ...]) -> None:
@@ -480,9 +487,10 @@ class TicketService:
         )
         for pause in open_pauses:
             pause.ended_at = now
-        self._recompute(session, ticket)
+        self.recompute_deadlines(session, ticket)
 
-    def _recompute(self, session: Session, ticket: Ticket) -> None:
+    def recompute_deadlines(self, session: Session, ticket: Ticket) -> None:
+        """Deadlines from the opening time without the finished pauses, and the next SLA check."""
         session.flush()
         pauses = list(session.scalars(select(TicketPause).where(TicketPause.ticket_id == ticket.id)))
         ticket.response_due, ticket.resolution_due = self.sla.deadlines(session, ticket, pauses)
@@ -504,25 +512,16 @@ class TicketService:
         self,
         session: Session,
         ticket: Ticket,
-        kind: str,
-        actor: str,
+        kind: EventKind,
+        actor: Actor,
         body: str,
         now: datetime,
         *,
         agent: Agent | None = None,
         visible: bool = False,
     ) -> None:
-        session.add(
-            TicketEvent(
-                ticket_id=ticket.id,
-                kind=kind,
-                actor=actor,
-                body=body,
-                created_at=now,
-                agent_id=agent.id if agent else None,
-                visible_to_customer=visible,
-            )
-        )
+        agent_id = agent.id if agent else None
+        record_event(session, ticket.id, kind, actor, body, now=now, agent_id=agent_id, visible=visible)
 
     def _id_of(self, session: Session, number: str | None) -> int | None:
         if not number:
@@ -559,7 +558,3 @@ def clip(value: str | None, limit: int) -> str | None:
     if dot and 0 < len(ext) <= 10:
         return stem[: limit - len(ext) - 1] + "." + ext
     return value[:limit]
-
-
-def _yes_no(language: str) -> tuple[Option, Option]:
-    return Option("yes", text("option_yes", language)), Option("no", text("option_no", language))

@@ -242,7 +242,7 @@ def test_a_known_customer_reports_with_buttons_and_files_then_validates_and_rate
         row = session.scalars(select(Ticket)).one()
         agent = session.scalars(select(Agent)).one()
         env.container.tickets.post_progress(session, row, agent, "Revisamos el CAF del SII", now=env.clock())
-        env.container.tickets.propose_solution(
+        env.container.conversations.propose_solution(
             session, row, agent, "Cargamos un CAF nuevo para boletas", now=env.clock()
         )
     env.work()

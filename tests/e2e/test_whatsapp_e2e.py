@@ -381,7 +381,7 @@ def test_a_known_customer_reports_with_files_validates_by_button_rates_and_repla
         row = session.scalars(select(Ticket)).one()
         agent = session.scalars(select(Agent)).one()
         env.container.tickets.post_progress(session, row, agent, "Revisamos el CAF del SII", now=env.clock())
-        env.container.tickets.propose_solution(
+        env.container.conversations.propose_solution(
             session, row, agent, "Cargamos un CAF nuevo para boletas", now=env.clock()
         )
     env.work()

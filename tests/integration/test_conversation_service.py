@@ -23,7 +23,6 @@ from intake.db.models import (
     TicketEvent,
     TicketPause,
 )
-from intake.services.inbound import process_inbound
 from tests.integration.service_harness import make_container, open_ticket_through_chat, texts
 from tests.support.clock import FakeClock
 
@@ -51,7 +50,7 @@ def test_two_messages_of_one_sender_processed_concurrently_are_both_kept(
     def send(text: str) -> None:
         barrier.wait()
         try:
-            process_inbound(container.session_factory, _inbound(text), container.inbound_handler, now=clock())
+            container.inbound.handle_inbound(_inbound(text), now=clock())
         except BaseException as exc:  # surfaced below
             errors.append(exc)
 
@@ -76,10 +75,7 @@ def test_two_messages_of_one_sender_processed_concurrently_are_both_kept(
 def test_a_replayed_message_is_processed_once(database_url: str, tmp_path: Path, clock: FakeClock) -> None:
     container = make_container(database_url, tmp_path, clock)
     message = _inbound("hola", message_id="wamid.same")
-    outcomes = [
-        process_inbound(container.session_factory, message, container.inbound_handler, now=clock())
-        for _ in range(3)
-    ]
+    outcomes = [container.inbound.handle_inbound(message, now=clock()) for _ in range(3)]
     assert [o.duplicate for o in outcomes] == [False, True, True]
     with container.session_factory() as session:
         assert session.scalar(select(func.count()).select_from(Message).where(Message.direction == "in")) == 1

@@ -8,8 +8,8 @@ from pathlib import Path
 from sqlalchemy import select
 
 from intake.db.models import Conversation, SurveyAnswer, Ticket, TicketEvent
-from intake.jobs.sweeper import validation_action
 from sla.calendar_presets import get_calendar
+from sla.followup import validation_action
 from tests.integration.service_harness import open_ticket_through_chat
 from tests.integration.test_sweeper_sla import Desk, local
 from tests.support.clock import FakeClock

@@ -89,3 +89,27 @@ def test_every_open_status_can_still_reach_closed() -> None:
                     seen.add(nxt)
                     frontier.append(nxt)
         assert S.CLOSED in seen, start
+
+
+# --- the stored vocabularies next to the lifecycle -------------------------------------------------
+
+
+def test_stored_vocabularies_keep_their_strings_and_fit_their_columns() -> None:
+    from intake.db.models import Message, OutboxMessage, TicketEvent
+    from intake.domain.events import Actor, EventKind, OutboxStatus
+
+    assert [s.value for s in OutboxStatus] == ["pending", "sending", "sent", "held", "dead"]
+    assert {a.value for a in Actor} == {"customer", "agent", "system", "bot"}
+    assert EventKind.SOLUTION_PROPOSED.value == "solution_proposed"
+    assert EventKind.AGENT_ALERT.value == "agent_alert"
+
+    def width(model: type, column: str) -> int:
+        return int(model.__table__.c[column].type.length)  # type: ignore[attr-defined]
+
+    widths = {
+        OutboxStatus: width(OutboxMessage, "status"),
+        EventKind: width(TicketEvent, "kind"),
+        Actor: min(width(TicketEvent, "actor"), width(Message, "author")),
+    }
+    for enum, limit in widths.items():
+        assert all(len(member.value) <= limit for member in enum), enum
