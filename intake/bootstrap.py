@@ -17,6 +17,7 @@ from intake.config import Settings
 from intake.db import make_engine, make_session_factory, unit_of_work
 from intake.db.models import utcnow
 from intake.db.storage import FileStore
+from intake.delivery.media_links import MediaLinks
 from intake.delivery.outbox import OutboxWorker, RetryPolicy
 from intake.delivery.whatsapp_window import WhatsAppRouter
 from intake.jobs.media import MediaDownloadJob
@@ -26,7 +27,6 @@ from intake.services.contacts import Contacts
 from intake.services.contingency import Contingencies, ContingencyService
 from intake.services.conversations import ConversationService, DialogSettings
 from intake.services.inbound import InboundService
-from intake.services.media_links import MediaLinks
 from intake.services.notify import AlertRouting, tell_file_refused
 from intake.services.sla import SlaService
 from intake.services.tickets import TicketService

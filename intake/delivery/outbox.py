@@ -25,8 +25,8 @@ from channels.base import (
 from intake.db import unit_of_work
 from intake.db.events import record_event
 from intake.db.models import Message, OutboxMessage
+from intake.delivery.media_links import MediaLinks
 from intake.domain.events import Actor, EventKind, OutboxStatus
-from intake.services.media_links import MediaLinks
 
 log = logging.getLogger(__name__)
 

@@ -342,7 +342,7 @@ def test_a_routing_error_counts_as_an_attempt_and_ends_dead(
 def test_agents_files_are_signed_when_sent_not_when_queued(
     session_factory: sessionmaker[Session], clock: FakeClock
 ) -> None:
-    from intake.services.media_links import MediaLinks
+    from intake.delivery.media_links import MediaLinks
 
     with unit_of_work(session_factory) as session:
         message = OutboundMessage(
