@@ -648,12 +648,12 @@ _DIALOG: dict[str, dict[str, str]] = {
         "pt": "Agora estamos fora do horário: a equipe de suporte volta {when}.",
     },
     "closed_registered": {
-        "es": "Su ticket queda registrado ahora, pero el equipo de soporte está fuera de horario "
-        "y vuelve el {when}; los plazos se cuentan en horario hábil.",
-        "en": "Your ticket is registered now, but the support team is outside business hours "
-        "and back on {when}; deadlines count business hours.",
-        "pt": "Seu chamado fica registrado agora, mas a equipe de suporte está fora do horário "
-        "e volta {when}; os prazos contam em horário comercial.",
+        "es": "Queda registrado ahora, aunque estamos fuera de horario: el equipo de soporte "
+        "vuelve el {when} y los plazos se cuentan en horario hábil.",
+        "en": "It is registered now, although we are outside business hours: the support team is "
+        "back on {when} and deadlines count business hours.",
+        "pt": "Fica registrado agora, embora estejamos fora do horário: a equipe de suporte volta "
+        "{when} e os prazos contam em horário comercial.",
     },
 }
 
