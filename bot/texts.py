@@ -648,12 +648,12 @@ _DIALOG: dict[str, dict[str, str]] = {
         "pt": "Agora estamos fora do horário: a equipe de suporte volta {when}.",
     },
     "closed_registered": {
-        "es": "Queda registrado ahora, aunque estamos fuera de horario: el equipo de soporte "
-        "vuelve el {when} y los plazos se cuentan en horario hábil.",
-        "en": "It is registered now, although we are outside business hours: the support team is "
-        "back on {when} and deadlines count business hours.",
-        "pt": "Fica registrado agora, embora estejamos fora do horário: a equipe de suporte volta "
-        "{when} e os prazos contam em horário comercial.",
+        "es": "Ahora estamos fuera de horario: el equipo de soporte vuelve el {when}. Lo "
+        "registramos de inmediato y los plazos corren en horario hábil.",
+        "en": "We are outside business hours now: the support team is back on {when}. We register "
+        "it right away and deadlines run in business hours.",
+        "pt": "Agora estamos fora do horário: a equipe de suporte volta {when}. Registramos "
+        "agora mesmo e os prazos correm em horário comercial.",
     },
 }
 
