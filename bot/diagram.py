@@ -69,12 +69,14 @@ _READING = f"""## How messages are read
 - **People write in bursts.** A text received at most {_SECONDS} s after the previous message
   (by the messages' `received_at`), when our reply to that message asked a new question, was
   typed before the customer could read it: it is not the answer to that question. When the
-  previous message answered the description, the text is joined to the description; otherwise
-  it is kept as context (`answers["context"]`, shown to agents in the ticket's description and
-  in a hand-off). The question is shown again once per burst ("Anotado…"); a bare greeting in a
-  burst gets no reply. Buttons of the question, files and commands are never held back. Two
-  messages stamped with the same instant carry no timing (a fixed test or simulator clock) and
-  are read one by one. The rule lives in `bot/engine.py` (`_in_burst`, `_absorb`); the state
+  previous message answered the description, the text is joined to the description; a detailed
+  text is kept for the description question (taken as the description when that question comes,
+  and the customer is told); anything else is kept as context (`answers["context"]`, shown to
+  agents in the ticket's description and in a hand-off). The question is shown again once per
+  burst ("Anotado…"); a bare greeting in a burst gets no reply. Buttons of the question, files,
+  commands and a detailed text at the description question are never held back. Two messages
+  stamped with the same instant carry no timing (a fixed test or simulator clock) and are read
+  one by one. The rule lives in `bot/engine.py` (`_in_burst`, `_absorb`); the state
   keeps `received_at`, `fresh_prompt` and `burst_kept`.
 - **A vague first message is context, not the description.** "Buenos días, tengo un problema con
   Odoo" says no more than that a problem exists: it is kept as context and the description is

@@ -28,7 +28,7 @@ from bot.rendering import flow_key, listing, options, render, variables_of
 from bot.routes import ROUTERS
 from bot.state import DialogState
 from bot.texts import supported_lang, text
-from bot.ticket import intake_data, ticket_title
+from bot.ticket import intake_data, is_detailed, ticket_title
 from bot.turn import Retry, Run, Turn, timed_out
 
 __all__ = [
@@ -158,19 +158,23 @@ def _in_burst(state: DialogState, current: Step, msg: InboundMessage) -> bool:
     """True when a text arrived within BURST_WINDOW of the message our fresh question replied to.
 
     Equal stamps carry no timing (a fixed test or simulator clock): only a positive gap counts.
-    A button of the current question, files and commands are never held back.
+    A button of the current question, files and commands are never held back, nor a detailed
+    text at the description question (it is a description whatever the customer had read).
     """
     if not state.fresh_prompt or state.received_at is None or current.flow not in _BURST_FLOWS:
         return False
     if msg.media or not msg.text.strip() or msg.button_payload:
+        return False
+    if current.name == StepName.ASK_DESCRIPTION and is_detailed(msg.text):
         return False
     gap = msg.received_at - state.received_at
     return timedelta(0) < gap <= BURST_WINDOW
 
 
 def _absorb(state: DialogState, current: Step, msg: InboundMessage, run: Run) -> DialogState:
-    """A message of a burst: join it to the free-text answer it continues, or keep it as context;
-    show the question again once (a bare greeting needs nothing: the question was just asked)."""
+    """A message of a burst: join it to the free-text answer it continues, keep a detailed text
+    for the description question, or keep it as context; show the question again once (a bare
+    greeting needs nothing: the question was just asked)."""
     run.absorbed = True
     typed = msg.text.strip()
     if is_greeting_only(typed):
@@ -180,6 +184,9 @@ def _absorb(state: DialogState, current: Step, msg: InboundMessage, run: Run) ->
     if previous == StepName.ASK_DESCRIPTION and "description" in answers:
         state = state.with_answers(description=f"{answers['description']}\n{typed}")
         key = "burst_joined"
+    elif is_detailed(typed) and not {"draft", "description"} & set(answers):
+        state = state.with_answers(draft=typed)  # the description, once it is asked
+        key = "burst_kept"
     else:
         context = answers.get("context")
         state = state.with_answers(context=f"{context}\n{typed}" if context else typed)

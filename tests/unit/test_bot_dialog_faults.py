@@ -110,9 +110,9 @@ def test_an_option_typed_before_the_question_was_read_is_kept_and_the_question_s
     assert "Anotado" in chat.text and "¿Qué necesita?" in chat.text
     chat.send("no abre ninguna caja", after=SECOND)  # still the burst: kept, no second prompt
     assert chat.last.replies == []
-    chat.run([("falla", ["Cuéntenos"])])
-    assert chat.state.answers["context"] == (
-        "Buenos días, el punto de venta está lento\nno abre ninguna caja")
+    chat.run([("falla", ["Tomé su mensaje como descripción", "módulo"])])
+    assert chat.state.answers["description"] == "Buenos días, el punto de venta está lento"
+    assert chat.state.answers["context"] == "no abre ninguna caja"
 
 
 def test_a_description_sent_in_two_messages_is_joined() -> None:
@@ -383,3 +383,22 @@ def test_in_business_hours_the_summary_says_nothing_about_hours() -> None:
     chat.run([("hola", []), ("1", []), ("El informe de ventas por vendedor no carga desde ayer", []),
               ("1", []), ("2", []), ("1", []), ("1", ["¿La registramos?"])])
     assert "fuera de horario" not in chat.text
+
+
+def test_a_description_typed_in_a_burst_is_not_lost_nor_asked_again() -> None:
+    chat = Chat()
+    chat.send("Hola")
+    chat.send("falla", after=SECOND)  # typed before "¿Qué necesita?" could be read: kept
+    chat.send("El informe de ventas por vendedor no carga desde ayer", after=SECOND)
+    assert chat.state.step == "ask_type" and chat.last.replies == []
+    chat.run([("1", ["Tomé su mensaje como descripción", "módulo"])])
+    data = finish(chat).data
+    assert data.title == "El informe de ventas por vendedor no carga desde ayer"
+    assert data.description == "falla\nEl informe de ventas por vendedor no carga desde ayer"
+
+
+def test_a_detailed_description_right_after_the_type_is_the_description() -> None:
+    chat = Chat()
+    chat.run([("hola", []), ("falla", ["Cuéntenos"])])
+    chat.send("El informe de ventas por vendedor no carga desde ayer", after=SECOND)
+    assert chat.state.step == "ask_module"
