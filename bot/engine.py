@@ -46,7 +46,7 @@ MAX_HISTORY = 40
 # Messages received this close to the previous one were typed before the customer could read
 # the question our reply to it asked: they are part of one burst (see docs/dialog.md).
 BURST_WINDOW = timedelta(seconds=3)
-_BURST_FLOWS = frozenset({Flow.IDENTIFY, Flow.INTAKE, Flow.TICKET})
+_BURST_FLOWS = frozenset({Flow.IDENTIFY, Flow.INTAKE})
 _INTAKE_FLOWS = frozenset({Flow.IDENTIFY, Flow.INTAKE})
 # The fields the summary needs, in the order they are asked again when one is missing.
 _REQUIRED = (("type", StepName.ASK_TYPE), ("description", StepName.ASK_DESCRIPTION),
@@ -161,7 +161,9 @@ def _in_burst(state: DialogState, current: Step, msg: InboundMessage) -> bool:
     A button of the current question, files and commands are never held back, nor a detailed
     text at the description question (it is a description whatever the customer had read).
     """
-    if not state.fresh_prompt or state.received_at is None or current.flow not in _BURST_FLOWS:
+    if not state.fresh_prompt or state.received_at is None:
+        return False
+    if current.flow not in _BURST_FLOWS and current.name != StepName.CHOOSE_TICKET:
         return False
     if msg.media or not msg.text.strip() or msg.button_payload:
         return False
@@ -181,7 +183,11 @@ def _absorb(state: DialogState, current: Step, msg: InboundMessage, run: Run) ->
         return state
     answers = state.answers
     previous = state.history[-1] if state.history else None
-    if previous == StepName.ASK_DESCRIPTION and "description" in answers:
+    if current.name == StepName.CHOOSE_TICKET:  # goes with the first message, wherever it goes
+        pending = answers.get("pending")
+        state = state.with_answers(pending=f"{pending}\n{typed}" if pending else typed)
+        key = "burst_kept"
+    elif previous == StepName.ASK_DESCRIPTION and "description" in answers:
         state = state.with_answers(description=f"{answers['description']}\n{typed}")
         key = "burst_joined"
     elif is_detailed(typed) and not {"draft", "description"} & set(answers):

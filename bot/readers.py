@@ -148,9 +148,15 @@ def _read_email(state: DialogState, msg: InboundMessage, _run: Run) -> Result:
 
 def _read_type(state: DialogState, msg: InboundMessage, run: Run) -> Result:
     result = _simple_choice(state, msg, run)
+    ahead = is_detailed(msg.text) and not {"draft", "description"} & set(state.answers)
     if isinstance(result, Retry):
+        if ahead:
+            run.note("kept_for_description")  # typed ahead of its question: never lost
+            return Retry(state=state.with_answers(draft=msg.text.strip()))
         return result
     outcome, state = result
+    if ahead:  # "falla: el POS no imprime boletas" chose the type and said what happens
+        state = state.with_answers(draft=msg.text.strip())
     if outcome == "request" and not run.ctx.plan_includes_requests:
         return "billable", state
     return outcome, state.with_answers(billable="0")

@@ -528,6 +528,11 @@ _DIALOG: dict[str, dict[str, str]] = {
         "en": "I added it to the description.",
         "pt": "Acrescentei à descrição.",
     },
+    "kept_for_description": {
+        "es": "Guardé su mensaje como descripción del problema.",
+        "en": "I kept your message as the problem's description.",
+        "pt": "Guardei sua mensagem como descrição do problema.",
+    },
     "voice_description": {
         "es": "Recibimos su nota de voz: la tomamos como descripción del problema y quedará "
         "adjunta al ticket.",

@@ -402,3 +402,33 @@ def test_a_detailed_description_right_after_the_type_is_the_description() -> Non
     chat.run([("hola", []), ("falla", ["Cuéntenos"])])
     chat.send("El informe de ventas por vendedor no carga desde ayer", after=SECOND)
     assert chat.state.step == "ask_module"
+
+
+def test_a_burst_while_choosing_a_ticket_goes_with_the_message_to_the_chosen_ticket() -> None:
+    chat = Chat(ctx=make_ctx(tickets=[CAF_TICKET]))
+    chat.send("Hola")
+    chat.send("Les envío el detalle de los folios que faltan", after=SECOND)
+    assert chat.state.step == "choose_ticket" and "Anotado" in chat.text
+    chat.send("1")
+    assert chat.effects == [AddToTicket("LA-000045", "Les envío el detalle de los folios que faltan")]
+
+
+def test_a_description_typed_instead_of_the_type_is_kept_not_refused_and_lost() -> None:
+    chat = Chat()
+    chat.run([("Buenos días, tengo un problema con Odoo", ["¿Qué necesita?"]),
+              ("No puedo validar las facturas de proveedor desde esta mañana",
+               ["Guardé su mensaje como descripción", "Reportar una falla"]),
+              ("falla", ["Tomé su mensaje como descripción", "módulo"])])
+    data = finish(chat).data
+    assert data.title == "No puedo validar las facturas de proveedor desde esta mañana"
+    assert data.description.startswith("Buenos días, tengo un problema con Odoo\n")
+
+
+def test_a_type_answer_that_also_describes_the_problem_keeps_the_description() -> None:
+    chat = Chat()
+    chat.run([("hola", []),
+              ("falla: el POS no imprime boletas",
+               ["Tomé su mensaje como descripción", "módulo"])])
+    assert chat.state.answers["type"] == "incident"
+    assert chat.state.answers["description"] == (
+        "falla: el POS no imprime boletas")
