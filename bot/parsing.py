@@ -165,6 +165,22 @@ def is_small_talk(value: str) -> bool:
                for token in rest.split())
 
 
+_CAPTION_TEXT = (
+    "aquí aqui ahí ahi va van está esta están estan adjunto adjunta adjuntos envío envio "
+    "te les mando mandamos foto fotos captura capturas pantallazo pantallazos archivo "
+    "archivos imagen documento el la los las del de lo otro otra más mas also "
+    "here is it attached attaching screenshot screenshots file files photo image another "
+    "segue seguem anexo anexa print arquivo arquivos mais outra outro aí ai"
+)
+_CAPTION = frozenset(normalize(w) for w in _CAPTION_TEXT.split())
+
+
+def is_caption(value: str) -> bool:
+    """True for what people write with a file ('aquí va la captura', 'here it is'), or nothing."""
+    return is_small_talk(value) or all(
+        token in _CAPTION or token in _STOP_WORDS for token in strip_greeting(normalize(value)).split())
+
+
 def informative_words(value: str) -> int:
     """How many words of a text say something concrete (not greetings, stop or vague words)."""
     rest = strip_greeting(normalize(value))

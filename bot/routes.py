@@ -11,7 +11,7 @@ from dataclasses import replace
 
 from bot.flow import StepName
 from bot.messages import InboundMessage
-from bot.parsing import is_greeting_only, is_small_talk
+from bot.parsing import is_caption, is_greeting_only
 from bot.state import DialogState
 from bot.ticket import first_words
 from bot.turn import Outcome, Router, Run
@@ -22,7 +22,7 @@ def _route_idle(state: DialogState, msg: InboundMessage, run: Run) -> Outcome:
     ticket, which ticket, or new."""
     ctx = run.ctx
     has_content = bool(msg.media) or not is_greeting_only(msg.text)
-    if msg.media and ctx.recent_ticket and is_small_talk(msg.text):
+    if msg.media and ctx.recent_ticket and is_caption(msg.text):
         run.note("added_to_ticket", ticket=ctx.recent_ticket)
         return "recent_file", replace(state, ticket=ctx.recent_ticket)
     waiting = ctx.waiting_tickets

@@ -432,3 +432,11 @@ def test_a_type_answer_that_also_describes_the_problem_keeps_the_description() -
     assert chat.state.answers["type"] == "incident"
     assert chat.state.answers["description"] == (
         "falla: el POS no imprime boletas")
+
+
+@pytest.mark.parametrize("caption", ["", "aquí va la captura", "here it is", "segue o print", "gracias"])
+def test_a_file_with_a_caption_right_after_goes_to_the_ticket_just_discussed(caption: str) -> None:
+    chat = Chat(ctx=make_ctx(recent_ticket="LA-000099"))
+    shot = media("error.png")
+    chat.send(caption, files=[shot])
+    assert chat.effects == [AddToTicket("LA-000099", caption, (shot,))]
