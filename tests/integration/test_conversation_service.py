@@ -309,3 +309,23 @@ def test_a_file_right_after_registration_is_attached_to_the_new_ticket(
     later = texts(chat.say(files=(evidence,)))
     assert "Tiene tickets abiertos" in later
     container.close()
+
+
+def test_a_burst_of_greetings_from_an_unknown_number_answers_no_question(
+    database_url: str, tmp_path: Path, clock: FakeClock
+) -> None:
+    container = make_container(database_url, tmp_path, clock)
+    chat = ChatSession(container, "+56933334444")
+    replies = [texts(chat.say("Hola"))]
+    for said in ("buenas tardes", "Hola, necesito ayuda"):
+        clock.advance(seconds=1)  # typed before the first reply could be read
+        replies.append(texts(chat.say(said)))
+    said = "\n".join(replies)
+    assert "¿Cuál es su nombre?" in said
+    assert "Buenas Tardes" not in said and "No encontramos" not in said
+    clock.advance(seconds=20)
+    assert "Gracias, Rosa Muñoz" in texts(chat.say("Rosa Muñoz"))
+    with container.session_factory() as session:
+        state = DialogState.from_dict(session.scalars(select(Conversation)).one().state)
+        assert state.step == "ask_company" and state.answers["context"] == "Hola, necesito ayuda"
+    container.close()
