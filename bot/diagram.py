@@ -82,6 +82,8 @@ _READING = f"""## How messages are read
   Odoo" says no more than that a problem exists: it is kept as context and the description is
   asked; a detailed first message is still taken as the description. Titles come from the most
   telling line of the description, never from fragments such as "ayuda porfa" or "3".
+- **A thank-you is not a request**: "gracias", "ok", "perfecto, muchas gracias" outside a dialog
+  get a short reply; they neither open an intake nor count as a reply to a waiting ticket.
 - **A voice note at the description step is the description** (attached to the ticket).
 - **Requests get request questions**: the description and impact questions of a configuration,
   training or usage request have their own wording (`<key>.request` texts), same options.

@@ -209,6 +209,7 @@ MODULES: dict[str, tuple[str, ...]] = {
 
 STEPS: tuple[Step, ...] = (
     Step(StepName.IDLE, Flow.IDLE, Answer.ROUTE, None, (
+        _t("thanks", DONE),
         _t("recent_file", DONE, Action.ADD_MESSAGE),
         _t("waiting", DONE, Action.ADD_MESSAGE),
         _t("waiting_empty", StepName.TICKET_MESSAGE),

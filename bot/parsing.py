@@ -181,6 +181,21 @@ def is_caption(value: str) -> bool:
         token in _CAPTION or token in _STOP_WORDS for token in strip_greeting(normalize(value)).split())
 
 
+_ACKS = frozenset(
+    normalize(w)
+    for w in ("gracias", "muchas", "ok", "okay", "vale", "perfecto", "genial", "dale", "listo",
+              "entendido", "excelente", "thanks", "thank", "great", "perfect", "cool", "got",
+              "it", "obrigado", "obrigada", "valeu", "beleza", "certo", "show", "mil")
+)
+
+
+def is_acknowledgement(value: str) -> bool:
+    """True for 'gracias', 'ok', 'perfecto, muchas gracias': a thank-you, not a request."""
+    tokens = strip_greeting(normalize(value)).split()
+    return bool(tokens) and any(t in _ACKS for t in tokens) and all(
+        t in _ACKS or t in _COURTESY for t in tokens)
+
+
 def informative_words(value: str) -> int:
     """How many words of a text say something concrete (not greetings, stop or vague words)."""
     rest = strip_greeting(normalize(value))

@@ -11,7 +11,7 @@ from dataclasses import replace
 
 from bot.flow import StepName
 from bot.messages import InboundMessage
-from bot.parsing import is_caption, is_greeting_only
+from bot.parsing import is_acknowledgement, is_caption, is_greeting_only
 from bot.state import DialogState
 from bot.ticket import first_words
 from bot.turn import Outcome, Router, Run
@@ -22,6 +22,9 @@ def _route_idle(state: DialogState, msg: InboundMessage, run: Run) -> Outcome:
     ticket, which ticket, or new."""
     ctx = run.ctx
     has_content = bool(msg.media) or not is_greeting_only(msg.text)
+    if not msg.media and is_acknowledgement(msg.text):  # 'gracias' / 'ok': not a new request
+        run.note("you_are_welcome")
+        return "thanks", state
     if msg.media and ctx.recent_ticket and is_caption(msg.text):
         run.note("added_to_ticket", ticket=ctx.recent_ticket)
         return "recent_file", replace(state, ticket=ctx.recent_ticket)

@@ -528,6 +528,11 @@ _DIALOG: dict[str, dict[str, str]] = {
         "en": "I added it to the description.",
         "pt": "Acrescentei à descrição.",
     },
+    "you_are_welcome": {
+        "es": "¡A usted! Si necesita algo más, cuéntenos qué pasa.",
+        "en": "You're welcome! If you need anything else, just tell us what is going on.",
+        "pt": "Por nada! Se precisar de algo mais, é só contar o que está acontecendo.",
+    },
     "kept_for_description": {
         "es": "Guardé su mensaje como descripción del problema.",
         "en": "I kept your message as the problem's description.",

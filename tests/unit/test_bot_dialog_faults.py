@@ -440,3 +440,11 @@ def test_a_file_with_a_caption_right_after_goes_to_the_ticket_just_discussed(cap
     shot = media("error.png")
     chat.send(caption, files=[shot])
     assert chat.effects == [AddToTicket("LA-000099", caption, (shot,))]
+
+
+@pytest.mark.parametrize("said", ["gracias", "ok", "Perfecto, muchas gracias!", "thanks", "obrigado"])
+def test_a_thank_you_is_not_a_new_request_nor_a_reply_to_a_waiting_ticket(said: str) -> None:
+    chat = Chat(ctx=make_ctx(tickets=[WAITING_TICKET]))
+    chat.send(said)
+    assert chat.effects == [] and chat.state.step is None
+    assert "¿Qué necesita?" not in chat.text and chat.text
