@@ -81,7 +81,9 @@ _READING = f"""## How messages are read
 - **A vague first message is context, not the description.** "Buenos días, tengo un problema con
   Odoo" says no more than that a problem exists: it is kept as context and the description is
   asked; a detailed first message is still taken as the description. Titles come from the most
-  telling line of the description, never from fragments such as "ayuda porfa" or "3".
+  telling line of the description, never from fragments such as "ayuda porfa" or "3". A
+  description typed at the type question is kept for the description; details typed instead of
+  an option later in the intake are added to the description and the question asked again.
 - **A thank-you is not a request**: "gracias", "ok", "perfecto, muchas gracias" outside a dialog
   get a short reply; they neither open an intake nor count as a reply to a waiting ticket.
 - **A voice note at the description step is the description** (attached to the ticket).

@@ -247,11 +247,28 @@ def _answer(state: DialogState, current: Step, msg: InboundMessage, run: Run) ->
     if isinstance(result, Retry):
         fuzzy = parse_command(msg.text, fuzzy=True) if result.key is None else None
         handled = _command(state, fuzzy, msg, run)
-        return handled or _reask(result.state or state, current, run, result.key)
+        if handled:
+            return handled
+        kept = _keep_details(result.state or state, current, msg, run)
+        if kept is not None:
+            return _prompt(kept, current, run)
+        return _reask(result.state or state, current, run, result.key)
     outcome, state = result
     if outcome == "ignored":
         return _handle(_finish(state, run, announce=False), msg, run)
     return _go(state, current, outcome, msg, run)
+
+
+def _keep_details(state: DialogState, current: Step, msg: InboundMessage,
+                  run: Run) -> DialogState | None:
+    """A detailed text that answers no option of an intake question is never lost: it is added
+    to the description (then the question is asked again); None for anything else."""
+    description = state.answers.get("description")
+    if (current.flow is not Flow.INTAKE or current.answer is not Answer.CHOICE
+            or description is None or not is_detailed(msg.text)):
+        return None
+    run.note("burst_joined")
+    return state.with_answers(description=f"{description}\n{msg.text.strip()}")
 
 
 def _go(state: DialogState, current: Step, outcome: str, msg: InboundMessage,

@@ -448,3 +448,14 @@ def test_a_thank_you_is_not_a_new_request_nor_a_reply_to_a_waiting_ticket(said: 
     chat.send(said)
     assert chat.effects == [] and chat.state.step is None
     assert "¿Qué necesita?" not in chat.text and chat.text
+
+
+def test_details_typed_instead_of_an_option_are_added_to_the_description() -> None:
+    chat = Chat()
+    chat.run([("hola", []), ("falla", []), ("El informe de ventas por vendedor no carga", []),
+              ("además pasa también en la sucursal norte desde ayer",
+               ["Lo agregué a la descripción", "módulo"])])
+    assert chat.state.step == "ask_module"
+    assert chat.state.answers["description"] == (
+        "El informe de ventas por vendedor no carga\n"
+        "además pasa también en la sucursal norte desde ayer")
