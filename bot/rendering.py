@@ -31,7 +31,13 @@ def render(current: Step, state: DialogState, lang: str,
         lines = [text("ticket_line", lang, number=t.number, title=t.title)
                  for t in listed_tickets(ctx)]
         variables["tickets"] = "\n".join(lines)
-    return text(current.prompt, lang, **variables), options(current, state, ctx, lang)
+    return text(flow_key(current.prompt, state), lang, **variables), options(current, state, ctx, lang)
+
+
+def flow_key(key: str, state: DialogState) -> str:
+    """A text's request-flow wording ('<key>.request') when the intake is a request and it has one."""
+    wording = f"{key}.request"
+    return wording if state.answers.get("type") == "request" and wording in TEXTS else key
 
 
 def variables_of(state: DialogState) -> dict[str, object]:
@@ -80,6 +86,9 @@ def summary(state: DialogState, lang: str, ctx: DialogContext) -> str:
     ]
     if data.billable_confirmed:
         lines.append(text("summary.billable", lang))
+    back = ctx.back_at(lang)
+    if back is not None:
+        lines.append(text("closed_now", lang, when=back))
     return "\n".join(lines)
 
 

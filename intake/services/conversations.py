@@ -45,12 +45,14 @@ from intake.domain.lifecycle import OPEN_STATUSES, TicketStatus
 from intake.services.notify import AlertRouting, alert_agents, notify_customer, reply_to_conversation
 from intake.services.sla import SlaService
 from intake.services.tickets import NewTicket, TicketError, TicketService
-from sla.clock import deadlines_for
-from sla.explain import deadline_phrase, explain_deadline
+from sla.clock import deadlines_for, is_open, next_opening
+from sla.explain import deadline_phrase, explain_deadline, format_local
 from sla.priority import Priority
 
 log = logging.getLogger(__name__)
 RECENT_TICKETS = 20
+# A file sent this soon after the chat last talked about a ticket belongs to that ticket.
+RECENT_TICKET_WINDOW = timedelta(minutes=10)
 
 
 @dataclass
@@ -60,6 +62,7 @@ class DialogSettings:
     idle_timeout: timedelta = timedelta(hours=2)
     duplicate_window: timedelta = timedelta(days=7)
     default_language: str = "es"
+    handoff_wait: timedelta = timedelta(minutes=30)
     alerts: AlertRouting = field(default_factory=AlertRouting)
 
 
@@ -172,11 +175,16 @@ class ConversationService:
                 resolution=explain_deadline(cal, due.resolution_due, "resolution", lang, now),
             )
 
+        def when(instant: datetime, lang: str) -> str:
+            return format_local(cal, instant, lang)
+
         # Only an unknown sender is asked for a company, so only then is the customer list needed.
         companies: list[CompanyRef] = []
         if contact is None:
             rows = session.execute(select(Company.id, Company.name).where(Company.active))
             companies = [CompanyRef(company_id, name) for company_id, name in rows]
+        cal = self.sla.calendar_for(session, company_id)
+        open_now = is_open(cal, now)
         return DialogContext(
             quote=quote,
             contact=_contact_view(contact),
@@ -185,7 +193,24 @@ class ConversationService:
             tickets=self._ticket_views(session, contact),
             idle_timeout=self.settings.idle_timeout,
             duplicate_window=self.settings.duplicate_window,
+            open_now=open_now,
+            next_opening=None if open_now else next_opening(cal, now),
+            when=when,
+            handoff_wait=self.settings.handoff_wait,
+            recent_ticket=self._recent_ticket(session, conversation, now),
         )
+
+    def _recent_ticket(self, session: Session, conversation: Conversation, now: datetime) -> str | None:
+        """The open ticket this chat's messages were about in the last few minutes, if any."""
+        row = session.execute(
+            select(Ticket.number, Ticket.status)
+            .join(Message, Message.ticket_id == Ticket.id)
+            .where(Message.conversation_id == conversation.id)
+            .where(Message.created_at >= now - RECENT_TICKET_WINDOW)
+            .order_by(Message.created_at.desc(), Message.id.desc())
+            .limit(1)
+        ).first()
+        return row.number if row is not None and row.status in OPEN_STATUSES else None
 
     def _ticket_views(self, session: Session, contact: Contact | None) -> list[TicketView]:
         if contact is None:
