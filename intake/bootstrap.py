@@ -68,6 +68,7 @@ class Container:
             duplicate_window=timedelta(days=s.duplicate_window_days),
             default_language=s.default_language,
             alerts=alerts,
+            validation_auto_close_business_days=s.validation_auto_close_business_days,
         )
         self.conversations = ConversationService(self.sla, self.tickets, dialog)
         self.store = FileStore(s.attachments_dir)

@@ -3,8 +3,9 @@
 Declaring one records its window and scope (all companies or some), pauses both clocks of every open
 ticket in scope (``TicketPause(reason="contingency")``), marks those tickets SLA-exempt and tells each
 affected conversation once, in its language. Ending it closes the window and the pauses, moves the
-deadlines later by the paused business time and tells the same customers. Tickets opened while it was
-active are exempt already (``TicketService.open_ticket``); at the end they get the same pause, from
+deadlines later by the paused business time, lifts the exemption (the sweeper watches the tickets again;
+alerts and breaches raised before the window stand) and tells the same customers. Tickets opened while it
+was active are exempt already (``TicketService.open_ticket``); at the end they get the same pause, from
 their opening, so their deadlines move too.
 """
 
@@ -131,9 +132,12 @@ class ContingencyService:
             )
         ):
             pause.ended_at = now
+        for ticket in tickets:
+            ticket.sla_exempt = False  # the exemption covers the window only: the sweeper watches again
         still_open = [t for t in tickets if t.status in OPEN]
         for ticket in still_open:
-            self.tickets.recompute_deadlines(session, ticket)  # from the opening, without the closed pause
+            # from the opening, without the closed pause; alerts raised before the window stand
+            self.tickets.recompute_deadlines(session, ticket)
             _event(session, ticket, EventKind.CONTINGENCY_ENDED, f"Contingency #{contingency.id} ended", now)
         _tell(session, still_open, "contingency_ended", contingency.title, now)
         return contingency

@@ -46,7 +46,8 @@ from intake.services.notify import AlertRouting, alert_agents, notify_customer, 
 from intake.services.sla import SlaService
 from intake.services.tickets import NewTicket, TicketError, TicketService
 from sla.clock import deadlines_for
-from sla.explain import deadline_phrase, explain_deadline
+from sla.explain import deadline_phrase, explain_deadline, format_local
+from sla.followup import auto_close_at
 from sla.priority import Priority
 
 log = logging.getLogger(__name__)
@@ -61,6 +62,7 @@ class DialogSettings:
     duplicate_window: timedelta = timedelta(days=7)
     default_language: str = "es"
     alerts: AlertRouting = field(default_factory=AlertRouting)
+    validation_auto_close_business_days: int = 3
 
 
 class ConversationService:
@@ -113,7 +115,7 @@ class ConversationService:
         self.begin_validation(session, ticket, summary, now)
 
     def remind_validation(self, session: Session, ticket: Ticket, now: datetime) -> None:
-        """Remind the customer once of the proposed solution still waiting for their answer."""
+        """Remind the customer once of the proposed solution, naming when it closes without an answer."""
         self.begin_validation(session, ticket, _solution_summary(session, ticket), now, reminder=True)
         ticket.validation_reminded_at = now
 
@@ -144,8 +146,18 @@ class ConversationService:
         conversation = self._conversation_of(session, ticket)
         if conversation is not None:
             state = self._state(conversation, None)
-            turn = begin_validation(state, ticket.number or "", summary, now, reminder=reminder)
+            closes_at = self._auto_close_phrase(session, ticket, now, state.lang) if reminder else None
+            turn = begin_validation(
+                state, ticket.number or "", summary, now, reminder=reminder, closes_at=closes_at
+            )
             self._apply(session, conversation, turn, now, ticket=ticket)
+
+    def _auto_close_phrase(self, session: Session, ticket: Ticket, now: datetime, lang: str) -> str:
+        """When the solution reminded now closes automatically, in the customer's time zone and words."""
+        cal = self.sla.calendar_for(session, ticket.company_id)
+        proposed = ticket.solution_proposed_at or now
+        days = self.settings.validation_auto_close_business_days
+        return format_local(cal, auto_close_at(cal, proposed, now, days), lang)
 
     def begin_survey(
         self, session: Session, ticket: Ticket, now: datetime, *, reminder: bool = False
