@@ -27,6 +27,7 @@ from intake.db.events import record_event
 from intake.db.models import Company, Contingency, Conversation, Ticket, TicketPause
 from intake.domain.events import Actor, EventKind
 from intake.domain.lifecycle import OPEN_STATUSES
+from intake.services.companies import CompanyLookupError, CompanyRef, company_id_of
 from intake.services.notify import reply_to_conversation
 
 if TYPE_CHECKING:
@@ -221,10 +222,17 @@ class Contingencies:
         self.service = service
         self.clock = clock
 
-    def declare(self, title: str, company_ids: Sequence[int] | None, declared_by: str) -> ContingencySummary:
-        """Declare a contingency now (None = every company); a refusal (ContingencyError) writes nothing."""
+    def declare(
+        self, title: str, companies: Sequence[CompanyRef] | None, declared_by: str
+    ) -> ContingencySummary:
+        """Declare a contingency now for companies named by id or name (None = every company); a refusal
+        (ContingencyError) writes nothing."""
         with unit_of_work(self.session_factory) as session:
-            contingency = self.service.declare(session, title, company_ids, declared_by, self.clock())
+            try:
+                ids = None if companies is None else [company_id_of(session, c) for c in companies]
+            except CompanyLookupError as exc:
+                raise ContingencyError(str(exc)) from None
+            contingency = self.service.declare(session, title, ids, declared_by, self.clock())
             return self.service.summary(session, contingency)
 
     def end(self, contingency_id: int) -> ContingencySummary:

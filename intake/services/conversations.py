@@ -43,7 +43,7 @@ from intake.db.models import (
 from intake.domain.events import Actor, EventKind
 from intake.domain.lifecycle import OPEN_STATUSES, TicketStatus
 from intake.services.notify import AlertRouting, alert_agents, notify_customer, reply_to_conversation
-from intake.services.sla import SlaService
+from intake.services.sla import SlaService, deadline_states
 from intake.services.tickets import NewTicket, TicketError, TicketService
 from sla.clock import deadlines_for
 from sla.explain import deadline_phrase, explain_deadline, format_local
@@ -194,12 +194,12 @@ class ConversationService:
             contact=_contact_view(contact),
             companies=companies,
             plan_includes_requests=plan.includes_requests if plan is not None else True,
-            tickets=self._ticket_views(session, contact),
+            tickets=self._ticket_views(session, contact, now),
             idle_timeout=self.settings.idle_timeout,
             duplicate_window=self.settings.duplicate_window,
         )
 
-    def _ticket_views(self, session: Session, contact: Contact | None) -> list[TicketView]:
+    def _ticket_views(self, session: Session, contact: Contact | None, now: datetime) -> list[TicketView]:
         if contact is None:
             return []
         rows = session.scalars(
@@ -208,6 +208,7 @@ class ConversationService:
         views = []
         for ticket in rows:
             tz = ZoneInfo(self.sla.calendar_for(session, ticket.company_id).timezone)
+            states = deadline_states(ticket, now)
             views.append(
                 TicketView(
                     number=ticket.number or "",
@@ -222,6 +223,8 @@ class ConversationService:
                     open=ticket.status in OPEN_STATUSES,
                     description=ticket.description,
                     created_at=ticket.opened_at,
+                    response_state=states.response,
+                    resolution_state=states.resolution,
                 )
             )
         return views

@@ -441,7 +441,7 @@ class TicketService:
         alert_agents(
             session,
             ticket,
-            f"Customer replied on {ticket.number}: {body[:200]}",
+            f"Customer replied on {ticket.number}: {_reply_summary(body, media)}",
             now=now,
             routing=self.alerts,
         )
@@ -564,6 +564,15 @@ class TicketService:
         if not number:
             return None
         return session.scalar(select(Ticket.id).where(Ticket.number == number))
+
+
+def _reply_summary(body: str, media: Sequence[InboundMedia]) -> str:
+    """What agents read of a customer's reply: its text (cut) and the files it carried, by name."""
+    parts = [body.strip()[:200]] if body.strip() else []
+    if media:
+        names = ", ".join(item.filename or f"({item.kind})" for item in media)
+        parts.append(f"[{len(media)} file(s): {names}]")
+    return " ".join(parts) or "(empty message)"
 
 
 def _title(description: str) -> str:
