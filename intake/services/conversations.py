@@ -350,11 +350,9 @@ class ConversationService:
             )
 
     def _on_language(self, run: _EffectRun, effect: SetLanguage) -> None:
-        conversation = run.conversation
-        conversation.language = effect.lang
-        contact = run.session.get(Contact, conversation.contact_id) if conversation.contact_id else None
-        if contact is not None:
-            contact.language = effect.lang
+        """The chosen language belongs to this chat: the contact's other chats keep theirs (the
+        contact's stored language stays a default for new chats, set by an agent or admin)."""
+        run.conversation.language = effect.lang
 
     def _guarded(self, action: Callable[[], object]) -> bool:
         """Run a ticket use case; a state conflict (e.g. already closed) is logged, not fatal."""
