@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -88,8 +88,9 @@ class Container:
         if self.whatsapp_router is not None:
             self.whatsapp_router.handle_status(self.session_factory, update, self.clock())
 
-    def make_worker(self) -> OutboxWorker:
-        """An outbox worker wired to this container's adapters and settings."""
+    def make_worker(self, conversation_ids: Collection[int] | None = None) -> OutboxWorker:
+        """An outbox worker wired to this container's adapters and settings (customer messages of
+        `conversation_ids` only, when given: the terminal simulator's own chat)."""
         s = self.settings
         policy = RetryPolicy(
             s.outbox_max_attempts, s.outbox_backoff_base_seconds, s.outbox_backoff_max_seconds
@@ -102,6 +103,7 @@ class Container:
             batch_size=s.outbox_batch_size,
             router=self.whatsapp_router,
             media_links=self.media_links,
+            conversation_ids=conversation_ids,
         )
 
     def make_sweeper(self) -> Sweeper:
@@ -125,11 +127,12 @@ class Container:
             on_refused=tell_file_refused,
         )
 
-    def run_jobs_once(self) -> int:
-        """One pass of every background job (used by tests, the chat simulator and `worker --once`)."""
+    def run_jobs_once(self, conversation_ids: Collection[int] | None = None) -> int:
+        """One pass of every background job (used by tests, the chat simulator and `worker --once`);
+        `conversation_ids` limits the customer messages delivered (see `make_worker`)."""
         done = self.make_sweeper().run_once().actions
         done += self.make_media_fetcher().run_once()
-        done += self.make_worker().run_once()
+        done += self.make_worker(conversation_ids).run_once()
         return done
 
     def close(self) -> None:

@@ -113,12 +113,20 @@ def worker(ctx: click.Context, once: bool) -> None:
 @click.option(
     "--lang", type=click.Choice(["es", "en", "pt"]), default=None, help="Language of the customer's app."
 )
+@click.option(
+    "--at",
+    default=None,
+    help='Start the simulated clock at this time, in the customer\'s zone: "2026-12-04 16:00".',
+)
+@click.option("--poll-seconds", type=float, default=2.0, hidden=True, help="0 turns polling off.")
 @click.pass_context
-def chat(ctx: click.Context, address: str, channel: str, lang: str | None) -> None:
+def chat(
+    ctx: click.Context, address: str, channel: str, lang: str | None, at: str | None, poll_seconds: float
+) -> None:
     """Talk to the bot as a customer in this terminal (same service and database as `serve`)."""
     from intake.cli.chat import run_chat
 
-    run_chat(settings_of(ctx), address, channel, lang)
+    run_chat(settings_of(ctx), address, channel, lang, at=at, poll_seconds=poll_seconds)
 
 
 def _telegram_config_factory(obj: dict[str, object]) -> Callable[[], object]:
