@@ -25,6 +25,7 @@ from intake.services.agent_actions import AgentActions
 from intake.services.contacts import Contacts
 from intake.services.contingency import Contingencies, ContingencyService
 from intake.services.conversations import ConversationService, DialogSettings
+from intake.services.handoffs import Handoffs
 from intake.services.inbound import InboundService
 from intake.services.media_links import MediaLinks
 from intake.services.notify import AlertRouting, tell_file_refused
@@ -82,6 +83,7 @@ class Container:
         self.agent_actions = AgentActions(
             self.session_factory, self.tickets, self.conversations, self.store, self.clock
         )
+        self.handoffs = Handoffs(self.session_factory, self.conversations, self.clock)
 
     def delivery_status(self, update: Any) -> None:
         """Apply a provider's delivery-status callback (WhatsApp's)."""

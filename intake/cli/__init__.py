@@ -12,6 +12,7 @@ from intake.cli.company import company_group
 from intake.cli.contact import contact_group
 from intake.cli.contingency import contingency_group
 from intake.cli.demo import demo_group
+from intake.cli.handoff import handoff_group
 from intake.cli.sla import sla_group
 from intake.cli.telegram import telegram_group
 from intake.cli.ticket import ticket_group
@@ -150,6 +151,7 @@ cli.add_command(company_group)
 cli.add_command(contact_group)
 cli.add_command(contingency_group)
 cli.add_command(demo_group)
+cli.add_command(handoff_group)
 cli.add_command(sla_group)
 cli.add_command(telegram_group)
 cli.add_command(ticket_group)

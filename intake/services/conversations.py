@@ -25,7 +25,7 @@ from bot.effects import (
     SurveyAnswered,
     ValidationAnswer,
 )
-from bot.engine import Turn, advance, begin_survey, begin_validation, expire_if_idle
+from bot.engine import Turn, advance, begin_survey, begin_validation, end_handoff, expire_if_idle
 from bot.messages import InboundMessage, Reply
 from bot.state import DialogState
 from bot.texts import supported_lang
@@ -52,6 +52,9 @@ from sla.priority import Priority
 
 log = logging.getLogger(__name__)
 RECENT_TICKETS = 20
+
+
+HANDOFF_MARK = "hand-off requested"  # the transcript line (author system) where a hand-off begins
 
 
 @dataclass
@@ -320,6 +323,16 @@ class ConversationService:
     def _on_handoff(self, run: _EffectRun, effect: HandOff) -> None:
         conversation = run.conversation
         conversation.handoff_requested = True
+        # a line in the chat's transcript marks when the hand-off began (agents list it from there)
+        marker = Message(
+            conversation_id=conversation.id,
+            direction="out",
+            channel=conversation.channel,
+            author=Actor.SYSTEM.value,
+            text=f"{HANDOFF_MARK} ({effect.reason})",
+            created_at=run.now,
+        )
+        run.session.add(marker)
         lines = "; ".join(f"{k}: {v}" for k, v in effect.details)
         who = f"{conversation.address} on {conversation.channel}"
         body = f"Customer {who} asks for a human ({effect.reason}). {lines}"
@@ -332,6 +345,12 @@ class ConversationService:
 
     def _on_leave_handoff(self, run: _EffectRun, effect: LeaveHandOff) -> None:
         run.conversation.handoff_requested = False
+
+    def end_handoff(self, session: Session, conversation: Conversation, now: datetime) -> None:
+        """Agents end a hand-off: the flag is cleared and the customer told the bot is back."""
+        conversation.handoff_requested = False
+        turn = end_handoff(self._state(conversation, None), now)
+        self._apply(session, conversation, turn, now)
 
     def _on_validation(self, run: _EffectRun, effect: ValidationAnswer) -> None:
         target = self._company_ticket(run.session, run.conversation, effect.ticket_number)
