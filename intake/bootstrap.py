@@ -90,9 +90,13 @@ class Container:
         if self.whatsapp_router is not None:
             self.whatsapp_router.handle_status(self.session_factory, update, self.clock())
 
-    def make_worker(self, conversation_ids: Collection[int] | None = None) -> OutboxWorker:
+    def make_worker(
+        self,
+        conversation_ids: Collection[int] | None = None,
+        clock: Callable[[], datetime] | None = None,
+    ) -> OutboxWorker:
         """An outbox worker wired to this container's adapters and settings (customer messages of
-        `conversation_ids` only, when given: the terminal simulator's own chat)."""
+        `conversation_ids` only, when given: the terminal simulator's own chat; on `clock` if given)."""
         s = self.settings
         policy = RetryPolicy(
             s.outbox_max_attempts, s.outbox_backoff_base_seconds, s.outbox_backoff_max_seconds
@@ -100,7 +104,7 @@ class Container:
         return OutboxWorker(
             self.session_factory,
             self.adapters,
-            clock=self.clock,
+            clock=clock or self.clock,
             policy=policy,
             batch_size=s.outbox_batch_size,
             router=self.whatsapp_router,
@@ -129,12 +133,16 @@ class Container:
             on_refused=tell_file_refused,
         )
 
-    def run_jobs_once(self, conversation_ids: Collection[int] | None = None) -> int:
+    def run_jobs_once(
+        self,
+        conversation_ids: Collection[int] | None = None,
+        delivery_clock: Callable[[], datetime] | None = None,
+    ) -> int:
         """One pass of every background job (used by tests, the chat simulator and `worker --once`);
-        `conversation_ids` limits the customer messages delivered (see `make_worker`)."""
+        `conversation_ids` and `delivery_clock` shape the outbox worker (see `make_worker`)."""
         done = self.make_sweeper().run_once().actions
         done += self.make_media_fetcher().run_once()
-        done += self.make_worker(conversation_ids).run_once()
+        done += self.make_worker(conversation_ids, delivery_clock).run_once()
         return done
 
     def close(self) -> None:

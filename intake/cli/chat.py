@@ -50,7 +50,9 @@ def run_chat(
         except click.BadParameter:
             container.close()
             raise
-    session = ChatSession(container, address, simulated_channel=channel, language=lang)
+    session = ChatSession(
+        container, address, simulated_channel=channel, language=lang, delivery_clock=clock.latest
+    )
     click.echo(f"Chat as {address} ({channel}), {_now(clock, tz)}. {HELP}\n")
     poller = _Poller(session, poll_seconds) if poll_seconds > 0 else None
     try:

@@ -32,6 +32,9 @@ class ChatSession:
     language: str | None = None
     adapter: LocalChatAdapter = field(default_factory=LocalChatAdapter)
     lock: threading.RLock = field(default_factory=threading.RLock)  # the prompt and the poller share it
+    # The outbox's clock when it differs from the service's: a simulator on a moved clock still shows
+    # what an agent queued on the real clock from another terminal.
+    delivery_clock: Callable[[], datetime] | None = None
 
     def __post_init__(self) -> None:
         # Several simulated customers share one adapter; each takes only what was sent to them.
@@ -67,7 +70,7 @@ class ChatSession:
         with self.lock:
             mine = self._conversation_ids()
             for _ in range(20):
-                if not self.container.run_jobs_once(conversation_ids=mine):
+                if not self.container.run_jobs_once(mine, self.delivery_clock):
                     break
             return self.adapter.take(self.address)
 
@@ -133,6 +136,10 @@ class SimulatedClock:
             raise ValueError("the clock only moves forward")
         self.offset += delta
         return self()
+
+    def latest(self) -> datetime:
+        """The later of the simulated and the real time (when queued messages are due for delivery)."""
+        return max(self(), self.real())
 
 
 _OFFSET = re.compile(r"(\d+)\s*([dhm])")

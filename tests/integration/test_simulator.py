@@ -134,3 +134,18 @@ def test_an_agent_acting_elsewhere_reaches_the_chat_without_the_customer_typing(
         chat_cli._show = original
     assert any("Ana Soporte tomó su ticket" in line for line in shown), shown
     container.close()
+
+
+def test_a_simulator_on_a_past_clock_still_shows_what_an_agent_queued_on_the_real_clock(
+    database_url: str, tmp_path: Path
+) -> None:
+    real = FakeClock(datetime(2026, 12, 5, 13, 0, tzinfo=UTC))
+    sim = SimulatedClock(datetime(2026, 12, 4, 19, 0, tzinfo=UTC), real=real)
+    container = make_container(database_url, tmp_path, sim)  # type: ignore[arg-type]
+    chat = ChatSession(container, "+56911111111", delivery_clock=sim.latest)
+    number = open_ticket_through_chat(chat, "No se puede confirmar la nómina de este mes")
+    other = make_container(database_url, tmp_path, real)  # `intake-bot ticket take` on the real clock
+    other.agent_actions.take(number, "ana@latamadvisory.example")
+    other.close()
+    assert "Ana Soporte tomó su ticket" in texts(chat.flush())
+    container.close()
