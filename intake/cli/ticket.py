@@ -32,7 +32,7 @@ def list_tickets(ctx: click.Context, show_all: bool) -> None:
     with _container(ctx) as container, container.session_factory() as session:
         for t in ticket_summaries(session, container.sla, container.clock(), everything=show_all):
             click.echo(
-                f"{t.number}  {t.priority}  {t.status:<17} due {t.resolution}  {t.title}\n"
+                f"{t.number}  {t.priority}  {t.status:<17} {t.resolution}  {t.title}\n"
                 f"    {t.company} · {t.contact} · {t.channel} · module {t.module} · {t.assignee}"
             )
 
@@ -58,7 +58,7 @@ def details_lines(d: TicketDetails) -> list[str]:
         f"status {t.status} · {t.priority} ({d.impact}/{d.urgency}) · {d.ticket_type}",
         f"company {t.company} · contact {t.contact} · channel {t.channel} · module {t.module}",
         f"assignee {t.assignee}",
-        f"response due {t.response} · resolution due {t.resolution}",
+        f"response {t.response} · resolution {t.resolution}",
         d.description,
     ]
     lines.append(f"attachments ({len(d.attachments)}):" if d.attachments else "attachments: none")

@@ -144,8 +144,9 @@ def _summary(session: Session, sla: SlaService, ticket: Ticket, now: datetime) -
 
 
 def _deadline(due: datetime, state: str, tz: ZoneInfo) -> str:
+    """'due 2026-03-02 15:00' while the clock runs, else its state in words."""
     if not state:
-        return local_time(due, tz)
+        return f"due {local_time(due, tz)}"
     if state == "overdue":
         return f"OVERDUE since {local_time(due, tz)}"
     return AGENT_CLOCK_WORDS[state]

@@ -69,7 +69,7 @@ def test_ticket_show_and_list_tell_who_where_files_survey_and_clock_states(
     # the CLI runs on the real clock: March 2026 is in the past, so the running clock is overdue
     code, listed = _cli(database_url, tmp_path, "ticket", "list")
     assert code == 0, listed
-    assert f"{number}  P1  in_progress" in listed and "due OVERDUE since 2026-03-02 15:00" in listed
+    assert f"{number}  P1  in_progress" in listed and "OVERDUE since 2026-03-02 15:00" in listed
     assert "Comercial Andes" in listed and "María González" in listed and "Ana Soporte" in listed
 
     desk.chat.agent("solve", number, "Renovamos el certificado")
@@ -80,7 +80,7 @@ def test_ticket_show_and_list_tell_who_where_files_survey_and_clock_states(
     assert code == 0, shown
     assert "company Comercial Andes" in shown and "contact María González" in shown
     assert "channel chat" in shown and "assignee Ana Soporte" in shown
-    assert "response due answered" in shown
+    assert "response answered · resolution" in shown
     assert "attachments (1):" in shown and "error-factura.png · 108 B · stored" in shown
     assert "stored at " in shown
     assert "survey 4/5 · comment: Muy rápido, gracias" in shown
@@ -99,7 +99,7 @@ def test_ticket_list_shows_a_paused_clock(database_url: str, tmp_path: Path, clo
     desk.chat.agent("info", number, "¿Desde cuándo?")
     code, listed = _cli(database_url, tmp_path, "ticket", "list")
     assert code == 0, listed
-    assert f"{number}  P5  waiting_customer  due paused: waiting on the customer" in listed, listed
+    assert f"{number}  P5  waiting_customer  paused: waiting on the customer" in listed, listed
     desk.container.close()
 
 
