@@ -51,6 +51,10 @@ class TicketView:
     open: bool = True
     description: str = ""
     created_at: datetime | None = None
+    # "" while the clock runs towards the date above; else shown through the `clock.<state>` text:
+    # answered, overdue, paused_customer, paused_validation, paused_contingency
+    response_state: str = ""
+    resolution_state: str = ""
 
 
 @dataclass(frozen=True, slots=True)

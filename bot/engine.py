@@ -74,13 +74,20 @@ def advance(state: DialogState, inbound: InboundMessage, now: datetime,
 
 
 def begin_validation(state: DialogState, ticket_number: str, solution_summary: str,
-                     now: datetime, *, reminder: bool = False) -> Turn:
-    """Ask "¿Se resolvió su problema?" (Sí/No) about a proposed solution; kind 'solution'."""
+                     now: datetime, *, reminder: bool = False,
+                     closes_at: str | None = None) -> Turn:
+    """Ask "¿Se resolvió su problema?" (Sí/No) about a proposed solution; kind 'solution'.
+
+    A reminder names `closes_at`, when the ticket closes automatically (in the chat's language).
+    """
     _require_aware(now)
     prompt = replace(_suspend(state), step=StepName.VALIDATION_ASK, ticket=ticket_number,
                      answers={"solution": solution_summary}, last_activity=now)
     key = "validation_reminder" if reminder else "solution_proposed"
-    body = text(key, prompt.lang, ticket=ticket_number, summary=solution_summary)
+    extra = {}
+    if reminder and closes_at is not None:
+        key, extra = "validation_reminder_until", {"closes_at": closes_at}
+    body = text(key, prompt.lang, ticket=ticket_number, summary=solution_summary, **extra)
     kind = "validation_reminder" if reminder else "solution"
     buttons = options(flow.step(StepName.VALIDATION_ASK), prompt, None)
     return Turn(prompt, [Reply(body, buttons, StepName.VALIDATION_ASK, kind,

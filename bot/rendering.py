@@ -122,6 +122,15 @@ def _status_item(ticket: TicketView, run: Run) -> str:
     status_key = f"status.{ticket.status}"
     status = run.t(status_key) if status_key in TEXTS else ticket.status
     return run.t("status_item", number=ticket.number, title=ticket.title, status=status,
-                 priority=ticket.priority, response_due=ticket.response_due or "—",
-                 resolution_due=ticket.resolution_due or "—",
+                 priority=ticket.priority,
+                 response_due=_deadline(ticket.response_due, ticket.response_state, run),
+                 resolution_due=_deadline(ticket.resolution_due, ticket.resolution_state, run),
                  last_update=ticket.last_update or "—")
+
+
+def _deadline(due: str, state: str, run: Run) -> str:
+    """A deadline's date while its clock runs; "en pausa: …", "vencido", "respondido" otherwise."""
+    key = f"clock.{state}"
+    if state and key in TEXTS:
+        return run.t(key)
+    return due or "—"

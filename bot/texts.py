@@ -861,6 +861,56 @@ _NOTIFICATIONS: dict[str, dict[str, str]] = {
         "en": "{agent} (support): {message}",
         "pt": "{agent} (suporte): {message}",
     },
+    # --- issue 10: sla and lifecycle ---
+    "priority_changed": {
+        "es": "Cambiamos la prioridad de su ticket {number} de {old} a {new}.\nMotivo: {reason}\n"
+        "Nuevos plazos: {deadlines}.",
+        "en": "We changed the priority of your ticket {number} from {old} to {new}.\nReason: {reason}\n"
+        "New deadlines: {deadlines}.",
+        "pt": "Alteramos a prioridade do seu chamado {number} de {old} para {new}.\nMotivo: {reason}\n"
+        "Novos prazos: {deadlines}.",
+    },
+    "deadlines_joined": {
+        "es": "{first} y {second}",
+        "en": "{first} and {second}",
+        "pt": "{first} e {second}",
+    },
+    "ticket_cancelled": {
+        "es": "Cancelamos su ticket {number}.\nMotivo: {reason}\nSi necesita algo más, escríbanos por "
+        "este chat.",
+        "en": "We cancelled your ticket {number}.\nReason: {reason}\nIf you need anything else, write "
+        "to us in this chat.",
+        "pt": "Cancelamos seu chamado {number}.\nMotivo: {reason}\nSe precisar de algo mais, escreva "
+        "neste chat.",
+    },
+    "validation_reminder_until": {
+        "es": "Recordatorio: propusimos una solución para su ticket {ticket}:\n\n{summary}\n\n"
+        "¿Se resolvió su problema? Si no recibimos respuesta, el ticket se cerrará "
+        "automáticamente el {closes_at}.",
+        "en": "Reminder: we proposed a solution for your ticket {ticket}:\n\n{summary}\n\n"
+        "Is your problem solved? Without an answer the ticket will be closed automatically on "
+        "{closes_at}.",
+        "pt": "Lembrete: propusemos uma solução para seu chamado {ticket}:\n\n{summary}\n\n"
+        "Seu problema foi resolvido? Sem resposta, o chamado será fechado automaticamente em "
+        "{closes_at}.",
+    },
+    "clock.answered": {"es": "respondido", "en": "answered", "pt": "respondido"},
+    "clock.overdue": {"es": "vencido", "en": "overdue", "pt": "vencido"},
+    "clock.paused_customer": {
+        "es": "en pausa: esperando su respuesta",
+        "en": "paused: waiting for your answer",
+        "pt": "em pausa: aguardando sua resposta",
+    },
+    "clock.paused_validation": {
+        "es": "en pausa: esperando su validación",
+        "en": "paused: waiting for your confirmation",
+        "pt": "em pausa: aguardando sua validação",
+    },
+    "clock.paused_contingency": {
+        "es": "en pausa: contingencia declarada",
+        "en": "paused: contingency declared",
+        "pt": "em pausa: contingência declarada",
+    },
 }
 
 # E-mail subjects: `email_subject.<notification kind>` with the ticket {number}, the generic
