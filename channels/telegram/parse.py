@@ -22,6 +22,9 @@ from channels.telegram.format import normalize_command
 
 # A Telegram update is a few KB; 1 MiB leaves room for long texts with entities and replies.
 MAX_UPDATE_BYTES = 1024 * 1024
+# Real updates nest about ten levels (update → message → reply_to_message → reply_markup → rows...);
+# deeper JSON is refused before anything recursive (PTB's de_json, the JSON column) walks it.
+MAX_JSON_DEPTH = 32
 # Telegram's ids (updates, users, chats, messages) are signed 64-bit integers.
 _ID_MIN, _ID_MAX = -(2**63), 2**63 - 1
 # Real file_ids are about 100 characters; anything past this is not from Telegram (and the
@@ -65,6 +68,20 @@ def _without_nul(node: Any) -> Any:
     return node
 
 
+def _depth_within(root: object, limit: int) -> bool:
+    """True when no object or array in `root` is nested deeper than `limit` (iterative, no recursion)."""
+    stack: list[tuple[object, int]] = [(root, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > limit:
+            return False
+        if isinstance(node, dict):
+            stack.extend((value, depth + 1) for value in node.values() if isinstance(value, dict | list))
+        elif isinstance(node, list):
+            stack.extend((value, depth + 1) for value in node if isinstance(value, dict | list))
+    return True
+
+
 def _opt_str(value: object, what: str) -> str | None:
     _require(value is None or isinstance(value, str), f"{what} must be a string")
     return value  # type: ignore[return-value]
@@ -83,7 +100,10 @@ def load_update(body: bytes) -> dict[str, Any]:
         data = json.loads(body)
     except (UnicodeDecodeError, ValueError) as exc:
         raise MalformedUpdateError("body is not JSON") from exc
+    except RecursionError:
+        raise MalformedUpdateError(f"JSON nested deeper than {MAX_JSON_DEPTH} levels") from None
     _require(isinstance(data, dict), "update must be a JSON object")
+    _require(_depth_within(data, MAX_JSON_DEPTH), f"JSON nested deeper than {MAX_JSON_DEPTH} levels")
     _require(_is_id(data.get("update_id")), "update_id must be a 64-bit integer")
     if b"\\u0000" in body:  # JSON can only carry NUL escaped
         data = _without_nul(data)

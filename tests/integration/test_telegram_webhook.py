@@ -677,3 +677,32 @@ def test_a_file_over_two_gigabytes_is_refused_without_losing_the_ticket(
     assert attachment.refusal_reason is not None and attachment.refusal_reason.startswith("too_large")
     assert env.api.calls_to("getFile") == []
     assert any("respaldo.zip" in m["text"] for m in env.api.messages_to(CUSTOMER))
+
+
+# --- issue 16: deeply nested JSON is a 400, not a RecursionError ------------------------------------
+
+
+@pytest.mark.parametrize("depth", [40, 5000, 100_000], ids=["past-limit", "deep", "past-python-recursion"])
+def test_deeply_nested_json_is_400_and_nothing_is_stored(
+    client: FlaskClient, env: TelegramEnv, depth: int
+) -> None:
+    update = dated(message_update(CUSTOMER, text="hola"), env.clock)
+    nested = b"[" * depth + b"]" * depth
+    body = json.dumps(update).encode()[:-1] + b', "extra": ' + nested + b"}"
+    response = post(client, body)
+    assert response.status_code == 400
+    assert env.stored() == {name: 0 for name in env.stored()}
+
+
+def test_a_real_update_with_a_reply_and_a_keyboard_is_within_the_depth_limit(
+    client: FlaskClient, env: TelegramEnv
+) -> None:
+    seed_customer(env)
+    update = dated(message_update(CUSTOMER, text=FIRST_MESSAGE), env.clock)
+    update["message"]["reply_to_message"] = {
+        "message_id": 1, "date": 1, "chat": {"id": CUSTOMER, "type": "private"}, "text": "¿Qué ocurre?",
+        "reply_markup": {
+            "inline_keyboard": [[{"text": "Reportar una falla", "callback_data": "ask_type:incident"}]]
+        },
+    }
+    assert post(client, update).status_code == 200

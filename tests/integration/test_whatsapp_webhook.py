@@ -610,3 +610,60 @@ def test_a_permanent_4xx_is_dead_lettered_with_twilios_reason_on_the_ticket(env:
     assert (notice.status, notice.error_code) == ("failed", "21211")
     [event] = ticket_events(env, "delivery_failed")
     assert event.ticket_id == ticket_id and "is not a valid phone number" in event.body
+
+
+# --- issue 16: signed fields out of bounds are a clear 400, never a 500 ----------------------------
+
+OVERSIZED_INBOUND = {
+    "message-sid": {key: "SM" + "a" * 99 for key in ("MessageSid", "SmsMessageSid", "SmsSid")},
+    "from": {"From": "whatsapp:+" + "5" * 260},
+    "to": {"To": "whatsapp:+" + "1" * 260},
+    "wa-id": {"From": "", "WaId": "5" * 300},
+    "num-media-huge": {"NumMedia": "30000000"},
+    "num-media-eleven": {
+        "NumMedia": "11", **{f"MediaUrl{i}": f"https://api.twilio.com/{i}" for i in range(11)}
+    },
+    "media-url": {"NumMedia": "1", "MediaUrl0": "https://api.twilio.com/" + "m" * 600},
+}
+
+
+@pytest.mark.parametrize("fields", list(OVERSIZED_INBOUND.values()), ids=list(OVERSIZED_INBOUND))
+def test_an_out_of_bounds_signed_message_is_400_and_nothing_is_stored(
+    env: Env, fields: dict[str, str]
+) -> None:
+    started = time.perf_counter()
+    response = env.post(INBOUND_PATH, {**fixture("inbound_text"), **fields})
+    assert response.status_code == 400, response.get_data(as_text=True)
+    assert time.perf_counter() - started < 2.0
+    assert env.stored() == NOTHING
+
+
+OVERSIZED_STATUS = {
+    "message-sid": {"MessageSid": "SM" + "b" * 99},
+    "status": {"MessageStatus": "delivered" * 3},
+    "error-code": {"MessageStatus": "failed", "ErrorCode": "3" * 21},
+    "to": {"To": "whatsapp:+" + "1" * 260},
+}
+
+
+@pytest.mark.parametrize("fields", list(OVERSIZED_STATUS.values()), ids=list(OVERSIZED_STATUS))
+def test_an_out_of_bounds_signed_status_callback_is_400(env: Env, fields: dict[str, str]) -> None:
+    ticket_id, _ = open_ticket(env)
+    sid = registration(env, ticket_id).provider_message_id or ""
+    before = env.stored()
+    response = env.post(STATUS_PATH, status_form("status_sent", sid, **fields))
+    assert response.status_code == 400, response.get_data(as_text=True)
+    assert env.stored() == before
+
+
+def test_ten_media_items_are_still_accepted(env: Env) -> None:
+    form = {**fixture("inbound_text"), "NumMedia": "10", "MessageType": "image"}
+    form.update({f"MediaUrl{i}": f"https://api.twilio.com/2010-04-01/Accounts/{ACCOUNT}/Messages/MM{i}/Media/ME{i}"
+                 for i in range(10)})
+    form.update({f"MediaContentType{i}": "image/jpeg" for i in range(10)})
+    steps = ("hola", "1", "No puedo emitir facturas desde la mañana, da error", "omitir")
+    for index, body in enumerate(steps):
+        post_fast(env, text_form(f"SM{index:032d}", body))
+    post_fast(env, form)
+    kept = [item["ref"] for item in conversation(env).state["evidence"]]
+    assert kept == [form[f"MediaUrl{i}"] for i in range(10)]
