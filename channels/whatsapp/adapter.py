@@ -32,7 +32,13 @@ from channels.base import (
     TransientSendError,
 )
 from channels.media_policy import MediaPolicy
-from channels.whatsapp.media import TwilioMediaDownloader
+from channels.whatsapp.media import (
+    DEFAULT_MEDIA_HOSTS,
+    MediaSourcePolicy,
+    Resolver,
+    TwilioMediaDownloader,
+    system_resolver,
+)
 from channels.whatsapp.text import TEXT_LIMIT, numbered_options, split_text, utf16_len
 
 logger = logging.getLogger(__name__)
@@ -80,6 +86,11 @@ class WhatsAppConfig:
     download_retries: int = 3
     download_backoff: float = 1.0
     text_limit: int = TEXT_LIMIT
+    # Hosts customers' media may be fetched from ("." + domain allows its subdomains); the API base
+    # URL's host is always allowed. Private, loopback and link-local addresses are refused unless
+    # `media_allow_private` (local tests and development only).
+    media_hosts: tuple[str, ...] = DEFAULT_MEDIA_HOSTS
+    media_allow_private: bool = False
 
     def __post_init__(self) -> None:
         """Refuse configurations that could only fail later, at send time."""
@@ -264,6 +275,7 @@ class WhatsAppAdapter:
         *,
         clock: Callable[[], datetime] | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        resolver: Resolver = system_resolver,
     ) -> None:
         self._config = config
         self._clock = clock or (lambda: datetime.now(UTC))
@@ -284,6 +296,12 @@ class WhatsAppAdapter:
             retries=config.download_retries,
             backoff=config.download_backoff,
             sleep=sleep,
+            sources=MediaSourcePolicy(
+                hosts=tuple(host.lower() for host in config.media_hosts),
+                trusted_netlocs=frozenset({base_netloc} - {""}),
+                allow_private=config.media_allow_private,
+                resolver=resolver,
+            ),
         )
 
     def __repr__(self) -> str:

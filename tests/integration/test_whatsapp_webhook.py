@@ -24,6 +24,7 @@ from pytest_httpserver import HTTPServer
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from bot.messages import InboundMedia, MediaKind
 from channels.whatsapp.adapter import WhatsAppAdapter
 from intake.bootstrap import Container, build_container
 from intake.config import load_settings
@@ -667,3 +668,29 @@ def test_ten_media_items_are_still_accepted(env: Env) -> None:
     post_fast(env, form)
     kept = [item["ref"] for item in conversation(env).state["evidence"]]
     assert kept == [form[f"MediaUrl{i}"] for i in range(10)]
+
+
+# --- issue 16: the media job never fetches off Twilio's hosts and never retries a refused URL ---------
+
+
+def test_media_urls_off_twilios_hosts_are_refused_once_stored_never_and_the_customer_told(env: Env) -> None:
+    post_fast(env, fixture("inbound_text"))
+    env.work()
+    urls = ["file:///proc/self/environ", "http://169.254.169.254/latest/meta-data/",
+            env.twilio.server.url_for("/internal/export.csv").replace("localhost", "127.0.0.1")]
+    internal = env.twilio.server.expect_request("/internal/export.csv")
+    internal.respond_with_data("secret", content_type="text/csv")
+    with env.container.transaction() as session:
+        chat = session.scalars(select(Conversation)).one()
+        contact = session.get(Contact, chat.contact_id)
+        media = [InboundMedia(ref=url, content_type="text/csv", kind=MediaKind.DOCUMENT) for url in urls]
+        data = NewTicket("incident", "No puedo emitir facturas", Impact.HIGH, Urgency.MEDIUM, media=media)
+        env.container.tickets.open_ticket(session, chat, contact, data, now=env.clock())
+    env.work()
+    with env.session() as session:
+        rows = session.scalars(select(Attachment).order_by(Attachment.id)).all()
+        assert [(r.status, r.attempts, r.storage_path) for r in rows] == [("refused", 1, None)] * 3
+        assert all((r.refusal_reason or "").startswith("forbidden_source") for r in rows)
+    assert [r for r in env.twilio.server.log if "/internal/" in r[0].path] == []
+    bodies = [call.get("Body", "") for call in env.twilio.calls]
+    assert len([body for body in bodies if "No pudimos recibir el archivo" in body]) == 3
