@@ -435,7 +435,7 @@ class TelegramAdapter:
         _check_size(len(content), limit)
         filename = media.filename or (PurePosixPath(relative).name if relative else None)
         ctype = media.content_type or (mimetypes.guess_type(filename)[0] if filename else None)
-        self.config.media_policy.check_content(content, ctype, filename)
+        ctype = self.config.media_policy.check_content(content, ctype, filename)
         return DownloadedMedia(content=content, content_type=ctype, filename=filename)
 
     # --- webhook management (CLI) ----------------------------------------------------------

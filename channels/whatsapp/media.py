@@ -186,7 +186,7 @@ class TwilioMediaDownloader:
         for declared_type in {content_type, media.content_type}:
             self.policy.check(declared_type, filename, _declared_length(response))
         content = _read_capped(response, self.policy.max_bytes)
-        self.policy.check_content(content, content_type, filename)
+        content_type = self.policy.check_content(content, content_type, filename)
         return DownloadedMedia(content=content, content_type=content_type, filename=filename)
 
 

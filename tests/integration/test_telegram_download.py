@@ -252,3 +252,13 @@ def test_the_bot_is_never_in_local_mode(api: FakeBotApi, adapter: TelegramAdapte
     api.add_file("BQAC-doc", PDF, "documents/file_7.pdf")
     adapter.download(doc())
     assert adapter._bot is not None and adapter._bot.local_mode is False
+
+
+def test_a_shell_script_sent_as_a_photo_is_refused_by_its_bytes(
+    api: FakeBotApi, adapter: TelegramAdapter
+) -> None:
+    api.add_file("AgAC-fake-photo", b"#!/bin/sh\nid\n", "photos/file_9.jpg")
+    media = InboundMedia(ref="AgAC-fake-photo", kind=MediaKind.IMAGE, content_type="image/jpeg", size=13)
+    with pytest.raises(MediaRefusedError) as refused:
+        adapter.download(media)
+    assert refused.value.code == "forbidden_type"

