@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from intake.bootstrap import Container
 from intake.cli.common import open_container
+from intake.cli.terminal import terminal_safe
 from intake.db.models import Ticket, TicketEvent
 from intake.domain.lifecycle import OPEN_STATUSES
 from intake.services.agent_actions import ActionError, ActionResult, AgentActions, Registration
@@ -40,7 +41,8 @@ def list_tickets(ctx: click.Context, show_all: bool) -> None:
             query = query.where(Ticket.status.in_([s.value for s in OPEN_STATUSES]))
         for t in session.scalars(query):
             due = _local(container, session, t, t.resolution_due)
-            click.echo(f"{t.number}  {t.priority}  {t.status:<17} due {due}  {t.title}")
+            title = terminal_safe(t.title, single_line=True)
+            click.echo(f"{t.number}  {t.priority}  {t.status:<17} due {due}  {title}")
 
 
 @ticket_group.command("show")
@@ -50,18 +52,19 @@ def show(ctx: click.Context, number: str) -> None:
     """Show a ticket with its deadlines and audit trail."""
     with _container(ctx) as container, container.session_factory() as session:
         t = _find(session, number)
-        click.echo(f"{t.number} · {t.title}")
+        click.echo(f"{t.number} · {terminal_safe(t.title, single_line=True)}")
         click.echo(f"status {t.status} · {t.priority} ({t.impact}/{t.urgency}) · {t.ticket_type}")
         click.echo(
             f"response due {_local(container, session, t, t.response_due)} · "
             f"resolution due {_local(container, session, t, t.resolution_due)}"
             + (" · SLA exempt" if t.sla_exempt else "")
         )
-        click.echo(t.description)
+        click.echo(terminal_safe(t.description))
         for event in session.scalars(
             select(TicketEvent).where(TicketEvent.ticket_id == t.id).order_by(TicketEvent.id)
         ):
-            click.echo(f"  {_local(container, session, t, event.created_at)}  {event.kind:<18} {event.body}")
+            body = terminal_safe(event.body).replace("\n", "\n" + " " * 40)  # continuation lines indented
+            click.echo(f"  {_local(container, session, t, event.created_at)}  {event.kind:<18} {body}")
 
 
 @ticket_group.command("take")
