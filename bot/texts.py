@@ -738,14 +738,6 @@ _NOTIFICATIONS: dict[str, dict[str, str]] = {
         "pt": "Já recebemos o máximo de {limit} arquivos para esta solicitação; não guardamos "
         "o(s) último(s) {skipped}. Se forem necessários, envie quando um agente pedir.",
     },
-    "email_copy_unavailable": {
-        "es": "Could not reach {contact}: WhatsApp's 24-hour window is closed, there is no approved "
-        "template for '{kind}' and no e-mail copy could be sent ({reason}).",
-        "en": "Could not reach {contact}: WhatsApp's 24-hour window is closed, there is no approved "
-        "template for '{kind}' and no e-mail copy could be sent ({reason}).",
-        "pt": "Could not reach {contact}: WhatsApp's 24-hour window is closed, there is no approved "
-        "template for '{kind}' and no e-mail copy could be sent ({reason}).",
-    },
 }
 
 # E-mail subjects: `email_subject.<notification kind>` with the ticket {number}, the generic

@@ -24,7 +24,8 @@ from pytest_httpserver import HTTPServer
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot.messages import InboundMedia, MediaKind
+from bot.messages import Channel, InboundMedia, MediaKind
+from channels.base import OutboundMessage, SendResult
 from channels.whatsapp.adapter import WhatsAppAdapter
 from intake.bootstrap import Container, build_container
 from intake.config import load_settings
@@ -112,8 +113,22 @@ class Env:
         raise AssertionError("background jobs never went quiet")
 
 
+class MailRecorder:
+    """Stands in for the SMTP e-mail channel: records what it is asked to send."""
+
+    channel = Channel.EMAIL
+
+    def __init__(self) -> None:
+        self.sent: list[OutboundMessage] = []
+
+    def send(self, message: OutboundMessage) -> SendResult:
+        """Record one e-mail."""
+        self.sent.append(message)
+        return SendResult((f"<mail-{len(self.sent)}@test>",))
+
+
 def build_env(
-    database_url: str, data_dir: Path, server: HTTPServer, clock: FakeClock, **env: str
+    database_url: str, data_dir: Path, server: HTTPServer, clock: FakeClock, *, email: bool = True, **env: str
 ) -> Env:
     """Settings → whatsapp_config → WhatsAppAdapter → container → Flask app, as production does."""
     settings = load_settings(
@@ -131,7 +146,10 @@ def build_env(
         env_file=None,
     )
     adapter = WhatsAppAdapter(whatsapp_config(settings), clock=clock)
-    container = build_container(settings, clock=clock, adapters={"whatsapp": adapter})
+    adapters: dict[str, Any] = {"whatsapp": adapter}
+    if email:  # e-mail configured (SMTP), recorded instead of sent
+        adapters["email"] = MailRecorder()
+    container = build_container(settings, clock=clock, adapters=adapters)
     twilio = FakeTwilio(server, TOKEN)
     return Env(container, create_app(container).test_client(), clock, twilio)
 
@@ -694,3 +712,36 @@ def test_media_urls_off_twilios_hosts_are_refused_once_stored_never_and_the_cust
     assert [r for r in env.twilio.server.log if "/internal/" in r[0].path] == []
     bodies = [call.get("Body", "") for call in env.twilio.calls]
     assert len([body for body in bodies if "No pudimos recibir el archivo" in body]) == 3
+
+
+# --- issue 16: without SMTP, no e-mail copy is queued to stay pending forever -------------------------
+
+
+@pytest.fixture
+def without_email(
+    database_url: str, tmp_path: Path, httpserver: HTTPServer, clock: FakeClock
+) -> Iterator[Env]:
+    """A container with WhatsApp but no e-mail channel (no SMTP configured)."""
+    built = build_env(database_url, tmp_path / "data", httpserver, clock, email=False)
+    seed_customer(built)
+    yield built
+    built.container.close()
+
+
+def test_without_smtp_no_email_copy_is_queued_and_agents_are_told_the_customer_was_not_reached(
+    without_email: Env,
+) -> None:
+    env = without_email
+    ticket_id, _ = open_ticket(env, refuse_notice=True)
+    [event] = ticket_events(env, "customer_unreachable")
+    assert event.ticket_id == ticket_id
+    assert "cannot be reached" in event.body and "SMTP) is not configured" in event.body
+    assert event.data is not None and event.data["email_unavailable"] == "smtp_not_configured"
+    assert event.data["email_outbox_id"] is None
+    with env.session() as session:
+        assert session.scalars(select(OutboxMessage).where(OutboxMessage.channel == "email")).all() == []
+    health = env.client.get("/healthz").get_json()
+    assert health["outbox_backlog"] == 0 and health["outbox_held"] == 1
+    env.clock.advance(hours=2)
+    env.work()
+    assert env.client.get("/healthz").get_json()["outbox_backlog"] == 0
