@@ -20,6 +20,7 @@ from intake.db.models import ChannelIdentity, Conversation, Message, ProcessedMe
 from intake.delivery.whatsapp_window import release_held
 from intake.domain.events import Actor
 from intake.services.conversations import ConversationService, is_group_chat
+from intake.services.inbound_limits import bound_inbound
 from intake.services.notify import reply_to_conversation
 
 log = logging.getLogger(__name__)
@@ -75,7 +76,12 @@ class InboundService:
             reply_to_conversation(session, conversation, reply, now=now, callback_query_id=query_id)
             return
         release_held(session, str(inbound.channel), inbound.reply_to, now)
-        self.conversations.handle(session, recorded.conversation, inbound, recorded.record, now)
+        conversation = recorded.conversation
+        bounded = bound_inbound(inbound, conversation.state, conversation.language)
+        for note in bounded.notes:
+            reply_to_conversation(session, conversation, note, now=now)
+        if not bounded.empty:
+            self.conversations.handle(session, conversation, bounded.inbound, recorded.record, now)
 
 
 def _asks_status_in_group(inbound: InboundMessage) -> bool:
