@@ -785,3 +785,23 @@ def test_status_in_a_group_is_refused_and_the_private_chat_keeps_the_notificatio
     env.work()
     assert "Ana Soporte" in env.api.messages_to(CUSTOMER)[-1]["text"]
     assert "Ana Soporte" not in group_texts(env, GROUP_A)
+
+
+def test_in_a_group_even_a_linked_contact_never_sees_other_tickets(
+    client: FlaskClient, env: TelegramEnv
+) -> None:
+    """An agent linked the group identity to the verified contact: the group still sees only its own tickets."""
+    seed_customer(env)
+    ticket = open_ticket_by_text(client, env)  # in private
+    with env.container.transaction() as session:
+        contact = session.scalars(select(Contact)).one()
+        session.add(ChannelIdentity(contact=contact, channel="telegram", address=f"{CUSTOMER}@{GROUP_A}",
+                                    chat_id=str(GROUP_A)))
+    env.work()
+    for text in ("Hola", "Reportar una falla", FIRST_MESSAGE):  # the same problem as the private ticket
+        update = dated(message_update(CUSTOMER, chat_id=GROUP_A, text=text), env.clock)
+        assert post(client, update).status_code == 200
+    env.work()
+    seen_in_group = group_texts(env, GROUP_A)
+    assert "Camila" in seen_in_group  # recognized through the linked identity
+    assert (ticket.number or "") not in seen_in_group  # but no duplicate offer naming the private ticket
