@@ -790,7 +790,7 @@ def test_status_in_a_group_is_refused_and_the_private_chat_keeps_the_notificatio
 def test_in_a_group_even_a_linked_contact_never_sees_other_tickets(
     client: FlaskClient, env: TelegramEnv
 ) -> None:
-    """An agent linked the group identity to the verified contact: the group still sees only its own tickets."""
+    """An agent linked the group identity to the verified contact: the group sees only its own tickets."""
     seed_customer(env)
     ticket = open_ticket_by_text(client, env)  # in private
     with env.container.transaction() as session:
