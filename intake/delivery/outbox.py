@@ -10,8 +10,8 @@ from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import exists, or_, select
+from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from bot.messages import Channel, Option
 from channels.base import (
@@ -31,6 +31,9 @@ from intake.services.media_links import MediaLinks
 log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
+
+# Rows that still have to leave, in order, before anything written after them to the same chat.
+UNSENT = (OutboxStatus.PENDING, OutboxStatus.SENDING)
 
 
 def to_payload(message: OutboundMessage) -> dict[str, Any]:
@@ -155,27 +158,41 @@ class OutboxWorker:
         return len(claim.row_ids)
 
     def claim(self) -> Claim:
-        """Lease a batch of due rows to this worker (one token for the batch) in one short transaction."""
+        """Lease the due head of each chat to this worker (one token for the batch), in one transaction.
+
+        Only the oldest unsent row of a chat (channel + recipient) may be claimed: a row waiting for a
+        retry, or being sent by another worker, holds the rows behind it in that chat and no other.
+        """
         now = self.clock()
         token = uuid.uuid4().hex
-        due = or_(
-            (OutboxMessage.status == OutboxStatus.PENDING) & (OutboxMessage.next_attempt_at <= now),
-            (OutboxMessage.status == OutboxStatus.SENDING) & (OutboxMessage.locked_until <= now),
-        )
-        # A worker claims only what it can send: rows of other channels wait for a worker that can.
-        query = (
-            select(OutboxMessage)
-            .where(due, OutboxMessage.channel.in_(list(self.senders)))
-            .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
-            .limit(self.batch_size)
-            .with_for_update(skip_locked=True)
-        )
         with unit_of_work(self.session_factory) as session:
-            rows = list(session.scalars(query))
+            rows = list(session.scalars(self._due_heads(now, self.batch_size)))
             for row in rows:
                 row.status, row.claim_token = OutboxStatus.SENDING, token
                 row.locked_until = now + self.lease
             return Claim(token, [row.id for row in rows])
+
+    def _due_heads(self, now: datetime, limit: int) -> Any:
+        """The query for due rows that are the oldest unsent row of their chat (SKIP LOCKED)."""
+        due = or_(
+            (OutboxMessage.status == OutboxStatus.PENDING) & (OutboxMessage.next_attempt_at <= now),
+            (OutboxMessage.status == OutboxStatus.SENDING) & (OutboxMessage.locked_until <= now),
+        )
+        older = aliased(OutboxMessage)
+        behind = exists().where(
+            older.channel == OutboxMessage.channel,
+            older.recipient == OutboxMessage.recipient,
+            older.status.in_(UNSENT),
+            older.id < OutboxMessage.id,
+        )
+        # A worker claims only what it can send: rows of other channels wait for a worker that can.
+        return (
+            select(OutboxMessage)
+            .where(due, ~behind, OutboxMessage.channel.in_(list(self.senders)))
+            .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True, of=OutboxMessage)
+        )
 
     def deliver(self, row_id: int, token: str) -> None:
         """Send one claimed row and record success, retry or dead letter.
