@@ -5,12 +5,12 @@ from __future__ import annotations
 import logging
 import random
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import exists, or_, select
+from sqlalchemy import exists, or_, select, update
 from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from bot.messages import Channel, Option
@@ -25,6 +25,7 @@ from channels.base import (
 from intake.db import unit_of_work
 from intake.db.events import record_event
 from intake.db.models import Message, OutboxMessage
+from intake.delivery.wakeup import mark_written
 from intake.domain.events import Actor, EventKind, OutboxStatus
 from intake.services.media_links import MediaLinks
 
@@ -92,6 +93,7 @@ def enqueue(
             created_at=now,
         )
     )
+    mark_written(session)
     return row
 
 
@@ -109,6 +111,11 @@ class RetryPolicy:
         ceiling = min(self.max_seconds, self.base_seconds * 2 ** max(attempts - 1, 0))
         jittered = self.rng.uniform(ceiling / 2, ceiling)
         return max(jittered, retry_after or 0.0)
+
+
+def _claimed_under(tokens: Collection[str]) -> Any:
+    """Rows being sent under one of these claim tokens."""
+    return (OutboxMessage.claim_token.in_(list(tokens))) & (OutboxMessage.status == OutboxStatus.SENDING)
 
 
 # A hook run just before sending; it may rewrite the message (templates) or return None to hold it.
@@ -134,7 +141,7 @@ class OutboxWorker:
         clock: Clock,
         policy: RetryPolicy | None = None,
         batch_size: int = 20,
-        lease_seconds: float = 300.0,
+        lease_seconds: float = 15.0,
         router: Router | None = None,
         media_links: MediaLinks | None = None,
     ) -> None:
@@ -157,7 +164,7 @@ class OutboxWorker:
                 log.exception("outbox %s: delivery bookkeeping failed; the lease will expire", row_id)
         return len(claim.row_ids)
 
-    def claim(self) -> Claim:
+    def claim(self, limit: int | None = None) -> Claim:
         """Lease the due head of each chat to this worker (one token for the batch), in one transaction.
 
         Only the oldest unsent row of a chat (channel + recipient) may be claimed: a row waiting for a
@@ -166,11 +173,38 @@ class OutboxWorker:
         now = self.clock()
         token = uuid.uuid4().hex
         with unit_of_work(self.session_factory) as session:
-            rows = list(session.scalars(self._due_heads(now, self.batch_size)))
+            rows = list(session.scalars(self._due_heads(now, limit or self.batch_size)))
             for row in rows:
                 row.status, row.claim_token = OutboxStatus.SENDING, token
                 row.locked_until = now + self.lease
             return Claim(token, [row.id for row in rows])
+
+    def renew(self, tokens: Collection[str]) -> int:
+        """Extend the lease of every row still claimed under `tokens`; return how many."""
+        if not tokens:
+            return 0
+        with unit_of_work(self.session_factory) as session:
+            statement = (
+                update(OutboxMessage)
+                .where(_claimed_under(tokens))
+                .values(locked_until=self.clock() + self.lease)
+            )
+            return int(session.execute(statement).rowcount or 0)  # type: ignore[attr-defined]
+
+    def release(self, tokens: Collection[str]) -> int:
+        """Give back every row still claimed under `tokens` (due at once, for any worker); return how many."""
+        if not tokens:
+            return 0
+        with unit_of_work(self.session_factory) as session:
+            statement = (
+                update(OutboxMessage)
+                .where(_claimed_under(tokens))
+                .values(status=OutboxStatus.PENDING, claim_token=None, locked_until=None)
+            )
+            released = int(session.execute(statement).rowcount or 0)  # type: ignore[attr-defined]
+            if released:
+                mark_written(session)
+            return released
 
     def _due_heads(self, now: datetime, limit: int) -> Any:
         """The query for due rows that are the oldest unsent row of their chat (SKIP LOCKED)."""
