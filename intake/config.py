@@ -104,7 +104,7 @@ class Settings:
     outbox_batch_size: int = 20
     worker_poll_seconds: float = 1.0
     outbox_lease_seconds: float = 15.0
-    outbox_concurrency: int = 8
+    outbox_concurrency: int = 16
     outbox_stop_grace_seconds: float = 10.0
     sweeper_interval_seconds: float = 60.0
     # Dialog
@@ -213,7 +213,7 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: str | None
         outbox_batch_size=_int(env, "OUTBOX_BATCH_SIZE", 20, minimum=1),
         worker_poll_seconds=_float(env, "WORKER_POLL_SECONDS", 1.0),
         outbox_lease_seconds=_float(env, "OUTBOX_LEASE_SECONDS", 15.0),
-        outbox_concurrency=_int(env, "OUTBOX_CONCURRENCY", 8, minimum=1),
+        outbox_concurrency=_int(env, "OUTBOX_CONCURRENCY", 16, minimum=1),
         outbox_stop_grace_seconds=_float(env, "OUTBOX_STOP_GRACE_SECONDS", 10.0),
         sweeper_interval_seconds=_float(env, "SWEEPER_INTERVAL_SECONDS", 60.0),
         dialog_idle_minutes=_int(env, "DIALOG_IDLE_MINUTES", 120, minimum=1),

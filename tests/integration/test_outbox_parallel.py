@@ -81,7 +81,7 @@ def test_several_chats_are_in_flight_at_once_and_each_stays_in_order(
     for turn in range(3):
         for chat in range(6):
             _put(session_factory, str(chat), f"{chat}:{turn}")
-    worker = OutboxWorker(session_factory, {"telegram": sender}, clock=utcnow)  # type: ignore[dict-item]
+    worker = OutboxWorker(session_factory, {"telegram": sender}, clock=utcnow)
     with Running(worker, concurrency=6):
         took = _wait_until(lambda: len(sender.sent) == 18, 20)
     assert took < 18 * 0.2 / 2, took  # one at a time would take 3.6 s

@@ -21,6 +21,7 @@ class SlowTwilio(FakeTwilio):
         self.lock = threading.Lock()
         self.delivered: list[tuple[str, str, float]] = []  # (To, Body, time.monotonic()) per 201 answer
         self.started = 0  # creates received, answered or not
+        self.sids_to: list[tuple[str, str]] = []  # (To, sid) per 201 answer, in answer order
 
     def _create(self, request: Request) -> Response:
         with self.lock:
@@ -31,6 +32,7 @@ class SlowTwilio(FakeTwilio):
             answer = super()._create(request)
             if answer.status_code == 201:
                 self.delivered.append((request.form["To"], request.form["Body"], time.monotonic()))
+                self.sids_to.append((request.form["To"], self.sids[-1]))
             return answer
 
     def bodies_by_chat(self) -> dict[str, list[str]]:
