@@ -224,8 +224,12 @@ def _lags(factory: sessionmaker[Session], twilio: SlowTwilio, chat: str) -> list
 if "postgresql" in BACKENDS:
 
     def test_a_worker_process_wakes_on_notify_well_before_its_poll(
-        session_factory: sessionmaker[Session], clean_postgres_url: str, server: HTTPServer, tmp_path: Path
+        clean_postgres_url: str, server: HTTPServer, tmp_path: Path
     ) -> None:
+        from intake.db import make_engine, make_session_factory
+
+        engine = make_engine(clean_postgres_url)
+        session_factory = make_session_factory(engine)
         twilio = SlowTwilio(server)
         (chat,) = _chats(session_factory, 1)
         worker = _start_worker(_env(clean_postgres_url, twilio, tmp_path, worker_poll_seconds=1), tmp_path)
@@ -235,6 +239,7 @@ if "postgresql" in BACKENDS:
         finally:
             worker.send_signal(signal.SIGTERM)
             worker.wait(timeout=20)
+            engine.dispose()
         assert max(lags) < 0.5 and statistics.median(lags) < 0.25, lags
 
 
