@@ -1,6 +1,6 @@
 """Load: customers chatting through the whole intake at once, replies through a slow fake Twilio.
 
-Run: .venv/bin/python bench/load_bench.py [--customers 50] [--latency 0.15] [--worker-processes 1]
+Run: .venv/bin/python bench/load_bench.py [--customers 50] [--latency 0.15] [--worker-processes 1,2]
                                           [--blast-customers 50] [--clients 16] [--modes production,embedded]
      (PostgreSQL admin URL from TEST_DATABASE_URL, default postgresql+psycopg://postgres@127.0.0.1:5432/test;
      each mode works in a scratch database of its own, dropped at the end)
@@ -24,6 +24,8 @@ Phase 2, blast: `--blast-customers` other customers' whole intakes (8 signed web
 waiting for replies) from `--clients` threads as fast as they go, then the same number of signed
 requests against a bare endpoint that only checks the Twilio signature and answers empty TwiML,
 served the same way (gunicorn with 4 workers, or Werkzeug's threaded server). Ratio = app / bare.
+Delivery = messages reaching the fake Twilio per second from the app blast's start until the outbox
+drained (the bare blast runs after that).
 
 At the end (after the outbox drained) every customer must have exactly one ticket, every outbox
 row must be `sent`, and each customer's messages must have reached the fake Twilio exactly once and
@@ -259,6 +261,10 @@ class Run:
     """What one mode measured."""
 
     mode: str
+    workers: int = 1
+    drain_rate: float = (
+        0.0  # messages/s the workers delivered from the blast's start until the outbox drained
+    )
     lags: list[float] = field(default_factory=list)
     webhooks: list[float] = field(default_factory=list)
     app_rps: float = 0.0
@@ -429,11 +435,11 @@ def verify(database_url: str, provider: Any, numbers: Sequence[str], since: int)
     return failures
 
 
-def run_mode(mode: str, args: argparse.Namespace, admin_url: str, provider: Any) -> Run:
+def run_mode(mode: str, workers: int, args: argparse.Namespace, admin_url: str, provider: Any) -> Run:
     """Start the shape, chat, blast, drain, check, stop."""
     from tests.support.postgres import scratch_postgres_database
 
-    run = Run(mode)
+    run = Run(mode, workers)
     with ExitStack() as stack:
         tmp = Path(tempfile.mkdtemp(prefix=f"load_{mode}_"))  # removed at the end unless a check failed
         if mode == "production" or args.embedded_db == "postgresql":
@@ -448,7 +454,7 @@ def run_mode(mode: str, args: argparse.Namespace, admin_url: str, provider: Any)
         if mode == "production":
             stack.enter_context(gunicorn("webhooks:app_from_env()", app_port, env, tmp / "web.log"))
             stack.enter_context(gunicorn("bench.load_bench:bare_app()", bare_port, env, tmp / "bare.log"))
-            for n in range(args.worker_processes):
+            for n in range(run.workers):
                 stack.enter_context(process([str(BIN / "intake-bot"), "worker"], env, tmp / f"worker{n}.log"))
         else:
             serve = [str(BIN / "intake-bot"), "serve", "--port", str(app_port)]
@@ -462,10 +468,12 @@ def run_mode(mode: str, args: argparse.Namespace, admin_url: str, provider: Any)
         wait_until(drained(url), args.timeout)
         rng = random.Random(f"blast-{args.seed}")
         scripts = [dialog(rng, number) for number in blasters]
+        mark, started = provider.count(), time.monotonic()
         run.app_rps, run.app_blast, failures = blast(app_port, scripts, args.clients)
+        wait_until(drained(url), args.timeout)
+        run.drain_rate = (provider.count() - mark) / (time.monotonic() - started)
         run.bare_rps, run.bare_blast, bare_failures = blast(bare_port, scripts, args.clients)
         run.failures += failures + bare_failures
-        wait_until(drained(url), args.timeout)
         time.sleep(0.5)
         run.delivered = provider.count() - before
         run.failures += verify(url, provider, numbers, since)
@@ -501,7 +509,7 @@ def pct(values: Sequence[float], p: int) -> float:
 
 def report(run: Run, args: argparse.Namespace) -> None:
     """Print one mode's figures."""
-    workers = f", {args.worker_processes} worker process(es)" if run.mode == "production" else ""
+    workers = f", {run.workers} worker process(es)" if run.mode == "production" else ""
     latency = args.latency * 1000
     print(f"\n== {run.mode}{workers}: {args.customers} customers chatting, provider latency {latency:.0f} ms")
     lags, hooks = run.lags, run.webhooks
@@ -520,6 +528,7 @@ def report(run: Run, args: argparse.Namespace) -> None:
         )
     ratio = run.app_rps / run.bare_rps if run.bare_rps else float("nan")
     print(f"ratio app/bare {ratio:7.2f}")
+    print(f"delivery       {run.drain_rate:7.1f} msg/s from the blast's start until the outbox drained")
     verdict = "OK" if not run.failures else f"{len(run.failures)} FAILED"
     print(f"messages delivered {run.delivered}; chat phase {run.chat_seconds:.1f} s; checks: {verdict}")
     for failure in run.failures[:20]:
@@ -533,7 +542,7 @@ def main() -> None:
     parser.add_argument("--blast-customers", type=int, default=50)
     parser.add_argument("--clients", type=int, default=16, help="concurrent clients in the blast")
     parser.add_argument("--latency", type=float, default=0.15, help="fake Twilio answer delay, seconds")
-    parser.add_argument("--worker-processes", type=int, default=1)
+    parser.add_argument("--worker-processes", default="1", help="comma-separated: one production run each")
     parser.add_argument(
         "--concurrency", type=int, default=16, help="OUTBOX_CONCURRENCY of each worker (default 16)"
     )
@@ -554,9 +563,11 @@ def main() -> None:
     failed = False
     try:
         for mode in args.modes.split(","):
-            run = run_mode(mode, args, admin_url, provider)
-            report(run, args)
-            failed = failed or bool(run.failures)
+            counts = [int(n) for n in args.worker_processes.split(",")] if mode == "production" else [0]
+            for workers in counts:
+                run = run_mode(mode, workers, args, admin_url, provider)
+                report(run, args)
+                failed = failed or bool(run.failures)
     finally:
         provider.server.stop()
     sys.exit(1 if failed else 0)
