@@ -27,6 +27,11 @@ served the same way (gunicorn with 4 workers, or Werkzeug's threaded server). Ra
 Delivery = messages reaching the fake Twilio per second from the app blast's start until the outbox
 drained (the bare blast runs after that).
 
+Phase 3, backlog: `--backlog` messages to each chatting customer written in one transaction (an
+outage's worth of notifications); reported is the rate from that commit until the fake Twilio got
+them all: the workers' delivery capacity (each chat in order, so at most one message per chat in
+flight).
+
 At the end (after the outbox drained) every customer must have exactly one ticket, every outbox
 row must be `sent`, and each customer's messages must have reached the fake Twilio exactly once and
 in outbox order; otherwise the exit status is 1. The whole run is bounded by --timeout per phase.
@@ -266,6 +271,7 @@ class Run:
         0.0  # messages/s the workers delivered from the blast's start until the outbox drained
     )
     lags: list[float] = field(default_factory=list)
+    after_answer: list[float] = field(default_factory=list)  # reply lag minus the webhook's round trip
     webhooks: list[float] = field(default_factory=list)
     app_rps: float = 0.0
     bare_rps: float = 0.0
@@ -273,6 +279,8 @@ class Run:
     bare_blast: list[float] = field(default_factory=list)
     chat_seconds: float = 0.0
     delivered: int = 0
+    backlog: int = 0
+    backlog_rate: float = 0.0  # messages/s while a backlog written in one transaction drains
     failures: list[str] = field(default_factory=list)
 
 
@@ -299,6 +307,7 @@ def chat(provider: Any, port: int, numbers: Sequence[str], seed: int, timeout: f
                     run.failures.append(f"{number}: no reply within {timeout:.0f}s")
                     return
                 run.lags.append(arrived - started)
+                run.after_answer.append(arrived - started - took)
             time.sleep(rng.uniform(0.3, 1.0))
 
     started = time.monotonic()
@@ -339,6 +348,35 @@ def blast(
     for thread in threads:
         thread.join()
     return len(latencies) / (time.monotonic() - started), latencies, failures
+
+
+def backlog(url: str, provider: Any, numbers: Sequence[str], each: int, timeout: float) -> tuple[int, float]:
+    """Write `each` messages to every customer in one transaction; return how many and their delivery rate."""
+    from bot.messages import Channel
+    from channels.base import OutboundMessage
+    from intake.db import make_engine, make_session_factory, unit_of_work
+    from intake.db.models import utcnow
+    from intake.delivery.outbox import enqueue
+
+    engine = make_engine(url)
+    total, mark = each * len(numbers), provider.count()
+    with unit_of_work(make_session_factory(engine)) as session:
+        for turn in range(each):
+            for number in numbers:
+                text = f"Aviso {turn + 1} de {each}"
+                enqueue(
+                    session,
+                    OutboundMessage(channel=Channel.WHATSAPP, recipient=number, text=text),
+                    now=utcnow(),
+                )
+        started = time.monotonic()  # the commit wakes the workers
+    engine.dispose()
+    deadline = started + timeout
+    while provider.count() < mark + total:
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"backlog not delivered after {timeout:.0f}s")
+        time.sleep(0.01)
+    return total, total / (time.monotonic() - started)
 
 
 def seed_customers(database_url: str, count: int) -> list[str]:
@@ -474,6 +512,7 @@ def run_mode(mode: str, workers: int, args: argparse.Namespace, admin_url: str, 
         run.drain_rate = (provider.count() - mark) / (time.monotonic() - started)
         run.bare_rps, run.bare_blast, bare_failures = blast(bare_port, scripts, args.clients)
         run.failures += failures + bare_failures
+        run.backlog, run.backlog_rate = backlog(url, provider, chatters, args.backlog, args.timeout)
         time.sleep(0.5)
         run.delivered = provider.count() - before
         run.failures += verify(url, provider, numbers, since)
@@ -517,6 +556,10 @@ def report(run: Run, args: argparse.Namespace) -> None:
         f"reply lag      p50 {pct(lags, 50):7.0f} ms  p95 {pct(lags, 95):7.0f} ms"
         f"  max {max(lags or [0]) * 1000:7.0f} ms  (n={len(lags)})"
     )
+    after = run.after_answer
+    print(
+        f"  of which after the webhook answered: p50 {pct(after, 50):7.0f} ms  p95 {pct(after, 95):7.0f} ms"
+    )
     print(
         f"webhook (chat) p50 {pct(hooks, 50):7.1f} ms  p95 {pct(hooks, 95):7.1f} ms"
         f"  p99 {pct(hooks, 99):7.1f} ms  (n={len(hooks)})"
@@ -529,6 +572,9 @@ def report(run: Run, args: argparse.Namespace) -> None:
     ratio = run.app_rps / run.bare_rps if run.bare_rps else float("nan")
     print(f"ratio app/bare {ratio:7.2f}")
     print(f"delivery       {run.drain_rate:7.1f} msg/s from the blast's start until the outbox drained")
+    print(
+        f"backlog        {run.backlog_rate:7.1f} msg/s ({run.backlog} messages, {args.backlog} per customer)"
+    )
     verdict = "OK" if not run.failures else f"{len(run.failures)} FAILED"
     print(f"messages delivered {run.delivered}; chat phase {run.chat_seconds:.1f} s; checks: {verdict}")
     for failure in run.failures[:20]:
@@ -548,6 +594,7 @@ def main() -> None:
     )
     parser.add_argument("--modes", default="production,embedded")
     parser.add_argument("--embedded-db", choices=["sqlite", "postgresql"], default="sqlite")
+    parser.add_argument("--backlog", type=int, default=8, help="messages per chatting customer in phase 3")
     parser.add_argument("--timeout", type=float, default=120, help="bound of each phase, seconds")
     parser.add_argument("--seed", type=int, default=20261205)
     parser.add_argument("--serve-bare", type=int, default=0, help=argparse.SUPPRESS)
