@@ -243,4 +243,11 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: str | None
     )
     _check_pairs(settings)
     _check_production(settings)
+    _check_delivery(settings)
     return settings
+
+
+def _check_delivery(s: Settings) -> None:
+    """A lease too short to cover one send would let a second worker send the same message."""
+    if s.outbox_lease_seconds < 1:
+        raise SettingsError(f"OUTBOX_LEASE_SECONDS must be at least 1, got {s.outbox_lease_seconds}")
