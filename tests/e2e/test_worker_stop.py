@@ -168,12 +168,17 @@ def test_a_worker_killed_mid_batch_is_taken_over_within_its_lease(
     assert _check(twilio, expected, session_factory) <= 2  # at most the 2 sends in flight
 
 
-@pytest.mark.parametrize(("latency", "grace"), [(0.3, 10.0), (1.5, 0.2)], ids=["finishes", "releases"])
-def test_sigterm_finishes_or_releases_the_claims_and_another_worker_goes_on_at_once(
+@pytest.mark.parametrize(
+    ("stop_signal", "latency", "grace"),
+    [(signal.SIGTERM, 0.3, 10.0), (signal.SIGTERM, 1.5, 0.2), (signal.SIGINT, 1.5, 0.2)],
+    ids=["sigterm-finishes", "sigterm-releases", "ctrl-c-releases"],
+)
+def test_a_stop_signal_finishes_or_releases_the_claims_and_another_worker_goes_on_at_once(
     session_factory: sessionmaker[Session],
     database_url: str,
     server: HTTPServer,
     tmp_path: Path,
+    stop_signal: signal.Signals,
     latency: float,
     grace: float,
 ) -> None:
@@ -184,7 +189,7 @@ def test_sigterm_finishes_or_releases_the_claims_and_another_worker_goes_on_at_o
     worker = _start_worker(_env(database_url, twilio, tmp_path, **settings), tmp_path)
     try:
         _wait_for(lambda: twilio.started >= 4, 60)  # two sent, two in flight
-        worker.send_signal(signal.SIGTERM)
+        worker.send_signal(stop_signal)
         stopped_at = time.monotonic()
         assert worker.wait(timeout=20) == 0
     finally:
