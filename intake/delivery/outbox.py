@@ -113,6 +113,11 @@ class RetryPolicy:
         return max(jittered, retry_after or 0.0)
 
 
+def _rowcount(result: Any) -> int:
+    """Rows an UPDATE matched (a CursorResult's rowcount)."""
+    return int(result.rowcount or 0)
+
+
 def _claimed_under(tokens: Collection[str]) -> Any:
     """Rows being sent under one of these claim tokens."""
     return (OutboxMessage.claim_token.in_(list(tokens))) & (OutboxMessage.status == OutboxStatus.SENDING)
@@ -189,7 +194,7 @@ class OutboxWorker:
                 .where(_claimed_under(tokens))
                 .values(locked_until=self.clock() + self.lease)
             )
-            return int(session.execute(statement).rowcount or 0)  # type: ignore[attr-defined]
+            return _rowcount(session.execute(statement))
 
     def release(self, tokens: Collection[str]) -> int:
         """Give back every row still claimed under `tokens` (due at once, for any worker); return how many."""
@@ -201,7 +206,7 @@ class OutboxWorker:
                 .where(_claimed_under(tokens))
                 .values(status=OutboxStatus.PENDING, claim_token=None, locked_until=None)
             )
-            released = int(session.execute(statement).rowcount or 0)  # type: ignore[attr-defined]
+            released = _rowcount(session.execute(statement))
             if released:
                 mark_written(session)
             return released
