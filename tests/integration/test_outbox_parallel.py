@@ -122,3 +122,22 @@ def test_telegram_429_holds_only_its_chat_and_the_shared_limiter_spaces_one_chat
     assert [c.params["text"] for c in calls] == ["busy 1", "busy 1", "busy 2"]  # the 429, its retry, then 2
     assert calls[1].at - calls[0].at >= 1.0  # Retry-After honoured
     assert calls[2].at - calls[1].at >= 0.9  # Telegram's 1 message/s per chat (the adapter's limiter)
+
+
+def test_a_chat_with_a_long_queue_takes_one_slot_and_the_others_go_beside_it(
+    session_factory: sessionmaker[Session],
+) -> None:
+    sender = SlowSender(latency=0.1)
+    for n in range(60):  # a noisy chat's backlog, written first
+        _put(session_factory, "noisy", f"noisy {n}")
+    worker = OutboxWorker(session_factory, {"telegram": sender}, clock=utcnow)
+    with Running(worker, concurrency=4):
+        _wait_until(lambda: len(sender.sent) >= 3, 10)
+        for chat in range(6):
+            _put(session_factory, f"quiet{chat}", "hola")
+        took = _wait_until(
+            lambda: all(any(m.recipient == f"quiet{c}" for m in sender.sent) for c in range(6)), 10
+        )
+        noisy_sent = sum(m.recipient == "noisy" for m in sender.sent)
+    assert took < 1.5, took  # 6 chats on 3 free slots at 0.1 s each, not behind 57 noisy messages (5.7 s)
+    assert noisy_sent < 40 and sender.most_per_chat == 1
