@@ -119,6 +119,9 @@ class Settings:
     outbox_backoff_max_seconds: float = 600.0
     outbox_batch_size: int = 20
     worker_poll_seconds: float = 1.0
+    outbox_lease_seconds: float = 15.0
+    outbox_concurrency: int = 16
+    outbox_stop_grace_seconds: float = 10.0
     sweeper_interval_seconds: float = 60.0
     # Dialog
     dialog_idle_minutes: int = 120
@@ -229,6 +232,9 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: str | None
         outbox_backoff_max_seconds=_float(env, "OUTBOX_BACKOFF_MAX_SECONDS", 600.0),
         outbox_batch_size=_int(env, "OUTBOX_BATCH_SIZE", 20, minimum=1),
         worker_poll_seconds=_float(env, "WORKER_POLL_SECONDS", 1.0),
+        outbox_lease_seconds=_float(env, "OUTBOX_LEASE_SECONDS", 15.0),
+        outbox_concurrency=_int(env, "OUTBOX_CONCURRENCY", 16, minimum=1),
+        outbox_stop_grace_seconds=_float(env, "OUTBOX_STOP_GRACE_SECONDS", 10.0),
         sweeper_interval_seconds=_float(env, "SWEEPER_INTERVAL_SECONDS", 60.0),
         dialog_idle_minutes=_int(env, "DIALOG_IDLE_MINUTES", 120, minimum=1),
         validation_auto_close_business_days=_int(env, "VALIDATION_AUTO_CLOSE_BUSINESS_DAYS", 3, 1),
@@ -259,4 +265,11 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: str | None
     )
     _check_pairs(settings)
     _check_production(settings)
+    _check_delivery(settings)
     return settings
+
+
+def _check_delivery(s: Settings) -> None:
+    """A lease too short to cover one send would let a second worker send the same message."""
+    if s.outbox_lease_seconds < 1:
+        raise SettingsError(f"OUTBOX_LEASE_SECONDS must be at least 1, got {s.outbox_lease_seconds}")

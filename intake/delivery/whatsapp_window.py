@@ -31,6 +31,7 @@ from intake.db.models import (
     Ticket,
 )
 from intake.delivery.outbox import enqueue, from_payload
+from intake.delivery.wakeup import mark_written
 from intake.domain.events import Actor, EventKind, OutboxStatus
 
 log = logging.getLogger(__name__)
@@ -126,6 +127,7 @@ def release_held(session: Session, channel: str, address: str, now: datetime) ->
     for row in rows:
         row.status, row.next_attempt_at, row.locked_until = OutboxStatus.PENDING, now, None
     if rows:
+        mark_written(session)
         log.info("released %d held %s message(s)", len(rows), channel)
     return len(rows)
 
