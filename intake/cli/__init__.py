@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 import click
 
+from intake.cli.agent import agent_group
 from intake.cli.common import configure_logging, container_or_fail, safe_url, settings_from, settings_of
 from intake.cli.contact import contact_group
 from intake.cli.contingency import contingency_group
@@ -137,6 +138,7 @@ def _telegram_config_factory(obj: dict[str, object]) -> Callable[[], object]:
     return build
 
 
+cli.add_command(agent_group)
 cli.add_command(contact_group)
 cli.add_command(contingency_group)
 cli.add_command(demo_group)

@@ -1,0 +1,76 @@
+"""Console fixtures: a wired app on the test database, agents with passwords, a signed-in test client."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from intake.bootstrap import Container, build_container
+from intake.config import load_settings
+from intake.services.accounts import Accounts, AgentAccount
+from tests.support.browser import browser, live_server, page, playwright_driver
+from tests.support.clock import FakeClock
+from web.services import PASSWORD_HASHER
+from webhooks import create_app
+
+__all__ = ["browser", "live_server", "page", "playwright_driver"]
+
+PASSWORD = "correct horse battery"
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+@dataclass
+class Console:
+    """The app, its container and helpers to make agents."""
+
+    app: Flask
+    container: Container
+
+    @property
+    def accounts(self) -> Accounts:
+        """The accounts service on the test database."""
+        return Accounts(self.container.session_factory, PASSWORD_HASHER, self.container.clock)
+
+    def agent(self, email: str, name: str, role: str = "agent", language: str = "es") -> AgentAccount:
+        """An agent who can sign in with PASSWORD."""
+        return self.accounts.add(email, name, PASSWORD, role=role, language=language)
+
+
+def console_settings(database_url: str, tmp_path: Path, **extra: str) -> dict[str, str]:
+    """The settings of a console test (no channel configured unless `extra` adds one)."""
+    return {
+        "DATABASE_URL": database_url,
+        "DATA_DIR": str(tmp_path / "data"),
+        "SECRET_KEY": "console-test-secret-key-0123456789",
+        **extra,
+    }
+
+
+@pytest.fixture
+def console(database_url: str, tmp_path: Path, clock: FakeClock) -> Iterator[Console]:
+    """The real app (webhooks + console) on the test database with a fake clock."""
+    settings = load_settings(console_settings(database_url, tmp_path), env_file=None)
+    container = build_container(settings, clock=clock)
+    app = create_app(container)
+    yield Console(app, container)
+    container.close()
+
+
+def csrf_token(client: FlaskClient, path: str = "/console/sign-in") -> str:
+    """The CSRF token of a page's form (the session cookie that goes with it stays in the client)."""
+    match = CSRF.search(client.get(path).get_data(as_text=True))
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)
+
+
+def sign_in(client: FlaskClient, email: str, password: str = PASSWORD) -> int:
+    """Sign in through the form; the HTTP status of the POST."""
+    token = csrf_token(client)
+    form = {"email": email, "password": password, "csrf_token": token}
+    return client.post("/console/sign-in", data=form).status_code

@@ -1,0 +1,2 @@
+// Console keyboard shortcuts (no build step). Filled in with the queue and the ticket page.
+"use strict";
