@@ -11,6 +11,7 @@ from flask import Flask
 from intake.bootstrap import Container
 from web.auth import init_auth, throttle_sign_in
 from web.console import console_blueprint
+from web.format import init_format
 from web.i18n import init_i18n
 
 
@@ -18,5 +19,6 @@ def register_console(app: Flask, container: Container) -> None:
     """Mount the console at /console: sessions, CSRF, sign-in throttling, templates and static files."""
     init_auth(app, container)
     init_i18n(app)
+    init_format(app, container.sla.default_calendar.tz)
     app.register_blueprint(console_blueprint())
     throttle_sign_in(app, "console.sign_in")

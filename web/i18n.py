@@ -45,6 +45,8 @@ SPANISH: dict[str, str] = {
     "left": "restante",
     "overdue": "de atraso",
     "met": "cumplido",
+    "SLA exempt": "exento de SLA",
+    "due": "vence",
     "Keyboard shortcuts": "Atajos de teclado",
     "next ticket": "ticket siguiente",
     "previous ticket": "ticket anterior",

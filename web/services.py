@@ -9,6 +9,8 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from intake.bootstrap import Container
 from intake.services.accounts import Accounts, PasswordHasher
+from intake.services.queue import QueueService
+from intake.services.ticket_page import TicketPages
 
 PASSWORD_HASHER = PasswordHasher(
     hash=lambda password: generate_password_hash(password, method="scrypt"),
@@ -22,12 +24,16 @@ class ConsoleServices:
 
     container: Container
     accounts: Accounts
+    queue: QueueService
+    tickets: TicketPages
 
 
 def build_services(container: Container) -> ConsoleServices:
     """The console's services on this container's database and clock."""
     accounts = Accounts(container.session_factory, PASSWORD_HASHER, container.clock)
-    return ConsoleServices(container=container, accounts=accounts)
+    queue = QueueService(container.session_factory, container.sla, container.clock)
+    tickets = TicketPages(container.session_factory, container.sla, container.clock)
+    return ConsoleServices(container=container, accounts=accounts, queue=queue, tickets=tickets)
 
 
 def services() -> ConsoleServices:

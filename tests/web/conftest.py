@@ -13,7 +13,14 @@ from flask.testing import FlaskClient
 
 from intake.bootstrap import Container, build_container
 from intake.config import load_settings
+from sqlalchemy import select
+
+from intake.cli.simulator import ChatSession
+from intake.db.models import Contact
+from intake.services.agent_actions import Registration
 from intake.services.accounts import Accounts, AgentAccount
+from intake.services.demo import DEMO_WHATSAPP, load_demo
+from tests.integration.service_harness import open_ticket_through_chat
 from tests.support.browser import browser, live_server, page, playwright_driver
 from tests.support.clock import FakeClock
 from web.services import PASSWORD_HASHER
@@ -60,6 +67,46 @@ def console(database_url: str, tmp_path: Path, clock: FakeClock) -> Iterator[Con
     app = create_app(container)
     yield Console(app, container)
     container.close()
+
+
+@pytest.fixture
+def desk(console: Console) -> Console:
+    """The console with the demo customer (Comercial Andes, María González) and agents who can sign in."""
+    with console.container.transaction() as session:
+        load_demo(session)
+    console.agent("ana@latamadvisory.example", "Ana Soporte")
+    console.agent("carlos@latamadvisory.example", "Carlos Supervisor", role="supervisor")
+    return console
+
+
+def chat(console: Console, address: str = DEMO_WHATSAPP) -> ChatSession:
+    """A simulated customer chat (the demo contact's number by default)."""
+    return ChatSession(console.container, address)
+
+
+def open_ticket(console: Console, description: str, impact: str = "1", urgency: str = "1") -> str:
+    """A ticket opened through the bot by the demo contact; its number."""
+    return open_ticket_through_chat(chat(console), description, impact, urgency)
+
+
+def register_ticket(console: Console, description: str, impact: str = "alto", urgency: str = "alta") -> str:
+    """A ticket an agent registered on the demo contact's behalf (a phone call); its number."""
+    with console.container.session_factory() as session:
+        contact_id = session.scalars(select(Contact.id).where(Contact.name == "María González")).one()
+    data = Registration(contact_id, "incident", description, impact, urgency)
+    return console.container.agent_actions.register("ana@latamadvisory.example", data).number
+
+
+def signed_in(console: Console, email: str = "ana@latamadvisory.example") -> FlaskClient:
+    """A test client signed in as this agent."""
+    client = console.app.test_client()
+    assert sign_in(client, email) == 302
+    return client
+
+
+def post_form(client: FlaskClient, path: str, data: dict[str, str], page: str = "/console/") -> int:
+    """POST a console form with its CSRF token; the HTTP status."""
+    return client.post(path, data={**data, "csrf_token": csrf_token(client, page)}).status_code
 
 
 def csrf_token(client: FlaskClient, path: str = "/console/sign-in") -> str:

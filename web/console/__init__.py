@@ -9,7 +9,7 @@ from web.auth import protect_forms
 
 def console_blueprint() -> Blueprint:
     """A fresh blueprint with the console's views (one per app, so apps never share state)."""
-    from web.console import views
+    from web.console import handoff, queue, ticket, views
 
     blueprint = Blueprint(
         "console",
@@ -21,4 +21,7 @@ def console_blueprint() -> Blueprint:
     )
     blueprint.before_request(protect_forms)
     views.register(blueprint)
+    queue.register(blueprint)
+    ticket.register(blueprint)
+    handoff.register(blueprint)
     return blueprint

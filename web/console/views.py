@@ -1,4 +1,4 @@
-"""The console's views: sign-in, sign-out, the queue (thin: they call the services and render)."""
+"""The console's session views: sign-in, sign-out, language (thin: they call the services and render)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,6 @@ def register(bp: Blueprint) -> None:
     """Attach the views to the console blueprint."""
     bp.add_url_rule("/sign-in", "sign_in", sign_in, methods=["GET", "POST"])
     bp.add_url_rule("/sign-out", "sign_out", sign_out, methods=["POST"])
-    bp.add_url_rule("/", "queue", login_required(queue))
     bp.add_url_rule("/language", "language", login_required(set_language), methods=["POST"])
     bp.register_error_handler(429, too_many_attempts)
 
@@ -40,11 +39,6 @@ def sign_out() -> Any:
     logout_user()
     flash("Signed out.", "info")
     return redirect(url_for("console.sign_in"))
-
-
-def queue() -> Any:
-    """The queue (step 2 fills it in)."""
-    return render_template("console/queue.html", agent=current_agent())
 
 
 def set_language() -> Any:
