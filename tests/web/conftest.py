@@ -10,15 +10,14 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-
-from intake.bootstrap import Container, build_container
-from intake.config import load_settings
 from sqlalchemy import select
 
+from intake.bootstrap import Container, build_container
 from intake.cli.simulator import ChatSession
+from intake.config import load_settings
 from intake.db.models import Contact
-from intake.services.agent_actions import Registration
 from intake.services.accounts import Accounts, AgentAccount
+from intake.services.agent_actions import Registration
 from intake.services.demo import DEMO_WHATSAPP, load_demo
 from tests.integration.service_harness import open_ticket_through_chat
 from tests.support.browser import browser, live_server, page, playwright_driver
