@@ -29,10 +29,11 @@ def clock_text(clock: ClockBadge | None, language: str) -> str:
         return translate("met", language)
     left = duration(clock.remaining_minutes)
     if clock.state == ClockState.BREACHED:
-        return f"{translate('breached', language)} · {left} {translate('overdue', language)}"
+        return translate("breached {} ago", language).format(left)
+    remaining = translate("{} left", language).format(left)
     if clock.state == ClockState.PAUSED:
-        return f"{translate('paused', language)} · {left} {translate('left', language)}"
-    return f"{left} {translate('left', language)}"
+        return f"{translate('paused', language)} · {remaining}"
+    return remaining
 
 
 def badge_text(badge: SlaBadge, language: str) -> str:
