@@ -108,7 +108,9 @@ SPANISH: dict[str, str] = {
     "Ticket": "Ticket",
     "Ticket cancelled.": "Ticket cancelado.",
     "Ticket escalated.": "Ticket escalado.",
-    "Ticket registered; the customer was told in their chat.": "Ticket registrado; se avisó al cliente en su chat.",
+    "Ticket registered; the customer was told in their chat.": (
+        "Ticket registrado; se avisó al cliente en su chat."
+    ),
     "Ticket taken; the customer was told.": "Ticket tomado; se avisó al cliente.",
     "Timeline": "Historial",
     "WhatsApp window open until": "Ventana de WhatsApp abierta hasta",

@@ -1,4 +1,4 @@
-"""The ticket page: facts, deadlines in words, one timeline, evidence, and every action (Flask test client)."""
+"""The ticket page: facts, deadlines in words, one timeline, evidence and every action (test client)."""
 
 from __future__ import annotations
 
