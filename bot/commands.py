@@ -20,7 +20,8 @@ from bot.rendering import status_text
 from bot.state import DialogState
 from bot.turn import Run
 
-_DETAIL_KEYS = ("name", "company", "email", "type", "description", "module", "impact", "urgency")
+_DETAIL_KEYS = ("name", "company", "email", "type", "context", "description", "module", "impact",
+                "urgency")
 
 
 class Move(Enum):
@@ -50,13 +51,21 @@ def run_command(state: DialogState, found: CommandMatch, msg: InboundMessage, ru
 
 
 def in_handoff(state: DialogState, found: CommandMatch, msg: InboundMessage, run: Run) -> Handled:
-    """A command while handed off to a human: only the ways back to the bot, language and status."""
-    if found.command in (Command.CANCEL, Command.RESTART, Command.BACK, Command.NEW):
+    """A command while handed off to a human: only the ways back to the bot, language and status.
+
+    'nuevo' leaves the hand-off straight into a new intake (out of hours a P1 can still be
+    registered at once).
+    """
+    if found.command is Command.NEW:
+        run.emit(LeaveHandOff())
+        run.note("new_problem")
+        return Jump(state.cleared(), Move.ENTER, StepName.START)
+    if found.command in (Command.CANCEL, Command.RESTART, Command.BACK):
         run.emit(LeaveHandOff())
         run.note("handoff_left")
         return state.cleared()
     if found.command in (Command.HELP, Command.AGENT):
-        run.note("handoff_already")
+        handoff_note(run, "handoff_already")
         return state
     return run_command(state, found, msg, run) or state
 
@@ -100,8 +109,19 @@ def _agent(state: DialogState, _found: CommandMatch, _msg: InboundMessage, run: 
     if state.evidence:
         details += (("files", str(len(state.evidence))),)
     run.emit(HandOff("customer_request", state.step, details))
-    run.note("handoff")
+    handoff_note(run, "handoff_started")
     return replace(state.cleared(), step=StepName.HANDOFF)
+
+
+def handoff_note(run: Run, base: str) -> None:
+    """Tell a customer waiting for a person what happens: in business hours an agent writes
+    here within the usual wait; out of hours when the team is back (and that a P1 can go now)."""
+    back = run.ctx.back_at(run.lang)
+    if back is not None:
+        run.note(f"{base}_closed", when=back)
+        return
+    minutes = max(1, int(run.ctx.handoff_wait.total_seconds() // 60))
+    run.note(f"{base}_open", minutes=minutes)
 
 
 def _language(state: DialogState, found: CommandMatch, _msg: InboundMessage, run: Run) -> Handled:

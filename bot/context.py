@@ -17,6 +17,7 @@ class CompanyRef:
 
     id: CompanyId
     name: str
+    tax_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +51,10 @@ class TicketView:
     open: bool = True
     description: str = ""
     created_at: datetime | None = None
+    # "" while the clock runs towards the date above; else shown through the `clock.<state>` text:
+    # answered, overdue, paused_customer, paused_validation, paused_contingency
+    response_state: str = ""
+    resolution_state: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +66,12 @@ class DeadlineQuote:
 
 
 QuoteFn = Callable[[Priority, str], DeadlineQuote]
+WhenFn = Callable[[datetime, str], str]
+
+
+def iso_when(instant: datetime, _lang: str) -> str:
+    """A fallback formatter for instants: 'YYYY-MM-DD HH:MM' in the instant's own offset."""
+    return instant.strftime("%Y-%m-%d %H:%M")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -74,6 +85,17 @@ class DialogContext:
     tickets: Sequence[TicketView] = ()
     idle_timeout: timedelta = timedelta(hours=2)
     duplicate_window: timedelta = timedelta(days=7)
+    open_now: bool = True  # the support team works now (the customer's business calendar)
+    next_opening: datetime | None = None  # when it is back, while closed
+    when: WhenFn = iso_when  # an instant in words, in the customer's time zone and a language
+    handoff_wait: timedelta = timedelta(minutes=30)  # usual wait for an agent in business hours
+    recent_ticket: str | None = None  # the ticket this chat discussed in the last few minutes
+
+    def back_at(self, lang: str) -> str | None:
+        """When the team is back, in words ('lunes 7 de diciembre 08:30'); None while open."""
+        if self.open_now or self.next_opening is None:
+            return None
+        return self.when(self.next_opening, lang)
 
     @property
     def open_tickets(self) -> list[TicketView]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 
+from bot.engine import BURST_WINDOW
 from bot.flow import BACK, DONE, STEPS, Answer, Step, StepName, Transition
 from bot.texts import text
 
@@ -59,6 +60,48 @@ def _edge(source: str, transition: Transition) -> str:
     return f'    {source} -- "{_escape(label)}" --> {transition.to}'
 
 
+_SECONDS = int(BURST_WINDOW.total_seconds())
+_READING = f"""## How messages are read
+
+- **Greetings and small talk are never answers.** "hola", "buenas tardes", "gracias", "ok",
+  "Hola, necesito ayuda" do not answer the name, company, e-mail or description questions (the
+  question is asked again); a greeting is not an option either.
+- **People write in bursts.** A text received at most {_SECONDS} s after the previous message
+  (by the messages' `received_at`), when our reply to that message asked a new question, was
+  typed before the customer could read it: it is not the answer to that question. When the
+  previous message answered the description, the text is joined to the description; a detailed
+  text is kept for the description question (taken as the description when that question comes,
+  and the customer is told); anything else is kept as context (`answers["context"]`, shown to
+  agents in the ticket's description and in a hand-off). The question is shown again once per
+  burst ("Anotado…"); a bare greeting in a burst gets no reply. Buttons of the question, files,
+  commands and a detailed text at the description question are never held back. Two messages
+  stamped with the same instant carry no timing (a fixed test or simulator clock) and are read
+  one by one. The rule lives in `bot/engine.py` (`_in_burst`, `_absorb`); the state
+  keeps `received_at`, `fresh_prompt` and `burst_kept`.
+- **A vague first message is context, not the description.** "Buenos días, tengo un problema con
+  Odoo" says no more than that a problem exists: it is kept as context and the description is
+  asked; a detailed first message is still taken as the description. Titles come from the most
+  telling line of the description, never from fragments such as "ayuda porfa" or "3". A
+  description typed at the type question is kept for the description; details typed instead of
+  an option later in the intake are added to the description and the question asked again.
+- **A thank-you is not a request**: "gracias", "ok", "perfecto, muchas gracias" outside a dialog
+  get a short reply; they neither open an intake nor count as a reply to a waiting ticket.
+- **A voice note at the description step is the description** (attached to the ticket).
+- **Requests get request questions**: the description and impact questions of a configuration,
+  training or usage request have their own wording (`<key>.request` texts), same options.
+- **Unknown contacts**: a company is confirmed only when its whole name (case, accents,
+  punctuation, legal suffixes and a small typo aside) or its tax id is typed; partial names are
+  never completed, so customers are never revealed to strangers.
+- **A file right after a conversation about a ticket** (the service's `recent_ticket`: the last
+  ten minutes) is added to that ticket.
+- **Business hours**: the service tells the dialog whether the team works now and when it is
+  back (the customer's calendar). Asking for a person gets the usual wait in business hours, or
+  when the team is back and that a P1 can be registered at once ("nuevo") out of hours; every
+  message during the hand-off gets that answer. Out of hours the summary and the registration
+  say when the team is back.
+"""
+
+
 def mermaid() -> str:
     """The Mermaid flowchart of every step, transition and entry point."""
     lines = ["flowchart TD"]
@@ -97,6 +140,7 @@ def markdown() -> str:
         "| --- | --- | --- | --- | --- |",
         *rows,
         "",
+        _READING,
     ])
 
 

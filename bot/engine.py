@@ -14,21 +14,21 @@ enters the next step and asks its question (`bot.rendering`).
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot import commands, flow
 from bot.actions import effects_of
 from bot.commands import Handled, Jump, Move
 from bot.context import DialogContext
 from bot.flow import BACK, DONE, Answer, Flow, Step, StepName
-from bot.messages import InboundMessage, Reply
-from bot.parsing import Command, CommandMatch, detect_language, parse_command
+from bot.messages import InboundMessage, MediaKind, Reply
+from bot.parsing import Command, CommandMatch, detect_language, is_greeting_only, parse_command
 from bot.readers import READERS, is_exact_answer, keep_files
-from bot.rendering import listing, options, render, variables_of
+from bot.rendering import flow_key, listing, options, render, variables_of
 from bot.routes import ROUTERS
 from bot.state import DialogState
 from bot.texts import supported_lang, text
-from bot.ticket import intake_data, ticket_title
+from bot.ticket import intake_data, is_detailed, ticket_title
 from bot.turn import Retry, Run, Turn, timed_out
 
 __all__ = [
@@ -43,6 +43,10 @@ __all__ = [
 ]
 
 MAX_HISTORY = 40
+# Messages received this close to the previous one were typed before the customer could read
+# the question our reply to it asked: they are part of one burst (see docs/dialog.md).
+BURST_WINDOW = timedelta(seconds=3)
+_BURST_FLOWS = frozenset({Flow.IDENTIFY, Flow.INTAKE})
 _INTAKE_FLOWS = frozenset({Flow.IDENTIFY, Flow.INTAKE})
 # The fields the summary needs, in the order they are asked again when one is missing.
 _REQUIRED = (("type", StepName.ASK_TYPE), ("description", StepName.ASK_DESCRIPTION),
@@ -65,17 +69,25 @@ def advance(state: DialogState, inbound: InboundMessage, now: datetime,
     if state.step is None:
         state = _pick_language(state, inbound, ctx)
         run.lang = state.lang
-    return run.turn(_handle(state, inbound, run))
+    after = _handle(state, inbound, run)
+    return run.turn(_stamp(after, state.step, inbound, run))
 
 
 def begin_validation(state: DialogState, ticket_number: str, solution_summary: str,
-                     now: datetime, *, reminder: bool = False) -> Turn:
-    """Ask "¿Se resolvió su problema?" (Sí/No) about a proposed solution; kind 'solution'."""
+                     now: datetime, *, reminder: bool = False,
+                     closes_at: str | None = None) -> Turn:
+    """Ask "¿Se resolvió su problema?" (Sí/No) about a proposed solution; kind 'solution'.
+
+    A reminder names `closes_at`, when the ticket closes automatically (in the chat's language).
+    """
     _require_aware(now)
     prompt = replace(_suspend(state), step=StepName.VALIDATION_ASK, ticket=ticket_number,
                      answers={"solution": solution_summary}, last_activity=now)
     key = "validation_reminder" if reminder else "solution_proposed"
-    body = text(key, prompt.lang, ticket=ticket_number, summary=solution_summary)
+    extra = {}
+    if reminder and closes_at is not None:
+        key, extra = "validation_reminder_until", {"closes_at": closes_at}
+    body = text(key, prompt.lang, ticket=ticket_number, summary=solution_summary, **extra)
     kind = "validation_reminder" if reminder else "solution"
     buttons = options(flow.step(StepName.VALIDATION_ASK), prompt, None)
     return Turn(prompt, [Reply(body, buttons, StepName.VALIDATION_ASK, kind,
@@ -140,6 +152,65 @@ def _suspend(state: DialogState) -> DialogState:
     return replace(state.cleared(), suspended=snapshot)
 
 
+def _stamp(state: DialogState, before: StepName | None, msg: InboundMessage,
+           run: Run) -> DialogState:
+    """Remember when this message came and whether our reply asked a question it did not see."""
+    if run.absorbed:
+        return replace(state, received_at=msg.received_at)
+    fresh = state.step is not None and state.step != before
+    return replace(state, received_at=msg.received_at, fresh_prompt=fresh, burst_kept=0)
+
+
+def _in_burst(state: DialogState, current: Step, msg: InboundMessage) -> bool:
+    """True when a text arrived within BURST_WINDOW of the message our fresh question replied to.
+
+    Equal stamps carry no timing (a fixed test or simulator clock): only a positive gap counts.
+    A button of the current question, files and commands are never held back, nor a detailed
+    text at the description question (it is a description whatever the customer had read).
+    """
+    if not state.fresh_prompt or state.received_at is None:
+        return False
+    if current.flow not in _BURST_FLOWS and current.name != StepName.CHOOSE_TICKET:
+        return False
+    if msg.media or not msg.text.strip() or msg.button_payload:
+        return False
+    if current.name == StepName.ASK_DESCRIPTION and is_detailed(msg.text):
+        return False
+    gap = msg.received_at - state.received_at
+    return timedelta(0) < gap <= BURST_WINDOW
+
+
+def _absorb(state: DialogState, current: Step, msg: InboundMessage, run: Run) -> DialogState:
+    """A message of a burst: join it to the free-text answer it continues, keep a detailed text
+    for the description question, or keep it as context; show the question again once (a bare
+    greeting needs nothing: the question was just asked)."""
+    run.absorbed = True
+    typed = msg.text.strip()
+    if is_greeting_only(typed):
+        return state
+    answers = state.answers
+    previous = state.history[-1] if state.history else None
+    if current.name == StepName.CHOOSE_TICKET:  # goes with the first message, wherever it goes
+        pending = answers.get("pending")
+        state = state.with_answers(pending=f"{pending}\n{typed}" if pending else typed)
+        key = "burst_kept"
+    elif previous == StepName.ASK_DESCRIPTION and "description" in answers:
+        state = state.with_answers(description=f"{answers['description']}\n{typed}")
+        key = "burst_joined"
+    elif is_detailed(typed) and not {"draft", "description"} & set(answers):
+        state = state.with_answers(draft=typed)  # the description, once it is asked
+        key = "burst_kept"
+    else:
+        context = answers.get("context")
+        state = state.with_answers(context=f"{context}\n{typed}" if context else typed)
+        key = "burst_kept"
+    state = replace(state, burst_kept=state.burst_kept + 1)
+    if state.burst_kept > 1:
+        return state
+    run.note(key)
+    return _prompt(state, current, run)
+
+
 # --- the step loop --------------------------------------------------------------------------
 
 
@@ -155,11 +226,19 @@ def _handle(state: DialogState, msg: InboundMessage, run: Run) -> DialogState:
         handled = _command(state, parse_command(msg.text), msg, run)
         if handled:
             return handled
-    if msg.media and _collects_files(current):
+    if _in_burst(state, current, msg):
+        return _absorb(state, current, msg, run)
+    if msg.media and _collects_files(current) and not _voice_description(current, msg):
         state = keep_files(state, msg.media, run)
         if not msg.text.strip():
             return _prompt(state, current, run)
     return _answer(state, current, msg, run)
+
+
+def _voice_description(current: Step, msg: InboundMessage) -> bool:
+    """A voice note without text at the description step: it is the description itself."""
+    return current.name == StepName.ASK_DESCRIPTION and not msg.text.strip() and any(
+        m.kind is MediaKind.AUDIO for m in msg.media)
 
 
 def _collects_files(current: Step) -> bool:
@@ -175,11 +254,28 @@ def _answer(state: DialogState, current: Step, msg: InboundMessage, run: Run) ->
     if isinstance(result, Retry):
         fuzzy = parse_command(msg.text, fuzzy=True) if result.key is None else None
         handled = _command(state, fuzzy, msg, run)
-        return handled or _reask(result.state or state, current, run, result.key)
+        if handled:
+            return handled
+        kept = _keep_details(result.state or state, current, msg, run)
+        if kept is not None:
+            return _prompt(kept, current, run)
+        return _reask(result.state or state, current, run, result.key)
     outcome, state = result
     if outcome == "ignored":
         return _handle(_finish(state, run, announce=False), msg, run)
     return _go(state, current, outcome, msg, run)
+
+
+def _keep_details(state: DialogState, current: Step, msg: InboundMessage,
+                  run: Run) -> DialogState | None:
+    """A detailed text that answers no option of an intake question is never lost: it is added
+    to the description (then the question is asked again); None for anything else."""
+    description = state.answers.get("description")
+    if (current.flow is not Flow.INTAKE or current.answer is not Answer.CHOICE
+            or description is None or not is_detailed(msg.text)):
+        return None
+    run.note("burst_joined")
+    return state.with_answers(description=f"{description}\n{msg.text.strip()}")
 
 
 def _go(state: DialogState, current: Step, outcome: str, msg: InboundMessage,
@@ -226,6 +322,7 @@ def _relay(state: DialogState, current: Step, msg: InboundMessage, run: Run) -> 
     """Handed off to a human: forward everything, except the ways back to the bot."""
     found = parse_command(msg.text)
     if found is None or (found.command is Command.LANGUAGE and found.lang is None):
+        commands.handoff_note(run, "handoff_waiting")  # never silence while waiting for a person
         return _go(state, current, "message", msg, run)
     return _carry_out(commands.in_handoff(state, found, msg, run), msg, run) or state
 
@@ -289,7 +386,7 @@ def _reask(state: DialogState, current: Step, run: Run, key: str | None) -> Dial
     misses = state.misses + 1
     buttons = options(current, state, run.ctx)
     if key is not None:
-        body = run.t(key, **variables_of(state))
+        body = run.t(flow_key(key, state), **variables_of(state))
     else:
         body = run.t("reask", options=listing([o.title for o in buttons], run))
     if misses >= 2:

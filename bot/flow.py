@@ -152,12 +152,32 @@ def _t(on: str, to: StepName | Exit, *actions: Action) -> Transition:
 
 _YES = ("si", "sí", "s", "yes", "y", "yep", "yeah", "sim", "ok", "okay", "claro", "correcto",
         "correct", "exacto", "dale", "afirmativo", "de acuerdo", "así es", "isso", "isso mesmo",
-        "certo", "that's right", "es correcto", "por supuesto", "of course", "sure", "exato")
+        "certo", "that's right", "es correcto", "por supuesto", "of course", "sure", "exato",
+        "sii", "siii", "sip", "sep", "simm", "yess", "yes please", "si por favor", "sim claro")
 _NO = ("no", "n", "nope", "não", "nao", "negativo", "para nada", "incorrecto", "wrong",
        "no es", "de jeito nenhum")
 _SKIP = ("omitir", "saltar", "skip", "pular", "no", "não", "nao", "nada", "ninguno", "none",
          "no gracias", "no thanks", "não obrigado", "sin comentarios", "no comments",
          "sem comentários", "nothing", "nenhum", "no tengo")
+
+# "para el viernes" / "by Friday" / "até sexta": a deadline in days, i.e. medium urgency.
+_WEEKDAY_DEADLINES = (*(
+    f"{lead} {day}"
+    for lead, days in (
+        ("para el", ("lunes", "martes", "miércoles", "jueves", "viernes", "sábado")),
+        ("el", ("lunes", "martes", "miércoles", "jueves", "viernes")),
+        ("antes del", ("lunes", "martes", "miércoles", "jueves", "viernes")),
+        ("by", ("monday", "tuesday", "wednesday", "thursday", "friday")),
+        ("on", ("monday", "tuesday", "wednesday", "thursday", "friday")),
+        ("before", ("monday", "tuesday", "wednesday", "thursday", "friday")),
+        ("até", ("segunda", "terça", "quarta", "quinta", "sexta")),
+        ("na", ("segunda", "terça", "quarta", "quinta", "sexta")),
+        ("para", ("segunda", "terça", "quarta", "quinta", "sexta")),
+    )
+    for day in days
+), "lunes", "martes", "miércoles", "jueves", "viernes", "monday", "tuesday", "wednesday",
+    "thursday", "friday", "la próxima semana", "next week", "próxima semana",
+    "dentro de la semana")
 
 YES_NO = (Choice("yes", "opt.yes", _YES), Choice("no", "opt.no", _NO))
 
@@ -189,6 +209,8 @@ MODULES: dict[str, tuple[str, ...]] = {
 
 STEPS: tuple[Step, ...] = (
     Step(StepName.IDLE, Flow.IDLE, Answer.ROUTE, None, (
+        _t("thanks", DONE),
+        _t("recent_file", DONE, Action.ADD_MESSAGE),
         _t("waiting", DONE, Action.ADD_MESSAGE),
         _t("waiting_empty", StepName.TICKET_MESSAGE),
         _t("open_tickets", StepName.CHOOSE_TICKET),
@@ -274,7 +296,13 @@ STEPS: tuple[Step, ...] = (
             "toda la operación", "alto", "alta", "high", "muy alto", "crítico", "critical",
             "total", "toda la empresa", "todos", "detenida", "paralizada", "está detenida",
             "whole operation", "everyone", "everything stopped", "stopped", "toda a operação",
-            "tudo parado", "parada", "todos os usuários", "alto impacto", *_YES[:7])),
+            "tudo parado", "parada", "todos os usuários", "alto impacto", "whole company",
+            "the whole company", "everything is down", "everything's down", "all down",
+            "nobody can work", "no one can work", "company wide", "nadie puede trabajar",
+            "no podemos trabajar", "nadie trabaja", "todo caído", "está todo caído",
+            "toda la compañía", "la empresa completa", "ninguém consegue trabalhar",
+            "ninguém pode trabalhar", "a empresa toda", "empresa inteira", "tudo caiu",
+            "não conseguimos trabalhar", *_YES[:7])),
         Choice("medium", "opt.impact.medium", (
             "varias áreas", "medio", "media", "medium", "moderado", "moderate", "varias",
             "algunas áreas", "algunos usuarios", "un proceso clave", "proceso clave",
@@ -298,7 +326,7 @@ STEPS: tuple[Step, ...] = (
             "unos días", "media", "medio", "medium", "esta semana", "próximos días",
             "pocos días", "mañana", "en la semana", "no tan urgente", "this week",
             "few days", "tomorrow", "alguns dias", "amanhã", "média", "próximos dias",
-            "não tão urgente")),
+            "não tão urgente", *_WEEKDAY_DEADLINES)),
         Choice("low", "opt.urgency.low", (
             "puede esperar", "baja", "bajo", "low", "no es urgente", "no urgente", "sin apuro",
             "sin prisa", "cuando puedan", "cuando se pueda", "no hay apuro", "can wait",

@@ -10,11 +10,13 @@ from enum import StrEnum
 from functools import lru_cache
 
 from rapidfuzz import fuzz, process
+from rapidfuzz.distance import Levenshtein
 
 FUZZY_CUTOFF = 80.0  # whole-answer similarity (0-100) for a misspelled option
 TOKEN_CUTOFF = 85.0  # one misspelled word inside a short answer
 AMBIGUITY_MARGIN = 5.0  # two different options this close are not guessed between
-COMPANY_CUTOFF = 85.0  # rapidfuzz WRatio for "¿Se refiere a …?"
+COMPANY_TYPOS = 2  # edits tolerated in a full company name typed by an unknown contact
+COMPANY_TYPO_LENGTH = 10  # shorter names tolerate a single edit
 DUPLICATE_THRESHOLD = 80.0  # token_set_ratio of two descriptions (stop words removed)
 MAX_PHRASE_TOKENS = 6  # longer answers only match an option phrase at their start
 
@@ -140,6 +142,66 @@ def is_greeting_only(value: str) -> bool:
     """True for messages that carry no content: 'hola', 'buenas tardes, ¿cómo están?'."""
     rest = strip_greeting(normalize(value))
     return all(token in _COURTESY for token in rest.split())
+
+
+# Words that say a problem exists without saying what it is ("tengo un problema con Odoo").
+_VAGUE_TEXT = (
+    "tengo tenemos hay necesito necesitamos ayuda ayudar ayudarme ayudenme porfa pf plis "
+    "problema problemas urgente urgentes urgencia consulta consultas pregunta duda dudas "
+    "odoo sistema erp favor gracias muchas ok okay vale bueno listo funciona funcionan anda "
+    "falla fallas error errores nada algo pasa sucede ocurre tema caso ticket rapido pronto "
+    "i we have need help problem problems issue issues urgent question something works "
+    "thanks thank please system wrong going happening "
+    "tenho temos preciso precisamos ajuda problemas urgente duvida obrigado obrigada "
+    "sistema funciona erro algo acontecendo caso"
+)
+_VAGUE = frozenset(normalize(w) for w in _VAGUE_TEXT.split())
+
+
+def is_small_talk(value: str) -> bool:
+    """True for greetings, thanks and 'necesito ayuda'-like messages that say nothing concrete."""
+    rest = strip_greeting(normalize(value))
+    return all(token in _COURTESY or token in _VAGUE or token in _STOP_WORDS
+               for token in rest.split())
+
+
+_CAPTION_TEXT = (
+    "aquí aqui ahí ahi va van está esta están estan adjunto adjunta adjuntos envío envio "
+    "te les mando mandamos foto fotos captura capturas pantallazo pantallazos archivo "
+    "archivos imagen documento el la los las del de lo otro otra más mas also "
+    "here is it attached attaching screenshot screenshots file files photo image another "
+    "segue seguem anexo anexa print arquivo arquivos mais outra outro aí ai"
+)
+_CAPTION = frozenset(normalize(w) for w in _CAPTION_TEXT.split())
+
+
+def is_caption(value: str) -> bool:
+    """True for what people write with a file ('aquí va la captura', 'here it is'), or nothing."""
+    return is_small_talk(value) or all(
+        token in _CAPTION or token in _STOP_WORDS for token in strip_greeting(normalize(value)).split())
+
+
+_ACKS = frozenset(
+    normalize(w)
+    for w in ("gracias", "muchas", "ok", "okay", "vale", "perfecto", "genial", "dale", "listo",
+              "entendido", "excelente", "thanks", "thank", "great", "perfect", "cool", "got",
+              "it", "obrigado", "obrigada", "valeu", "beleza", "certo", "show", "mil")
+)
+
+
+def is_acknowledgement(value: str) -> bool:
+    """True for 'gracias', 'ok', 'perfecto, muchas gracias': a thank-you, not a request."""
+    tokens = strip_greeting(normalize(value)).split()
+    return bool(tokens) and any(t in _ACKS for t in tokens) and all(
+        t in _ACKS or t in _COURTESY for t in tokens)
+
+
+def informative_words(value: str) -> int:
+    """How many words of a text say something concrete (not greetings, stop or vague words)."""
+    rest = strip_greeting(normalize(value))
+    return sum(1 for token in rest.split()
+               if token not in _COURTESY and token not in _VAGUE and token not in _STOP_WORDS
+               and not (token.isdigit() and len(token) < 3))
 
 
 def detect_language(value: str) -> str | None:
@@ -278,12 +340,23 @@ def count_stars(value: str) -> int | None:
 
 
 def standalone_rating(value: str) -> int | None:
-    """A 1-5 rating written with digits ('4', '4/5', 'un 5', '5 de 5'), or None."""
+    """A 1-5 rating written with digits ('4', '4/5', 'un 5', '5 de 5', '8/10' -> 4), or None."""
     numbers = [int(n) for n in _DIGITS.findall(value)]
+    if len(numbers) == 2 and numbers[1] == 10 and 1 <= numbers[0] <= 10:
+        return max(1, (numbers[0] + 1) // 2)  # out of ten: 10/10 -> 5, 8/10 -> 4, 1/10 -> 1
     if not numbers or numbers[0] not in range(1, 6):
         return None
     rest = numbers[1:]
     return numbers[0] if not rest or rest == [5] else None
+
+
+def rating_attempt(value: str) -> bool:
+    """True for a short answer that gives a number ('10', 'un 7', '0', 'siete'): a rating try."""
+    norm = normalize(value)
+    tokens = norm.split()
+    if not tokens or len(tokens) > 3:
+        return False
+    return bool(_DIGITS.search(norm)) or any(t in _INDEX_WORDS for t in tokens)
 
 
 # --- free-text answers --------------------------------------------------------------------------
@@ -373,14 +446,32 @@ def company_key(name: str) -> str:
     return " ".join(tokens)
 
 
-def best_company(typed: str, names: Sequence[str]) -> int | None:
-    """Index of the known company a typed name most likely means (rapidfuzz), or None."""
+def best_company(typed: str, names: Sequence[str], tax_ids: Sequence[str | None] = ()) -> int | None:
+    """Index of the known company the person named in full (or by tax id), or None.
+
+    Never completes a partial name: the typed name must be a company's whole name, tolerant of
+    case, accents, punctuation and legal suffixes ('SpA', 'Ltda'), with at most a small typo
+    (two edits in names of ten characters or more, one in shorter ones); a tie matches nothing.
+    """
     query = company_key(typed)
     if len(query) < 3 or not names:
         return None
-    keys = [company_key(n) for n in names]
-    found = process.extractOne(query, keys, scorer=fuzz.WRatio, score_cutoff=COMPANY_CUTOFF)
-    return None if found is None else int(found[2])
+    tax = _tax_key(typed)
+    for index, tax_id in enumerate(tax_ids):
+        if tax_id and tax and _tax_key(tax_id) == tax:
+            return index
+    scored = [(Levenshtein.distance(query, company_key(n)), i) for i, n in enumerate(names)]
+    allowed = COMPANY_TYPOS if len(query) >= COMPANY_TYPO_LENGTH else 1
+    close = sorted(pair for pair in scored if pair[0] <= allowed)
+    if not close or (len(close) > 1 and close[0][0] == close[1][0]):
+        return None
+    return close[0][1]
+
+
+def _tax_key(value: str) -> str:
+    """A tax id without dots, dashes or spaces ('76.123.456-K' -> '76123456k'); '' if none."""
+    compact = re.sub(r"[\s.\-]", "", value.strip().lower())
+    return compact if re.fullmatch(r"\d{6,}[0-9k]?", compact) else ""
 
 
 # --- descriptions -------------------------------------------------------------------------------
@@ -619,8 +710,25 @@ def _language_command(norm: str) -> CommandMatch | None:
     return None
 
 
+_STATUS_QUESTION = re.compile(
+    r"^(?:y |and |e )?(?:como (?:va|van|esta|estan|anda|andan|sigue|siguen|vai|vao|ta)|"
+    r"que (?:pasa|paso|hay|sabe[ns]?) (?:con|de)|alguna novedad (?:de|del|con|sobre|en)|"
+    r"novedades (?:de|del|sobre)|hay novedades (?:de|del|sobre|en)|how s|hows|how is|how are|"
+    r"what s the status of|whats the status of|any news (?:on|about)|any update on|"
+    r"any updates on|novidades (?:do|da|sobre)|alguma novidade (?:do|da|sobre)|"
+    r"qual (?:e )?(?:a )?situacao (?:do|da))"
+    r"(?: (?:el|la|los|las|mi|mis|my|our|meu|meus|minha|o|a|os|nuestro|nuestros))*"
+    r" (?:ticket|tickets|caso|casos|chamado|chamados|solicitud|solicitudes|requerimiento|"
+    r"pedido|case|cases|request|requests)(?: (.+))?$"
+)
+
+
 def _status_command(norm: str) -> CommandMatch | None:
-    """'estado', 'mis tickets', 'estado LA-000123', 'status del ticket 45'."""
+    """'estado', 'mis tickets', 'estado LA-000123', 'status del ticket 45', '¿cómo va mi ticket?'."""
+    question = _STATUS_QUESTION.match(norm)
+    if question:
+        ref = parse_ticket_ref(question.group(1)) if question.group(1) else None
+        return CommandMatch(Command.STATUS, ticket=ref)
     for word in _STATUS_WORDS:
         if norm == word:
             return CommandMatch(Command.STATUS)

@@ -14,7 +14,7 @@ from dataclasses import replace
 from bot import flow
 from bot.context import TicketView
 from bot.flow import Answer, Step, StepName
-from bot.messages import InboundMedia, InboundMessage
+from bot.messages import InboundMedia, InboundMessage, MediaKind
 from bot.parsing import (
     DUPLICATE_THRESHOLD,
     ChoiceWords,
@@ -22,18 +22,21 @@ from bot.parsing import (
     count_stars,
     description_similarity,
     find_ticket_ref,
+    is_greeting_only,
+    is_small_talk,
     match_choice,
     normalize,
     parse_company,
     parse_email,
     parse_name,
     parse_ticket_ref,
+    rating_attempt,
     standalone_rating,
     word_count,
 )
 from bot.rendering import listed_tickets
 from bot.state import DialogState
-from bot.ticket import draft, is_detailed
+from bot.ticket import first_words, is_detailed
 from bot.turn import Reader, Result, Retry, Run
 
 MAX_DESCRIPTION_RETRIES = 2  # after this many "more detail please", take what we have
@@ -97,7 +100,7 @@ def _simple_choice(state: DialogState, msg: InboundMessage, run: Run) -> Result:
 
 
 def _read_name(state: DialogState, msg: InboundMessage, run: Run) -> Result:
-    name = parse_name(msg.text)
+    name = None if is_small_talk(msg.text) else parse_name(msg.text)
     if name is None:
         return Retry("invalid_name")
     run.note("thanks_name", name=name)
@@ -105,11 +108,11 @@ def _read_name(state: DialogState, msg: InboundMessage, run: Run) -> Result:
 
 
 def _read_company(state: DialogState, msg: InboundMessage, run: Run) -> Result:
-    typed = parse_company(msg.text)
+    typed = None if is_small_talk(msg.text) else parse_company(msg.text)
     if typed is None:
         return Retry("invalid_company")
     companies = list(run.ctx.companies)
-    index = best_company(typed, [c.name for c in companies])
+    index = best_company(typed, [c.name for c in companies], [c.tax_id for c in companies])
     if index is None:
         run.note("company_unmatched", company=typed)
         return "unmatched", state.with_answers(company=typed, company_id=None, verified="0")
@@ -145,9 +148,15 @@ def _read_email(state: DialogState, msg: InboundMessage, _run: Run) -> Result:
 
 def _read_type(state: DialogState, msg: InboundMessage, run: Run) -> Result:
     result = _simple_choice(state, msg, run)
+    ahead = is_detailed(msg.text) and not {"draft", "description"} & set(state.answers)
     if isinstance(result, Retry):
+        if ahead:
+            run.note("kept_for_description")  # typed ahead of its question: never lost
+            return Retry(state=state.with_answers(draft=msg.text.strip()))
         return result
     outcome, state = result
+    if ahead:  # "falla: el POS no imprime boletas" chose the type and said what happens
+        state = state.with_answers(draft=msg.text.strip())
     if outcome == "request" and not run.ctx.plan_includes_requests:
         return "billable", state
     return outcome, state.with_answers(billable="0")
@@ -167,9 +176,16 @@ def _read_billable(state: DialogState, msg: InboundMessage, run: Run) -> Result:
 
 def _read_description(state: DialogState, msg: InboundMessage, run: Run) -> Result:
     typed = msg.text.strip()
+    if msg.media and not typed:  # a voice note is the description (bot.engine._voice_description)
+        state = replace(state, evidence=(*state.evidence, *msg.media))
+        run.note("voice_description")
+        typed = run.t("voice_description_text")
+    elif is_greeting_only(typed):
+        return Retry("step.ask_description")
     partial = state.answers.get("description_partial")
     combined = f"{partial}\n{typed}" if partial and typed else (typed or partial or "")
-    if not is_detailed(combined) and state.misses < MAX_DESCRIPTION_RETRIES:
+    voice = any(m.kind is MediaKind.AUDIO for m in msg.media) and not msg.text.strip()
+    if not voice and not is_detailed(combined) and state.misses < MAX_DESCRIPTION_RETRIES:
         return Retry("description_too_short", state.with_answers(description_partial=combined))
     if not combined:
         return Retry("description_too_short")
@@ -231,6 +247,8 @@ def _read_summary(state: DialogState, msg: InboundMessage, run: Run) -> Result:
         return Retry()
     if chosen == "cancel":
         run.note("cancelled")
+    elif chosen == "confirm" and (back := run.ctx.back_at(run.lang)) is not None:
+        run.note("closed_registered", when=back)  # out of hours, said at registration too
     elif chosen == "edit" and (
         field_name := match_choice(msg.text, choice_words(flow.step(StepName.CHOOSE_EDIT), run))
     ):
@@ -258,7 +276,7 @@ def _read_ticket_choice(state: DialogState, msg: InboundMessage, run: Run) -> Re
     pending = state.answers.get("pending")
     if chosen == "new":
         run.note("new_problem")
-        return "new", state.with_answers(pending=None, draft=draft(pending or ""))
+        return "new", state.with_answers(pending=None, **first_words(pending or ""))
     state = replace(state, ticket=chosen)
     if not pending and not state.evidence:
         return "ticket_empty", state.with_answers(pending=None)
@@ -318,9 +336,12 @@ def _read_validation_comment(state: DialogState, msg: InboundMessage, run: Run) 
 
 def _read_rating(state: DialogState, msg: InboundMessage, run: Run) -> Result:
     rating = _rating(msg, run)
-    if rating is None:
-        return "ignored", state
-    return "rated", state.with_answers(rating=str(rating))
+    if rating is not None:
+        return "rated", state.with_answers(rating=str(rating))
+    if not msg.media and rating_attempt(msg.text):  # '10', 'un 7', '0': a rating out of range
+        return Retry("survey_out_of_range")
+    run.note("survey_left", ticket=state.ticket or "")  # never dropped silently
+    return "ignored", state
 
 
 def _rating(msg: InboundMessage, run: Run) -> int | None:

@@ -31,7 +31,13 @@ def render(current: Step, state: DialogState, lang: str,
         lines = [text("ticket_line", lang, number=t.number, title=t.title)
                  for t in listed_tickets(ctx)]
         variables["tickets"] = "\n".join(lines)
-    return text(current.prompt, lang, **variables), options(current, state, ctx, lang)
+    return text(flow_key(current.prompt, state), lang, **variables), options(current, state, ctx, lang)
+
+
+def flow_key(key: str, state: DialogState) -> str:
+    """A text's request-flow wording ('<key>.request') when the intake is a request and it has one."""
+    wording = f"{key}.request"
+    return wording if state.answers.get("type") == "request" and wording in TEXTS else key
 
 
 def variables_of(state: DialogState) -> dict[str, object]:
@@ -80,6 +86,9 @@ def summary(state: DialogState, lang: str, ctx: DialogContext) -> str:
     ]
     if data.billable_confirmed:
         lines.append(text("summary.billable", lang))
+    back = ctx.back_at(lang)
+    if back is not None:
+        lines.append(text("closed_now", lang, when=back))
     return "\n".join(lines)
 
 
@@ -113,6 +122,15 @@ def _status_item(ticket: TicketView, run: Run) -> str:
     status_key = f"status.{ticket.status}"
     status = run.t(status_key) if status_key in TEXTS else ticket.status
     return run.t("status_item", number=ticket.number, title=ticket.title, status=status,
-                 priority=ticket.priority, response_due=ticket.response_due or "—",
-                 resolution_due=ticket.resolution_due or "—",
+                 priority=ticket.priority,
+                 response_due=_deadline(ticket.response_due, ticket.response_state, run),
+                 resolution_due=_deadline(ticket.resolution_due, ticket.resolution_state, run),
                  last_update=ticket.last_update or "—")
+
+
+def _deadline(due: str, state: str, run: Run) -> str:
+    """A deadline's date while its clock runs; "en pausa: …", "vencido", "respondido" otherwise."""
+    key = f"clock.{state}"
+    if state and key in TEXTS:
+        return run.t(key)
+    return due or "—"

@@ -11,16 +11,23 @@ from dataclasses import replace
 
 from bot.flow import StepName
 from bot.messages import InboundMessage
-from bot.parsing import is_greeting_only
+from bot.parsing import is_acknowledgement, is_caption, is_greeting_only
 from bot.state import DialogState
-from bot.ticket import draft
+from bot.ticket import first_words
 from bot.turn import Outcome, Router, Run
 
 
 def _route_idle(state: DialogState, msg: InboundMessage, run: Run) -> Outcome:
-    """A message outside any dialog: a reply for a waiting ticket, which ticket, or new."""
+    """A message outside any dialog: a file for the ticket just discussed, a reply for a waiting
+    ticket, which ticket, or new."""
     ctx = run.ctx
     has_content = bool(msg.media) or not is_greeting_only(msg.text)
+    if not msg.media and is_acknowledgement(msg.text):  # 'gracias' / 'ok': not a new request
+        run.note("you_are_welcome")
+        return "thanks", state
+    if msg.media and ctx.recent_ticket and is_caption(msg.text):
+        run.note("added_to_ticket", ticket=ctx.recent_ticket)
+        return "recent_file", replace(state, ticket=ctx.recent_ticket)
     waiting = ctx.waiting_tickets
     if len(waiting) == 1:
         number = waiting[0].number
@@ -34,7 +41,7 @@ def _route_idle(state: DialogState, msg: InboundMessage, run: Run) -> Outcome:
     if ctx.open_tickets:
         pending = msg.text.strip() if has_content else None
         return "open_tickets", replace(state.with_answers(pending=pending), evidence=msg.media)
-    return "new", replace(state.with_answers(draft=draft(msg.text)), evidence=msg.media)
+    return "new", replace(state.with_answers(**first_words(msg.text)), evidence=msg.media)
 
 
 def _route_start(state: DialogState, _msg: InboundMessage, run: Run) -> Outcome:

@@ -24,6 +24,9 @@ class DialogState:
     a few working values); `evidence` the files sent so far; `history` the steps to go back to;
     `ticket` the ticket a service prompt or an "add to ticket" is about; `suspended` an intake
     that a validation/survey prompt interrupted (its own `to_dict()`), resumed afterwards.
+    `received_at` is when the customer's last message was received, `fresh_prompt` whether the
+    current question was first asked in reply to it (the customer may not have read it yet) and
+    `burst_kept` how many messages of a burst were kept instead of answering it (see bot.engine).
     """
 
     step: StepName | None = None
@@ -37,6 +40,9 @@ class DialogState:
     misses: int = 0
     last_activity: datetime | None = None
     suspended: Mapping[str, Any] | None = None
+    received_at: datetime | None = None
+    fresh_prompt: bool = False
+    burst_kept: int = 0
 
     @classmethod
     def initial(cls, lang: str = DEFAULT_LANG) -> DialogState:
@@ -63,7 +69,7 @@ class DialogState:
     def cleared(self) -> DialogState:
         """Back to idle, keeping only the language (and whether the customer chose it)."""
         return DialogState(lang=self.lang, lang_chosen=self.lang_chosen,
-                           last_activity=self.last_activity)
+                           last_activity=self.last_activity, received_at=self.received_at)
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-serializable dict (datetimes as ISO 8601 strings)."""
@@ -80,6 +86,9 @@ class DialogState:
             "misses": self.misses,
             "last_activity": self.last_activity.isoformat() if self.last_activity else None,
             "suspended": dict(self.suspended) if self.suspended else None,
+            "received_at": self.received_at.isoformat() if self.received_at else None,
+            "fresh_prompt": self.fresh_prompt,
+            "burst_kept": self.burst_kept,
         }
 
     @classmethod
@@ -89,11 +98,12 @@ class DialogState:
             return cls.initial()
         step = data.get("step")
         known = step is None or step in STEP_BY_NAME
-        stamp = data.get("last_activity")
+        stamp, received = data.get("last_activity"), data.get("received_at")
         base = cls(
             lang=supported_lang(data.get("lang")) or DEFAULT_LANG,
             lang_chosen=bool(data.get("lang_chosen", False)),
             last_activity=datetime.fromisoformat(stamp) if stamp else None,
+            received_at=datetime.fromisoformat(received) if received else None,
         )
         if not known:
             return base
@@ -107,6 +117,8 @@ class DialogState:
             editing=bool(data.get("editing", False)),
             misses=int(data.get("misses", 0)),
             suspended=data.get("suspended") or None,
+            fresh_prompt=bool(data.get("fresh_prompt", False)),
+            burst_kept=int(data.get("burst_kept", 0)),
         )
 
 

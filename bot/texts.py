@@ -517,6 +517,154 @@ _DIALOG: dict[str, dict[str, str]] = {
         "en": "Thank you! Would you like to leave a comment? It is optional.",
         "pt": "Obrigado! Quer deixar um comentário? É opcional.",
     },
+    # --- issue 10: dialog ---
+    "burst_kept": {
+        "es": "Anotado, lo tendremos en cuenta.",
+        "en": "Noted, we will keep it in mind.",
+        "pt": "Anotado, vamos levar em conta.",
+    },
+    "burst_joined": {
+        "es": "Lo agregué a la descripción.",
+        "en": "I added it to the description.",
+        "pt": "Acrescentei à descrição.",
+    },
+    "you_are_welcome": {
+        "es": "¡A usted! Si necesita algo más, cuéntenos qué pasa.",
+        "en": "You're welcome! If you need anything else, just tell us what is going on.",
+        "pt": "Por nada! Se precisar de algo mais, é só contar o que está acontecendo.",
+    },
+    "kept_for_description": {
+        "es": "Guardé su mensaje como descripción del problema.",
+        "en": "I kept your message as the problem's description.",
+        "pt": "Guardei sua mensagem como descrição do problema.",
+    },
+    "voice_description": {
+        "es": "Recibimos su nota de voz: la tomamos como descripción del problema y quedará "
+        "adjunta al ticket.",
+        "en": "We received your voice note: we took it as the problem's description and it "
+        "will be attached to the ticket.",
+        "pt": "Recebemos seu áudio: usamos como descrição do problema e ele ficará anexado ao "
+        "chamado.",
+    },
+    "voice_description_text": {
+        "es": "(descripción enviada como nota de voz, adjunta)",
+        "en": "(description sent as a voice note, attached)",
+        "pt": "(descrição enviada como áudio, anexado)",
+    },
+    "survey_out_of_range": {
+        "es": "Para calificar, responda con un número del 1 al 5 (1 = muy mala, 5 = excelente).",
+        "en": "To rate, answer with a number from 1 to 5 (1 = very poor, 5 = excellent).",
+        "pt": "Para avaliar, responda com um número de 1 a 5 (1 = muito ruim, 5 = excelente).",
+    },
+    "survey_left": {
+        "es": "Dejamos pendiente la encuesta del ticket {ticket}; puede calificarlo más tarde "
+        "del 1 al 5.",
+        "en": "We left the survey of ticket {ticket} pending; you can rate it later from 1 to 5.",
+        "pt": "Deixamos pendente a pesquisa do chamado {ticket}; você pode avaliar depois, de 1 "
+        "a 5.",
+    },
+    "step.ask_description.request": {
+        "es": "Cuéntenos qué necesita: ¿qué desea configurar, aprender o mejorar, en qué parte "
+        "de Odoo y para quiénes? Si tiene un ejemplo, inclúyalo.",
+        "en": "Tell us what you need: what would you like to set up, learn or improve, in which "
+        "part of Odoo and for whom? Include an example if you have one.",
+        "pt": "Conte do que você precisa: o que deseja configurar, aprender ou melhorar, em qual "
+        "parte do Odoo e para quem? Se tiver um exemplo, inclua.",
+    },
+    "description_too_short.request": {
+        "es": "Necesitamos un poco más de detalle (por ejemplo: qué proceso, para qué usuarios y "
+        "qué resultado espera). ¿Puede contarnos más?",
+        "en": "We need a bit more detail (for example: which process, for which users and what "
+        "result you expect). Can you tell us more?",
+        "pt": "Precisamos de um pouco mais de detalhe (por exemplo: qual processo, para quais "
+        "usuários e que resultado espera). Pode contar mais?",
+    },
+    "step.ask_impact.request": {
+        "es": "¿A quién afecta no tener esto resuelto?\n• A toda la operación de la empresa.\n"
+        "• A varias áreas o a un proceso clave.\n• A un usuario, o es algo menor.",
+        "en": "Who is affected while this is not done?\n• The whole company's operation.\n"
+        "• Several areas or a key process.\n• One user, or it is something minor.",
+        "pt": "Quem é afetado enquanto isso não for resolvido?\n• Toda a operação da empresa.\n"
+        "• Várias áreas ou um processo chave.\n• Um usuário, ou é algo menor.",
+    },
+    "handoff_started_open": {
+        "es": "Listo, le comunicaré con una persona del equipo de soporte: un agente le escribirá "
+        "por este mismo chat, normalmente en menos de {minutes} minutos. Todo lo que escriba "
+        "aquí le llegará. Para volver al asistente escriba «cancelar».",
+        "en": "Done, I will put you in touch with a person from the support team: an agent will "
+        "write to you in this same chat, usually within {minutes} minutes. Everything you "
+        "write here reaches them. To return to the assistant type “cancel”.",
+        "pt": "Pronto, vou colocar você em contato com uma pessoa da equipe de suporte: um "
+        "atendente vai escrever neste mesmo chat, normalmente em menos de {minutes} minutos. "
+        "Tudo o que você escrever aqui chegará a ele. Para voltar ao assistente digite "
+        "«cancelar».",
+    },
+    "handoff_started_closed": {
+        "es": "Listo, le comunicaré con una persona del equipo de soporte. Ahora estamos fuera de "
+        "horario: el equipo vuelve el {when} y un agente le escribirá por este chat. Todo lo "
+        "que escriba aquí quedará guardado para ellos. Si es una falla que detiene su "
+        "operación (P1), puede registrarla ahora mismo: escriba «nuevo».",
+        "en": "Done, I will put you in touch with a person from the support team. We are outside "
+        "business hours now: the team is back on {when} and an agent will write to you in "
+        "this chat. Everything you write here is kept for them. If a failure has stopped your"
+        " operation (P1), you can register it right now: type “new”.",
+        "pt": "Pronto, vou colocar você em contato com uma pessoa da equipe de suporte. Agora "
+        "estamos fora do horário: a equipe volta {when} e um atendente vai escrever neste "
+        "chat. Tudo o que você escrever aqui ficará guardado para eles. Se for uma falha que "
+        "parou sua operação (P1), você pode registrá-la agora mesmo: digite «novo».",
+    },
+    "handoff_waiting_open": {
+        "es": "Recibido, se lo pasamos al agente. Le escribirá por este chat, normalmente en "
+        "menos de {minutes} minutos. Para volver al asistente escriba «cancelar».",
+        "en": "Received, we passed it to the agent. They will write to you in this chat, "
+        "usually within {minutes} minutes. To return to the assistant type “cancel”.",
+        "pt": "Recebido, repassamos ao atendente. Ele vai escrever neste chat, normalmente em "
+        "menos de {minutes} minutos. Para voltar ao assistente digite «cancelar».",
+    },
+    "handoff_waiting_closed": {
+        "es": "Recibido y guardado para el equipo, que vuelve el {when}; un agente le escribirá "
+        "por este chat. Si es una falla que detiene su operación (P1), escriba «nuevo» para "
+        "registrarla ahora como ticket.",
+        "en": "Received and kept for the team, which is back on {when}; an agent will write to "
+        "you in this chat. If a failure has stopped your operation (P1), type “new” to "
+        "register it now as a ticket.",
+        "pt": "Recebido e guardado para a equipe, que volta {when}; um atendente vai escrever "
+        "neste chat. Se for uma falha que parou sua operação (P1), digite «novo» para "
+        "registrá-la agora como chamado.",
+    },
+    "handoff_already_open": {
+        "es": "Ya avisamos al equipo de soporte; un agente le escribirá por este chat, "
+        "normalmente en menos de {minutes} minutos. Para volver al asistente escriba «cancelar».",
+        "en": "The support team has already been told; an agent will write to you in this chat, "
+        "usually within {minutes} minutes. To return to the assistant type “cancel”.",
+        "pt": "A equipe de suporte já foi avisada; um atendente vai escrever neste chat, "
+        "normalmente em menos de {minutes} minutos. Para voltar ao assistente digite "
+        "«cancelar».",
+    },
+    "handoff_already_closed": {
+        "es": "Ya avisamos al equipo de soporte, que vuelve el {when}; un agente le escribirá por "
+        "este chat. Si es una falla que detiene su operación (P1), escriba «nuevo» para "
+        "registrarla ahora.",
+        "en": "The support team has already been told and is back on {when}; an agent will write "
+        "to you in this chat. If a failure has stopped your operation (P1), type “new” to "
+        "register it now.",
+        "pt": "A equipe de suporte já foi avisada e volta {when}; um atendente vai escrever neste "
+        "chat. Se for uma falha que parou sua operação (P1), digite «novo» para registrá-la "
+        "agora.",
+    },
+    "closed_now": {
+        "es": "Ahora estamos fuera de horario: el equipo de soporte vuelve el {when}.",
+        "en": "We are outside business hours now: the support team is back on {when}.",
+        "pt": "Agora estamos fora do horário: a equipe de suporte volta {when}.",
+    },
+    "closed_registered": {
+        "es": "Ahora estamos fuera de horario: el equipo de soporte vuelve el {when}. Lo "
+        "registramos de inmediato y los plazos corren en horario hábil.",
+        "en": "We are outside business hours now: the support team is back on {when}. We register "
+        "it right away and deadlines run in business hours.",
+        "pt": "Agora estamos fora do horário: a equipe de suporte volta {when}. Registramos "
+        "agora mesmo e os prazos correm em horário comercial.",
+    },
 }
 
 _OPTIONS: dict[str, dict[str, str]] = {
@@ -712,6 +860,56 @@ _NOTIFICATIONS: dict[str, dict[str, str]] = {
         "es": "{agent} (soporte): {message}",
         "en": "{agent} (support): {message}",
         "pt": "{agent} (suporte): {message}",
+    },
+    # --- issue 10: sla and lifecycle ---
+    "priority_changed": {
+        "es": "Cambiamos la prioridad de su ticket {number} de {old} a {new}.\nMotivo: {reason}\n"
+        "Nuevos plazos: {deadlines}.",
+        "en": "We changed the priority of your ticket {number} from {old} to {new}.\nReason: {reason}\n"
+        "New deadlines: {deadlines}.",
+        "pt": "Alteramos a prioridade do seu chamado {number} de {old} para {new}.\nMotivo: {reason}\n"
+        "Novos prazos: {deadlines}.",
+    },
+    "deadlines_joined": {
+        "es": "{first} y {second}",
+        "en": "{first} and {second}",
+        "pt": "{first} e {second}",
+    },
+    "ticket_cancelled": {
+        "es": "Cancelamos su ticket {number}.\nMotivo: {reason}\nSi necesita algo más, escríbanos por "
+        "este chat.",
+        "en": "We cancelled your ticket {number}.\nReason: {reason}\nIf you need anything else, write "
+        "to us in this chat.",
+        "pt": "Cancelamos seu chamado {number}.\nMotivo: {reason}\nSe precisar de algo mais, escreva "
+        "neste chat.",
+    },
+    "validation_reminder_until": {
+        "es": "Recordatorio: propusimos una solución para su ticket {ticket}:\n\n{summary}\n\n"
+        "¿Se resolvió su problema? Si no recibimos respuesta, el ticket se cerrará "
+        "automáticamente el {closes_at}.",
+        "en": "Reminder: we proposed a solution for your ticket {ticket}:\n\n{summary}\n\n"
+        "Is your problem solved? Without an answer the ticket will be closed automatically on "
+        "{closes_at}.",
+        "pt": "Lembrete: propusemos uma solução para seu chamado {ticket}:\n\n{summary}\n\n"
+        "Seu problema foi resolvido? Sem resposta, o chamado será fechado automaticamente em "
+        "{closes_at}.",
+    },
+    "clock.answered": {"es": "respondido", "en": "answered", "pt": "respondido"},
+    "clock.overdue": {"es": "vencido", "en": "overdue", "pt": "vencido"},
+    "clock.paused_customer": {
+        "es": "en pausa: esperando su respuesta",
+        "en": "paused: waiting for your answer",
+        "pt": "em pausa: aguardando sua resposta",
+    },
+    "clock.paused_validation": {
+        "es": "en pausa: esperando su validación",
+        "en": "paused: waiting for your confirmation",
+        "pt": "em pausa: aguardando sua validação",
+    },
+    "clock.paused_contingency": {
+        "es": "en pausa: contingencia declarada",
+        "en": "paused: contingency declared",
+        "pt": "em pausa: contingência declarada",
     },
 }
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.effects import IntakeData, TicketType
-from bot.parsing import normalize, strip_greeting, without_greeting
+from bot.parsing import informative_words, is_greeting_only, normalize, strip_greeting, without_greeting
 from bot.state import DialogState
 from sla.priority import Impact, Urgency, priority_for
 
@@ -11,6 +11,7 @@ IMPACTS = {"high": Impact.HIGH, "medium": Impact.MEDIUM, "low": Impact.LOW}
 URGENCIES = {"high": Urgency.HIGH, "medium": Urgency.MEDIUM, "low": Urgency.LOW}
 MIN_DESCRIPTION_WORDS = 4
 MIN_DESCRIPTION_CHARS = 20
+MIN_INFORMATIVE_WORDS = 2  # "tengo un problema con Odoo" says nothing concrete
 
 
 def intake_data(state: DialogState) -> IntakeData:
@@ -19,10 +20,11 @@ def intake_data(state: DialogState) -> IntakeData:
     impact, urgency = IMPACTS[answers["impact"]], URGENCIES[answers["urgency"]]
     module = answers.get("module")
     description = answers["description"]
+    context = answers.get("context")
     return IntakeData(
         ticket_type=TicketType(answers["type"]),
         title=ticket_title(description),
-        description=description,
+        description=f"{context}\n{description}" if context else description,
         module=None if module in (None, "unknown") else module,
         impact=impact,
         urgency=urgency,
@@ -35,10 +37,17 @@ def intake_data(state: DialogState) -> IntakeData:
 
 
 def ticket_title(description: str, limit: int = 80) -> str:
-    """A ticket title from a description: its first line/sentence, at most `limit` characters."""
-    body = without_greeting(description) or description.strip()
-    first = body.splitlines()[0] if body else ""
-    sentence = first.split(". ")[0].strip()
+    """A ticket title from a description: its most telling line/sentence, at most `limit` chars.
+
+    Fragments typed before the real description ('ayuda porfa', '3', 'no funciona') and
+    greetings never make the title: the first detailed line wins, else the most informative one.
+    """
+    lines = [without_greeting(line) or line.strip() for line in description.splitlines()]
+    lines = [line for line in lines if line]
+    detailed = [line for line in lines if is_detailed(line)]
+    best = detailed[0] if detailed else max(
+        lines, key=lambda line: (informative_words(line), len(line)), default="")
+    sentence = best.split(". ")[0].strip()
     sentence = sentence[:1].upper() + sentence[1:]
     return sentence if len(sentence) <= limit else sentence[: limit - 1].rstrip() + "…"
 
@@ -46,10 +55,15 @@ def ticket_title(description: str, limit: int = 80) -> str:
 def is_detailed(value: str) -> bool:
     """True when a text says enough to be a problem's description."""
     content = strip_greeting(normalize(value))
-    return len(content.split()) >= MIN_DESCRIPTION_WORDS and len(value) >= MIN_DESCRIPTION_CHARS
+    return (len(content.split()) >= MIN_DESCRIPTION_WORDS and len(value) >= MIN_DESCRIPTION_CHARS
+            and informative_words(value) >= MIN_INFORMATIVE_WORDS)
 
 
-def draft(value: str) -> str | None:
-    """A first message detailed enough to be the problem's description, else None."""
+def first_words(value: str) -> dict[str, str | None]:
+    """What the message that opened an intake gives: the description when detailed enough,
+    else context kept for the agents ('Buenos días, tengo un problema con Odoo'); a bare
+    greeting gives nothing."""
     body = value.strip()
-    return body if is_detailed(body) else None
+    if is_detailed(body):
+        return {"draft": body}
+    return {"context": body} if body and not is_greeting_only(body) else {}

@@ -46,6 +46,7 @@ class Run:
     now: datetime
     lang: str
     notes: list[str] = field(default_factory=list)
+    absorbed: bool = False  # the message was kept as part of a burst, not read as an answer
     replies: list[Reply] = field(default_factory=list)
     effects: list[Effect] = field(default_factory=list)
 

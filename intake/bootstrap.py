@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -26,6 +26,7 @@ from intake.services.agent_actions import AgentActions
 from intake.services.contacts import Contacts
 from intake.services.contingency import Contingencies, ContingencyService
 from intake.services.conversations import ConversationService, DialogSettings
+from intake.services.handoffs import Handoffs
 from intake.services.inbound import InboundService
 from intake.services.notify import AlertRouting, tell_file_refused
 from intake.services.sla import SlaService
@@ -68,6 +69,7 @@ class Container:
             duplicate_window=timedelta(days=s.duplicate_window_days),
             default_language=s.default_language,
             alerts=alerts,
+            validation_auto_close_business_days=s.validation_auto_close_business_days,
         )
         self.conversations = ConversationService(self.sla, self.tickets, dialog)
         self.store = FileStore(s.attachments_dir)
@@ -81,14 +83,20 @@ class Container:
         self.agent_actions = AgentActions(
             self.session_factory, self.tickets, self.conversations, self.store, self.clock
         )
+        self.handoffs = Handoffs(self.session_factory, self.conversations, self.clock)
 
     def delivery_status(self, update: Any) -> None:
         """Apply a provider's delivery-status callback (WhatsApp's)."""
         if self.whatsapp_router is not None:
             self.whatsapp_router.handle_status(self.session_factory, update, self.clock())
 
-    def make_worker(self) -> OutboxWorker:
-        """An outbox worker wired to this container's adapters and settings."""
+    def make_worker(
+        self,
+        conversation_ids: Collection[int] | None = None,
+        clock: Callable[[], datetime] | None = None,
+    ) -> OutboxWorker:
+        """An outbox worker wired to this container's adapters and settings (customer messages of
+        `conversation_ids` only, when given: the terminal simulator's own chat; on `clock` if given)."""
         s = self.settings
         policy = RetryPolicy(
             s.outbox_max_attempts, s.outbox_backoff_base_seconds, s.outbox_backoff_max_seconds
@@ -96,11 +104,12 @@ class Container:
         return OutboxWorker(
             self.session_factory,
             self.adapters,
-            clock=self.clock,
+            clock=clock or self.clock,
             policy=policy,
             batch_size=s.outbox_batch_size,
             router=self.whatsapp_router,
             media_links=self.media_links,
+            conversation_ids=conversation_ids,
         )
 
     def make_sweeper(self) -> Sweeper:
@@ -124,11 +133,16 @@ class Container:
             on_refused=tell_file_refused,
         )
 
-    def run_jobs_once(self) -> int:
-        """One pass of every background job (used by tests, the chat simulator and `worker --once`)."""
+    def run_jobs_once(
+        self,
+        conversation_ids: Collection[int] | None = None,
+        delivery_clock: Callable[[], datetime] | None = None,
+    ) -> int:
+        """One pass of every background job (used by tests, the chat simulator and `worker --once`);
+        `conversation_ids` and `delivery_clock` shape the outbox worker (see `make_worker`)."""
         done = self.make_sweeper().run_once().actions
         done += self.make_media_fetcher().run_once()
-        done += self.make_worker().run_once()
+        done += self.make_worker(conversation_ids, delivery_clock).run_once()
         return done
 
     def close(self) -> None:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
+
 from channels.base import OutboundChannel
 from channels.email import EmailAdapter, EmailConfig
 from channels.media_policy import MediaPolicy
@@ -74,6 +77,8 @@ def adapters_from_settings(settings: Settings) -> dict[str, OutboundChannel]:
     return adapters
 
 
-def container_from_settings(settings: Settings) -> Container:
-    """The container the CLI and the WSGI entry point use."""
-    return build_container(settings, adapters=adapters_from_settings(settings))
+def container_from_settings(settings: Settings, clock: Callable[[], datetime] | None = None) -> Container:
+    """The container the CLI and the WSGI entry point use (on the real clock unless one is given)."""
+    if clock is None:
+        return build_container(settings, adapters=adapters_from_settings(settings))
+    return build_container(settings, clock=clock, adapters=adapters_from_settings(settings))

@@ -26,10 +26,18 @@ def validation_action(
     """
     if reminded_at is None:
         return "remind" if now >= add_business_time(cal, proposed_at, ONE_DAY) else None
+    return "close" if now >= auto_close_at(cal, proposed_at, reminded_at, close_after_days) else None
+
+
+def auto_close_at(
+    cal: BusinessCalendar, proposed_at: datetime, reminded_at: datetime, close_after_days: int
+) -> datetime:
+    """When a solution reminded at reminded_at closes automatically: N business days after it was
+    proposed, or one business day after a reminder that went out on or after that date."""
     close_at = add_business_time(cal, proposed_at, Budget(business_days=close_after_days))
     if reminded_at >= close_at:
         close_at = add_business_time(cal, reminded_at, ONE_DAY)
-    return "close" if now >= close_at else None
+    return close_at
 
 
 def survey_reminder_due(cal: BusinessCalendar, sent_at: datetime, now: datetime) -> bool:

@@ -156,7 +156,6 @@ SPANISH: dict[str, str] = {
     "status": "estado",
     "taken": "tomado",
     "agent_reply": "respuesta",
-    "note": "nota",
     "info_requested": "información solicitada",
     "progress": "avance",
     "escalated": "escalado",

@@ -9,9 +9,11 @@ import click
 
 from intake.cli.agent import agent_group
 from intake.cli.common import configure_logging, container_or_fail, safe_url, settings_from, settings_of
+from intake.cli.company import company_group
 from intake.cli.contact import contact_group
 from intake.cli.contingency import contingency_group
 from intake.cli.demo import demo_group
+from intake.cli.handoff import handoff_group
 from intake.cli.sla import sla_group
 from intake.cli.telegram import telegram_group
 from intake.cli.ticket import ticket_group
@@ -113,12 +115,20 @@ def worker(ctx: click.Context, once: bool) -> None:
 @click.option(
     "--lang", type=click.Choice(["es", "en", "pt"]), default=None, help="Language of the customer's app."
 )
+@click.option(
+    "--at",
+    default=None,
+    help='Start the simulated clock at this time, in the customer\'s zone: "2026-12-04 16:00".',
+)
+@click.option("--poll-seconds", type=float, default=2.0, hidden=True, help="0 turns polling off.")
 @click.pass_context
-def chat(ctx: click.Context, address: str, channel: str, lang: str | None) -> None:
+def chat(
+    ctx: click.Context, address: str, channel: str, lang: str | None, at: str | None, poll_seconds: float
+) -> None:
     """Talk to the bot as a customer in this terminal (same service and database as `serve`)."""
     from intake.cli.chat import run_chat
 
-    run_chat(settings_of(ctx), address, channel, lang)
+    run_chat(settings_of(ctx), address, channel, lang, at=at, poll_seconds=poll_seconds)
 
 
 def _telegram_config_factory(obj: dict[str, object]) -> Callable[[], object]:
@@ -139,9 +149,11 @@ def _telegram_config_factory(obj: dict[str, object]) -> Callable[[], object]:
 
 
 cli.add_command(agent_group)
+cli.add_command(company_group)
 cli.add_command(contact_group)
 cli.add_command(contingency_group)
 cli.add_command(demo_group)
+cli.add_command(handoff_group)
 cli.add_command(sla_group)
 cli.add_command(telegram_group)
 cli.add_command(ticket_group)

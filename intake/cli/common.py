@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import datetime
 
 import click
 
@@ -39,14 +40,16 @@ def safe_url(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
-def container_or_fail(settings: Settings, *, migrated: bool = False) -> Container:
+def container_or_fail(
+    settings: Settings, *, migrated: bool = False, clock: Callable[[], datetime] | None = None
+) -> Container:
     """Wire the application, turning a configuration problem (or, with `migrated`, a database that is
     not at the newest migration) into a clean CLI error."""
     from intake.db import check_schema
     from intake.wiring import container_from_settings
 
     try:
-        container = container_from_settings(settings)
+        container = container_from_settings(settings, clock)
     except SettingsError as exc:
         raise click.ClickException(f"configuration error: {exc}") from None
     if migrated:

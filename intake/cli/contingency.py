@@ -26,13 +26,12 @@ def contingency_group() -> None:
 @click.option(
     "--company",
     "companies",
-    type=click.IntRange(min=1),
     multiple=True,
-    help="Affected company id (repeat for several); without it, every company.",
+    help="Affected company, by id or name (case-insensitive; repeat for several); without it, every company.",
 )
 @click.option("--by", "declared_by", required=True, help="Who declares it (agent or admin name).")
 @click.pass_context
-def declare(ctx: click.Context, title: str, companies: tuple[int, ...], declared_by: str) -> None:
+def declare(ctx: click.Context, title: str, companies: tuple[str, ...], declared_by: str) -> None:
     """Declare a contingency now: open tickets in scope are paused, exempt, and their customers told."""
 
     done = _run(ctx, lambda c: c.contingencies.declare(title, list(companies) or None, declared_by))

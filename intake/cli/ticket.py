@@ -5,19 +5,14 @@ from __future__ import annotations
 import mimetypes
 from collections.abc import Callable
 from contextlib import AbstractContextManager
-from datetime import datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import click
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from intake.bootstrap import Container
 from intake.cli.common import open_container
-from intake.db.models import Ticket, TicketEvent
-from intake.domain.lifecycle import OPEN_STATUSES
 from intake.services.agent_actions import ActionError, ActionResult, AgentActions, Registration
+from intake.services.ticket_views import TicketDetails, human_size, ticket_details, ticket_summaries
 from sla.priority import Priority
 
 AGENT_OPTION = click.option("--agent", "agent_email", required=True, help="E-mail of the agent acting.")
@@ -33,35 +28,52 @@ def ticket_group() -> None:
 @click.option("--all", "show_all", is_flag=True, help="Include closed and cancelled tickets.")
 @click.pass_context
 def list_tickets(ctx: click.Context, show_all: bool) -> None:
-    """List tickets, most urgent deadline first."""
+    """List tickets, most urgent deadline first: company, contact, channel, assignee, resolution clock."""
     with _container(ctx) as container, container.session_factory() as session:
-        query = select(Ticket).order_by(Ticket.resolution_due)
-        if not show_all:
-            query = query.where(Ticket.status.in_([s.value for s in OPEN_STATUSES]))
-        for t in session.scalars(query):
-            due = _local(container, session, t, t.resolution_due)
-            click.echo(f"{t.number}  {t.priority}  {t.status:<17} due {due}  {t.title}")
+        for t in ticket_summaries(session, container.sla, container.clock(), everything=show_all):
+            click.echo(
+                f"{t.number}  {t.priority}  {t.status:<17} {t.resolution}  {t.title}\n"
+                f"    {t.company} · {t.contact} · {t.channel} · module {t.module} · {t.assignee}"
+            )
 
 
 @ticket_group.command("show")
 @click.argument("number")
 @click.pass_context
 def show(ctx: click.Context, number: str) -> None:
-    """Show a ticket with its deadlines and audit trail."""
+    """Show a ticket: who and where, deadlines as they stand, files, survey and audit trail."""
     with _container(ctx) as container, container.session_factory() as session:
-        t = _find(session, number)
-        click.echo(f"{t.number} · {t.title}")
-        click.echo(f"status {t.status} · {t.priority} ({t.impact}/{t.urgency}) · {t.ticket_type}")
-        click.echo(
-            f"response due {_local(container, session, t, t.response_due)} · "
-            f"resolution due {_local(container, session, t, t.resolution_due)}"
-            + (" · SLA exempt" if t.sla_exempt else "")
-        )
-        click.echo(t.description)
-        for event in session.scalars(
-            select(TicketEvent).where(TicketEvent.ticket_id == t.id).order_by(TicketEvent.id)
-        ):
-            click.echo(f"  {_local(container, session, t, event.created_at)}  {event.kind:<18} {event.body}")
+        found = ticket_details(session, container.sla, number, container.clock())
+        if found is None:
+            raise click.ClickException(f"no ticket {number.strip().upper()}")
+        for line in details_lines(found):
+            click.echo(line)
+
+
+def details_lines(d: TicketDetails) -> list[str]:
+    """The lines of `ticket show`."""
+    t = d.summary
+    lines = [
+        f"{t.number} · {t.title}",
+        f"status {t.status} · {t.priority} ({d.impact}/{d.urgency}) · {d.ticket_type}",
+        f"company {t.company} · contact {t.contact} · channel {t.channel} · module {t.module}",
+        f"assignee {t.assignee}",
+        f"response {t.response} · resolution {t.resolution}",
+        d.description,
+    ]
+    lines.append(f"attachments ({len(d.attachments)}):" if d.attachments else "attachments: none")
+    lines += [
+        f"  {a.filename} · {human_size(a.size)} · {a.status} · from {a.origin}"
+        + (f" · stored at {a.stored_at}" if a.stored_at else "")
+        for a in d.attachments
+    ]
+    if d.survey_rating is not None or d.survey_comment:
+        rating = f"{d.survey_rating}/5" if d.survey_rating is not None else "no rating"
+        lines.append(f"survey {rating}" + (f" · comment: {d.survey_comment}" if d.survey_comment else ""))
+    else:
+        lines.append("survey: no answer")
+    lines += [f"  {when}  {kind:<18} {body}" for when, kind, body in d.events]
+    return lines
 
 
 @ticket_group.command("take")
@@ -212,14 +224,3 @@ def _container(ctx: click.Context) -> AbstractContextManager[Container]:
 
     return open_container(ctx)
 
-
-def _find(session: Session, number: str) -> Ticket:
-    ticket = session.scalar(select(Ticket).where(Ticket.number == number.upper()))
-    if ticket is None:
-        raise click.ClickException(f"no ticket {number.upper()}")
-    return ticket
-
-
-def _local(container: Container, session: Session, ticket: Ticket, instant: datetime) -> str:
-    tz = ZoneInfo(container.sla.calendar_for(session, ticket.company_id).timezone)
-    return instant.astimezone(tz).strftime("%Y-%m-%d %H:%M")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import random
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -134,7 +134,10 @@ class OutboxWorker:
         lease_seconds: float = 300.0,
         router: Router | None = None,
         media_links: MediaLinks | None = None,
+        conversation_ids: Collection[int] | None = None,
     ) -> None:
+        """`conversation_ids` restricts the customer messages this worker sends to those conversations
+        (a terminal simulator sends only its own chat's); rows of no conversation (alerts) still go."""
         self.session_factory = session_factory
         self.senders = senders
         self.clock = clock
@@ -143,6 +146,7 @@ class OutboxWorker:
         self.lease = timedelta(seconds=lease_seconds)
         self.router = router
         self.media_links = media_links
+        self.conversation_ids = None if conversation_ids is None else sorted(conversation_ids)
 
     def run_once(self) -> int:
         """Deliver one batch of due messages; return how many were attempted."""
@@ -163,10 +167,14 @@ class OutboxWorker:
             (OutboxMessage.status == OutboxStatus.SENDING) & (OutboxMessage.locked_until <= now),
         )
         # A worker claims only what it can send: rows of other channels wait for a worker that can.
+        query = select(OutboxMessage).where(due, OutboxMessage.channel.in_(list(self.senders)))
+        if self.conversation_ids is not None:
+            query = query.where(
+                OutboxMessage.conversation_id.is_(None)
+                | OutboxMessage.conversation_id.in_(self.conversation_ids)
+            )
         query = (
-            select(OutboxMessage)
-            .where(due, OutboxMessage.channel.in_(list(self.senders)))
-            .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+            query.order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
             .limit(self.batch_size)
             .with_for_update(skip_locked=True)
         )

@@ -222,8 +222,9 @@ class WhatsAppRouter:
         if contact is not None and contact.name.strip():
             return contact.name
         conversation = session.get(Conversation, row.conversation_id) if row.conversation_id else None
-        chosen = contact.language if contact is not None else None
-        language = chosen or (conversation.language if conversation is not None else None) or "es"
+        # the chat's own language first (chosen per chat), then the contact's default
+        default = contact.language if contact is not None else None
+        language = (conversation.language if conversation is not None else None) or default or "es"
         return CUSTOMER_WORD.get(language, CUSTOMER_WORD["es"])
 
     # --- customer unreachable --------------------------------------------------------------------

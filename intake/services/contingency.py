@@ -3,8 +3,9 @@
 Declaring one records its window and scope (all companies or some), pauses both clocks of every open
 ticket in scope (``TicketPause(reason="contingency")``), marks those tickets SLA-exempt and tells each
 affected conversation once, in its language. Ending it closes the window and the pauses, moves the
-deadlines later by the paused business time and tells the same customers. Tickets opened while it was
-active are exempt already (``TicketService.open_ticket``); at the end they get the same pause, from
+deadlines later by the paused business time, lifts the exemption (the sweeper watches the tickets again;
+alerts and breaches raised before the window stand) and tells the same customers. Tickets opened while it
+was active are exempt already (``TicketService.open_ticket``); at the end they get the same pause, from
 their opening, so their deadlines move too.
 """
 
@@ -26,6 +27,7 @@ from intake.db.events import record_event
 from intake.db.models import Company, Contingency, Conversation, Ticket, TicketPause
 from intake.domain.events import Actor, EventKind
 from intake.domain.lifecycle import OPEN_STATUSES
+from intake.services.companies import CompanyLookupError, CompanyRef, company_id_of
 from intake.services.notify import reply_to_conversation
 
 if TYPE_CHECKING:
@@ -131,9 +133,12 @@ class ContingencyService:
             )
         ):
             pause.ended_at = now
+        for ticket in tickets:
+            ticket.sla_exempt = False  # the exemption covers the window only: the sweeper watches again
         still_open = [t for t in tickets if t.status in OPEN]
         for ticket in still_open:
-            self.tickets.recompute_deadlines(session, ticket)  # from the opening, without the closed pause
+            # from the opening, without the closed pause; alerts raised before the window stand
+            self.tickets.recompute_deadlines(session, ticket)
             _event(session, ticket, EventKind.CONTINGENCY_ENDED, f"Contingency #{contingency.id} ended", now)
         _tell(session, still_open, "contingency_ended", contingency.title, now)
         return contingency
@@ -217,10 +222,17 @@ class Contingencies:
         self.service = service
         self.clock = clock
 
-    def declare(self, title: str, company_ids: Sequence[int] | None, declared_by: str) -> ContingencySummary:
-        """Declare a contingency now (None = every company); a refusal (ContingencyError) writes nothing."""
+    def declare(
+        self, title: str, companies: Sequence[CompanyRef] | None, declared_by: str
+    ) -> ContingencySummary:
+        """Declare a contingency now for companies named by id or name (None = every company); a refusal
+        (ContingencyError) writes nothing."""
         with unit_of_work(self.session_factory) as session:
-            contingency = self.service.declare(session, title, company_ids, declared_by, self.clock())
+            try:
+                ids = None if companies is None else [company_id_of(session, c) for c in companies]
+            except CompanyLookupError as exc:
+                raise ContingencyError(str(exc)) from None
+            contingency = self.service.declare(session, title, ids, declared_by, self.clock())
             return self.service.summary(session, contingency)
 
     def end(self, contingency_id: int) -> ContingencySummary:

@@ -25,7 +25,7 @@ from bot.effects import (
     SurveyAnswered,
     ValidationAnswer,
 )
-from bot.engine import Turn, advance, begin_survey, begin_validation, expire_if_idle
+from bot.engine import Turn, advance, begin_survey, begin_validation, end_handoff, expire_if_idle
 from bot.messages import InboundMessage, Reply
 from bot.state import DialogState
 from bot.texts import supported_lang
@@ -43,14 +43,20 @@ from intake.db.models import (
 from intake.domain.events import Actor, EventKind
 from intake.domain.lifecycle import OPEN_STATUSES, TicketStatus
 from intake.services.notify import AlertRouting, alert_agents, notify_customer, reply_to_conversation
-from intake.services.sla import SlaService
+from intake.services.sla import SlaService, deadline_states
 from intake.services.tickets import NewTicket, TicketError, TicketService
-from sla.clock import deadlines_for
-from sla.explain import deadline_phrase, explain_deadline
+from sla.clock import deadlines_for, is_open, next_opening
+from sla.explain import deadline_phrase, explain_deadline, format_local
+from sla.followup import auto_close_at
 from sla.priority import Priority
 
 log = logging.getLogger(__name__)
 RECENT_TICKETS = 20
+# A file sent this soon after the chat last talked about a ticket belongs to that ticket.
+RECENT_TICKET_WINDOW = timedelta(minutes=10)
+
+
+HANDOFF_MARK = "hand-off requested"  # the transcript line (author system) where a hand-off begins
 
 
 @dataclass
@@ -60,7 +66,9 @@ class DialogSettings:
     idle_timeout: timedelta = timedelta(hours=2)
     duplicate_window: timedelta = timedelta(days=7)
     default_language: str = "es"
+    handoff_wait: timedelta = timedelta(minutes=30)
     alerts: AlertRouting = field(default_factory=AlertRouting)
+    validation_auto_close_business_days: int = 3
 
 
 class ConversationService:
@@ -113,7 +121,7 @@ class ConversationService:
         self.begin_validation(session, ticket, summary, now)
 
     def remind_validation(self, session: Session, ticket: Ticket, now: datetime) -> None:
-        """Remind the customer once of the proposed solution still waiting for their answer."""
+        """Remind the customer once of the proposed solution, naming when it closes without an answer."""
         self.begin_validation(session, ticket, _solution_summary(session, ticket), now, reminder=True)
         ticket.validation_reminded_at = now
 
@@ -144,8 +152,18 @@ class ConversationService:
         conversation = self._conversation_of(session, ticket)
         if conversation is not None:
             state = self._state(conversation, None)
-            turn = begin_validation(state, ticket.number or "", summary, now, reminder=reminder)
+            closes_at = self._auto_close_phrase(session, ticket, now, state.lang) if reminder else None
+            turn = begin_validation(
+                state, ticket.number or "", summary, now, reminder=reminder, closes_at=closes_at
+            )
             self._apply(session, conversation, turn, now, ticket=ticket)
+
+    def _auto_close_phrase(self, session: Session, ticket: Ticket, now: datetime, lang: str) -> str:
+        """When the solution reminded now closes automatically, in the customer's time zone and words."""
+        cal = self.sla.calendar_for(session, ticket.company_id)
+        proposed = ticket.solution_proposed_at or now
+        days = self.settings.validation_auto_close_business_days
+        return format_local(cal, auto_close_at(cal, proposed, now, days), lang)
 
     def begin_survey(
         self, session: Session, ticket: Ticket, now: datetime, *, reminder: bool = False
@@ -172,22 +190,44 @@ class ConversationService:
                 resolution=explain_deadline(cal, due.resolution_due, "resolution", lang, now),
             )
 
+        def when(instant: datetime, lang: str) -> str:
+            return format_local(cal, instant, lang)
+
         # Only an unknown sender is asked for a company, so only then is the customer list needed.
         companies: list[CompanyRef] = []
         if contact is None:
             rows = session.execute(select(Company.id, Company.name).where(Company.active))
             companies = [CompanyRef(company_id, name) for company_id, name in rows]
+        cal = self.sla.calendar_for(session, company_id)
+        open_now = is_open(cal, now)
         return DialogContext(
             quote=quote,
             contact=_contact_view(contact),
             companies=companies,
             plan_includes_requests=plan.includes_requests if plan is not None else True,
-            tickets=self._ticket_views(session, contact),
+            tickets=self._ticket_views(session, contact, now),
             idle_timeout=self.settings.idle_timeout,
             duplicate_window=self.settings.duplicate_window,
+            open_now=open_now,
+            next_opening=None if open_now else next_opening(cal, now),
+            when=when,
+            handoff_wait=self.settings.handoff_wait,
+            recent_ticket=self._recent_ticket(session, conversation, now),
         )
 
-    def _ticket_views(self, session: Session, contact: Contact | None) -> list[TicketView]:
+    def _recent_ticket(self, session: Session, conversation: Conversation, now: datetime) -> str | None:
+        """The open ticket this chat's messages were about in the last few minutes, if any."""
+        row = session.execute(
+            select(Ticket.number, Ticket.status)
+            .join(Message, Message.ticket_id == Ticket.id)
+            .where(Message.conversation_id == conversation.id)
+            .where(Message.created_at >= now - RECENT_TICKET_WINDOW)
+            .order_by(Message.created_at.desc(), Message.id.desc())
+            .limit(1)
+        ).first()
+        return row.number if row is not None and row.status in OPEN_STATUSES else None
+
+    def _ticket_views(self, session: Session, contact: Contact | None, now: datetime) -> list[TicketView]:
         if contact is None:
             return []
         rows = session.scalars(
@@ -196,6 +236,7 @@ class ConversationService:
         views = []
         for ticket in rows:
             tz = ZoneInfo(self.sla.calendar_for(session, ticket.company_id).timezone)
+            states = deadline_states(ticket, now)
             views.append(
                 TicketView(
                     number=ticket.number or "",
@@ -210,6 +251,8 @@ class ConversationService:
                     open=ticket.status in OPEN_STATUSES,
                     description=ticket.description,
                     created_at=ticket.opened_at,
+                    response_state=states.response,
+                    resolution_state=states.resolution,
                 )
             )
         return views
@@ -305,6 +348,16 @@ class ConversationService:
     def _on_handoff(self, run: _EffectRun, effect: HandOff) -> None:
         conversation = run.conversation
         conversation.handoff_requested = True
+        # a line in the chat's transcript marks when the hand-off began (agents list it from there)
+        marker = Message(
+            conversation_id=conversation.id,
+            direction="out",
+            channel=conversation.channel,
+            author=Actor.SYSTEM.value,
+            text=f"{HANDOFF_MARK} ({effect.reason})",
+            created_at=run.now,
+        )
+        run.session.add(marker)
         lines = "; ".join(f"{k}: {v}" for k, v in effect.details)
         who = f"{conversation.address} on {conversation.channel}"
         body = f"Customer {who} asks for a human ({effect.reason}). {lines}"
@@ -317,6 +370,12 @@ class ConversationService:
 
     def _on_leave_handoff(self, run: _EffectRun, effect: LeaveHandOff) -> None:
         run.conversation.handoff_requested = False
+
+    def end_handoff(self, session: Session, conversation: Conversation, now: datetime) -> None:
+        """Agents end a hand-off: the flag is cleared and the customer told the bot is back."""
+        conversation.handoff_requested = False
+        turn = end_handoff(self._state(conversation, None), now)
+        self._apply(session, conversation, turn, now)
 
     def _on_validation(self, run: _EffectRun, effect: ValidationAnswer) -> None:
         target = self._company_ticket(run.session, run.conversation, effect.ticket_number)
@@ -335,11 +394,9 @@ class ConversationService:
             )
 
     def _on_language(self, run: _EffectRun, effect: SetLanguage) -> None:
-        conversation = run.conversation
-        conversation.language = effect.lang
-        contact = run.session.get(Contact, conversation.contact_id) if conversation.contact_id else None
-        if contact is not None:
-            contact.language = effect.lang
+        """The chosen language belongs to this chat: the contact's other chats keep theirs (the
+        contact's stored language stays a default for new chats, set by an agent or admin)."""
+        run.conversation.language = effect.lang
 
     def _guarded(self, action: Callable[[], object]) -> bool:
         """Run a ticket use case; a state conflict (e.g. already closed) is logged, not fatal."""

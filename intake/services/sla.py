@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from intake.db.models import Company, Contingency, SlaAlert, SupportPlan, Ticket, TicketPause
-from intake.domain.lifecycle import OPEN_STATUSES
+from intake.domain.lifecycle import OPEN_STATUSES, TicketStatus
 from sla.calendar import BusinessCalendar, calendar_from_dict
 from sla.calendar_presets import get_calendar
 from sla.clock import alert_times, deadlines_for
@@ -178,3 +178,36 @@ def next_sla_check(session: Session, sla: SlaService, ticket: Ticket) -> datetim
 def earliest_pending(crossings: Iterable[Crossing], fired: set[tuple[str, int]]) -> datetime | None:
     """The earliest crossing whose (clock, level) alert was not raised yet, or None."""
     return min((c.at for c in crossings if (c.clock, c.level) not in fired), default=None)
+
+
+# --- how a deadline is shown ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class DeadlineStates:
+    """How each deadline of a ticket is shown at an instant: "" shows the date (the clock runs), else
+    a state: answered, overdue, paused_customer, paused_validation, paused_contingency."""
+
+    response: str
+    resolution: str
+
+
+def deadline_states(ticket: Ticket, now: datetime) -> DeadlineStates:
+    """Whether each clock is answered, paused (and why), overdue, or running towards its date."""
+    if ticket.status not in OPEN:
+        return DeadlineStates("answered" if ticket.first_response_at else "", "")
+    if ticket.first_response_at is not None:
+        response = "answered"
+    elif ticket.sla_exempt:
+        response = "paused_contingency"
+    else:
+        response = "overdue" if now >= ticket.response_due else ""
+    if ticket.status == TicketStatus.WAITING_CUSTOMER:
+        resolution = "paused_customer"
+    elif ticket.status == TicketStatus.SOLUTION_PROPOSED:
+        resolution = "paused_validation"
+    elif ticket.sla_exempt:
+        resolution = "paused_contingency"
+    else:
+        resolution = "overdue" if now >= ticket.resolution_due else ""
+    return DeadlineStates(response, resolution)

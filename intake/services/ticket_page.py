@@ -290,7 +290,9 @@ def _timeline(session: Session, ticket: Ticket, attachments: Sequence[Attachment
         if event.kind in HIDDEN_EVENTS:
             continue
         entries.append(_event_entry(event, agents, sent))
-    return sorted(entries, key=lambda e: e.at)
+    # At one instant: what the customer wrote, then what it caused (events, actions), then the bot's answer.
+    rank = {"customer": 0, "bot": 2}
+    return sorted(entries, key=lambda e: (e.at, rank.get(e.kind, 1)))
 
 
 def _event_entry(

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.messages import Channel, InboundMedia
+from bot.texts import text
 from channels.base import OutboundMessage
 from intake.db.events import record_event
 from intake.db.models import (
@@ -174,6 +175,7 @@ class TicketService:
         if ticket.status in (S.NEW, S.REOPENED):
             self._move(session, ticket, S.IN_ANALYSIS if ticket.status == S.NEW else S.IN_PROGRESS, now)
         ticket.assigned_agent_id = agent.id
+        self._first_response(session, ticket, now)  # the customer is told who took it: a first response
         self._event(session, ticket, K.TAKEN, A.AGENT, f"Taken by {agent.name}", now, agent=agent)
         notify_customer(session, ticket, "ticket_taken", now=now, kind="progress", agent=agent.name)
 
@@ -182,7 +184,7 @@ class TicketService:
     ) -> None:
         """Ask the customer for information: the resolution clock pauses until they answer."""
         self._move(session, ticket, S.WAITING_CUSTOMER, now)
-        self._first_response(ticket, now)
+        self._first_response(session, ticket, now)
         self._event(session, ticket, K.INFO_REQUESTED, A.AGENT, question, now, agent=agent, visible=True)
         notify_customer(
             session,
@@ -203,7 +205,7 @@ class TicketService:
             self._move(session, ticket, S.IN_PROGRESS, now)
         elif ticket.status not in (S.IN_PROGRESS, S.WAITING_CUSTOMER):
             raise TicketStateError(f"cannot post progress on a ticket that is {ticket.status}")
-        self._first_response(ticket, now)
+        self._first_response(session, ticket, now)
         self._event(session, ticket, K.PROGRESS, A.AGENT, note, now, agent=agent, visible=True)
         notify_customer(
             session,
@@ -223,7 +225,7 @@ class TicketService:
         conversation = session.get(Conversation, ticket.conversation_id) if ticket.conversation_id else None
         if conversation is None:
             raise TicketError(f"ticket {ticket.number} has no customer chat to reply in")
-        self._first_response(ticket, now)
+        self._first_response(session, ticket, now)
         ticket.updated_at = now
         self._event(session, ticket, K.AGENT_REPLY, A.AGENT, body, now, agent=agent, visible=True)
         notify_customer(
@@ -275,7 +277,7 @@ class TicketService:
     ) -> None:
         """Mark a solution proposed (the clock pauses); the conversation service asks the customer."""
         self._move(session, ticket, S.SOLUTION_PROPOSED, now)
-        self._first_response(ticket, now)
+        self._first_response(session, ticket, now)
         ticket.solution_proposed_at, ticket.resolved_at, ticket.validation_reminded_at = now, now, None
         self._event(session, ticket, K.SOLUTION_PROPOSED, A.AGENT, summary, now, agent=agent, visible=True)
 
@@ -331,7 +333,7 @@ class TicketService:
             author=A.AGENT,
             agent_id=agent.id,
         )
-        self._first_response(ticket, now)
+        self._first_response(session, ticket, now)
         self._event(
             session, ticket, K.AGENT_FILE, A.AGENT, f"{filename}: {caption}", now, agent=agent, visible=True
         )
@@ -373,6 +375,34 @@ class TicketService:
             now,
             agent=agent,
         )
+        self._tell_priority(session, ticket, old, reason, now)
+
+    def _tell_priority(self, session: Session, ticket: Ticket, old: str, reason: str, now: datetime) -> None:
+        """The customer learns the new priority, why, and the deadlines recomputed for it."""
+        response, resolution = self.sla.explain(session, ticket)
+        lang = ticket.language
+        # once answered, only the resolution deadline still runs
+        deadlines = (
+            resolution
+            if ticket.first_response_at is not None
+            else text("deadlines_joined", lang, first=response, second=resolution)
+        )
+        new, why = ticket.priority, reason.strip()
+        number = ticket.number or ""
+        values = {"old": old, "new": new, "reason": why, "deadlines": deadlines}
+        summary = text("priority_changed", lang, number=number, **values)
+        notify_customer(
+            session,
+            ticket,
+            "priority_changed",
+            now=now,
+            kind="progress",
+            note=summary,
+            old=old,
+            new=new,
+            reason=why,
+            deadlines=deadlines,
+        )
 
     def cancel(
         self, session: Session, ticket: Ticket, reason: str, *, now: datetime, agent: Agent | None = None
@@ -381,6 +411,11 @@ class TicketService:
         self._move(session, ticket, S.CANCELLED, now)
         ticket.closed_at = now
         self._event(session, ticket, K.CANCELLED, A.AGENT if agent else A.CUSTOMER, reason, now, agent=agent)
+        if agent is not None:  # a customer who cancels in the chat is answered by the dialog
+            summary = text("ticket_cancelled", ticket.language, number=ticket.number or "", reason=reason)
+            notify_customer(
+                session, ticket, "ticket_cancelled", now=now, kind="progress", reason=reason, note=summary
+            )
 
     # --- customers ---------------------------------------------------------------------------
     def customer_adds(
@@ -406,7 +441,7 @@ class TicketService:
         alert_agents(
             session,
             ticket,
-            f"Customer replied on {ticket.number}: {body[:200]}",
+            f"Customer replied on {ticket.number}: {_reply_summary(body, media)}",
             now=now,
             routing=self.alerts,
         )
@@ -500,9 +535,11 @@ class TicketService:
         """Keep the sweeper's wake-up current: the next 75/90/100 % crossing not yet alerted, or None."""
         ticket.sla_next_check_at = next_sla_check(session, self.sla, ticket)
 
-    def _first_response(self, ticket: Ticket, now: datetime) -> None:
+    def _first_response(self, session: Session, ticket: Ticket, now: datetime) -> None:
+        """The first agent action the customer sees stops the response clock (and its alerts)."""
         if ticket.first_response_at is None:
             ticket.first_response_at = now
+            self.refresh_sla_check(session, ticket)
 
     def _exempt_if_in_contingency(self, session: Session, ticket: Ticket, now: datetime) -> None:
         if self.sla.active_contingency(session, ticket.company_id, now) is not None:
@@ -527,6 +564,15 @@ class TicketService:
         if not number:
             return None
         return session.scalar(select(Ticket.id).where(Ticket.number == number))
+
+
+def _reply_summary(body: str, media: Sequence[InboundMedia]) -> str:
+    """What agents read of a customer's reply: its text (cut) and the files it carried, by name."""
+    parts = [body.strip()[:200]] if body.strip() else []
+    if media:
+        names = ", ".join(item.filename or f"({item.kind})" for item in media)
+        parts.append(f"[{len(media)} file(s): {names}]")
+    return " ".join(parts) or "(empty message)"
 
 
 def _title(description: str) -> str:

@@ -105,6 +105,7 @@ def test_an_agent_works_a_ticket_through_the_use_cases(desk: Desk) -> None:
     )
     after = desk.ticket()
     assert after.priority == "P3" and after.resolution_due > before.resolution_due
+    assert "de P1 a P3" in texts(desk.chat.flush())  # the customer is told (issue 10, item 3)
     with desk.container.session_factory() as session:
         change = session.scalars(select(PriorityChange).where(PriorityChange.old_priority == "P1")).one()
         assert change.new_priority == "P3" and change.reason == "solo una sucursal"

@@ -126,9 +126,10 @@ def test_declare_pauses_exempts_and_tells_each_customer_once_then_end_moves_dead
     with desk.container.session_factory() as session:
         pauses = session.scalars(select(TicketPause).where(TicketPause.reason == "contingency")).all()
         assert len(pauses) == 3 and all(p.ended_at == local(2026, 3, 2, 12, 0) for p in pauses)
-    # exempt tickets raise no SLA alerts, the other company's ticket still does
+    # the exemption covered the window only: every ticket is watched again (issue 10, item 2)
+    assert not any(desk.ticket(n).sla_exempt for n in (first, second, during))
     agents, _, _ = desk.sweep_at(local(2026, 3, 3, 11, 0))
-    assert [line.split(" ")[2] for line in sla_lines(agents)] == [theirs]
+    assert sorted(line.split(" ")[2] for line in sla_lines(agents)) == sorted([first, second, during, theirs])
     desk.container.close()
 
 

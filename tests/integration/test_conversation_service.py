@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -223,4 +224,104 @@ def test_naming_a_company_does_not_open_its_tickets(
         company = session.get(Company, ticket.company_id)
         assert company is not None and company.name == "Comercial Andes SpA"  # still the company's SLA
     assert own not in texts(ChatSession(container, DEMO).say("mis tickets"))  # nor the other way round
+    container.close()
+
+
+# --- issue 10: business hours in the dialog, files right after an answer ---------------------------
+SATURDAY_NIGHT = datetime(2026, 3, 8, 2, 30, tzinfo=UTC)  # Saturday 23:30 in Santiago (UTC-3)
+
+
+def test_the_dialog_context_knows_whether_the_team_works_now(
+    database_url: str, tmp_path: Path, clock: FakeClock
+) -> None:
+    container = make_container(database_url, tmp_path, clock)
+    ChatSession(container, DEMO).say("hola")
+    with container.session_factory() as session:
+        conversation = session.scalars(select(Conversation)).one()
+        service = container.conversations
+        monday = service.context(session, conversation, clock())  # Monday 09:00 in Santiago
+        assert monday.open_now and monday.back_at("es") is None
+        saturday = service.context(session, conversation, SATURDAY_NIGHT)
+        assert not saturday.open_now
+        assert saturday.next_opening == datetime(2026, 3, 9, 11, 30, tzinfo=UTC)
+        assert saturday.back_at("es") == "lunes 9 de marzo 08:30"
+        assert saturday.back_at("en") == "Monday 9 March 08:30"
+    container.close()
+
+
+def test_out_of_hours_the_summary_and_the_registration_say_when_the_team_is_back(
+    database_url: str, tmp_path: Path, clock: FakeClock
+) -> None:
+    clock.current = SATURDAY_NIGHT
+    container = make_container(database_url, tmp_path, clock)
+    chat = ChatSession(container, DEMO)
+    for said in ("hola", "1", "El ERP no abre en ninguna sucursal desde esta tarde", "omitir", "omitir", "1"):
+        chat.say(said)
+    summary = texts(chat.say("1"))
+    assert "Prioridad: P1" in summary and "vuelve el lunes 9 de marzo 08:30" in summary
+    registered = texts(chat.say("confirmar"))
+    assert "Registramos su ticket" in registered
+    assert "fuera de horario" in registered and "lunes 9 de marzo 08:30" in registered
+    container.close()
+
+
+def test_out_of_hours_handoff_answers_every_message_and_alerts_agents_with_it(
+    database_url: str, tmp_path: Path, clock: FakeClock
+) -> None:
+    clock.current = SATURDAY_NIGHT
+    container = make_container(database_url, tmp_path, clock, AGENT_TELEGRAM_CHAT_ID="-100200")
+    chat = ChatSession(container, DEMO)
+    chat.say("Buenas noches, tengo un problema con Odoo")
+    started = texts(chat.say("agente"))
+    assert "fuera de horario" in started and "lunes 9 de marzo 08:30" in started and "«nuevo»" in started
+    waiting = texts(chat.say("Necesito que me llamen, no podemos facturar"))
+    assert "guardado para el equipo" in waiting and "lunes 9 de marzo 08:30" in waiting
+    with container.session_factory() as session:
+        rows = session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "agent_alert"))
+        alerts = [o.payload for o in rows]
+        assert any("tengo un problema con Odoo" in str(p) for p in alerts)  # the hand-off carries it
+        assert any("Necesito que me llamen" in str(p) for p in alerts)
+    again = texts(chat.say("nuevo"))  # a P1 can still be registered now
+    assert "¿Qué necesita?" in again
+    container.close()
+
+
+def test_a_file_right_after_registration_is_attached_to_the_new_ticket(
+    database_url: str, tmp_path: Path, clock: FakeClock
+) -> None:
+    container = make_container(database_url, tmp_path, clock)
+    chat = ChatSession(container, DEMO)
+    number = open_ticket_through_chat(chat, "El POS no imprime boletas desde la mañana")
+    clock.advance(minutes=1)
+    evidence = tmp_path / "pos.png"
+    evidence.write_bytes(b"\x89PNG fake screenshot")
+    told = texts(chat.say(files=(evidence,)))
+    assert f"agregamos su mensaje al ticket {number}" in told and "¿Qué necesita?" not in told
+    with container.session_factory() as session:
+        ticket = session.scalars(select(Ticket).where(Ticket.number == number)).one()
+        attachment = session.scalars(select(Attachment).where(Attachment.ticket_id == ticket.id)).one()
+        assert attachment.size == evidence.stat().st_size
+    clock.advance(minutes=30)  # long after: a file starts a conversation again
+    later = texts(chat.say(files=(evidence,)))
+    assert "Tiene tickets abiertos" in later
+    container.close()
+
+
+def test_a_burst_of_greetings_from_an_unknown_number_answers_no_question(
+    database_url: str, tmp_path: Path, clock: FakeClock
+) -> None:
+    container = make_container(database_url, tmp_path, clock)
+    chat = ChatSession(container, "+56933334444")
+    replies = [texts(chat.say("Hola"))]
+    for said in ("buenas tardes", "Hola, necesito ayuda"):
+        clock.advance(seconds=1)  # typed before the first reply could be read
+        replies.append(texts(chat.say(said)))
+    said = "\n".join(replies)
+    assert "¿Cuál es su nombre?" in said
+    assert "Buenas Tardes" not in said and "No encontramos" not in said
+    clock.advance(seconds=20)
+    assert "Gracias, Rosa Muñoz" in texts(chat.say("Rosa Muñoz"))
+    with container.session_factory() as session:
+        state = DialogState.from_dict(session.scalars(select(Conversation)).one().state)
+        assert state.step == "ask_company" and state.answers["context"] == "Hola, necesito ayuda"
     container.close()

@@ -32,7 +32,8 @@ def test_validation_reminder_after_one_business_day_then_auto_close_after_three_
     assert reminder == [
         f"Recordatorio: propusimos una solución para su ticket {number}:\n\n"
         "Reindexamos el reporte de ventas\n\n"
-        "¿Se resolvió su problema? Si no recibimos respuesta, el ticket se cerrará automáticamente."
+        "¿Se resolvió su problema? Si no recibimos respuesta, el ticket se cerrará automáticamente "
+        "el miércoles 11 de marzo 10:00."  # the date it closes, in the customer's time zone
     ]
     assert desk.ticket(number).validation_reminded_at == local(2026, 3, 9, 10, 0)
     for instant in (local(2026, 3, 9, 16, 0), local(2026, 3, 10, 12, 0), local(2026, 3, 11, 9, 59)):

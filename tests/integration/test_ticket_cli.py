@@ -39,6 +39,7 @@ def test_an_agent_works_a_ticket_from_the_terminal(
     run("ticket", "ask", number, "¿Qué empleado falla?", "--agent", ANA)
     assert "¿Qué empleado falla?" in texts(chat.flush())
     run("ticket", "priority", number, "p2", "--reason", "afecta a toda la planta", "--agent", ANA)
+    assert "Motivo: afecta a toda la planta" in texts(chat.flush())  # told (issue 10, item 3)
     manual = tmp_path / "regla-salarial.pdf"
     manual.write_bytes(b"%PDF-1.4 regla")
     run("ticket", "send-file", number, str(manual), "--caption", "La regla corregida", "--agent", ANA)

@@ -93,9 +93,12 @@ def test_unknown_company_still_gets_a_ticket_flagged_unverified() -> None:
 
 def test_rejected_company_suggestion_keeps_what_was_typed_unverified() -> None:
     chat = Chat(ctx=make_ctx(contact=None))
-    chat.run([("hola", []), ("Luis", []), ("Andes", ["¿Se refiere a Comercial Andes SpA?"]),
-              ("no", ["No encontramos «Andes»"]), ("luis@andes-foods.com", ["¿Qué necesita?"])])
-    assert chat.effects == [IdentifyContact("Luis", "Andes", None, "luis@andes-foods.com", False)]
+    chat.run([("hola", []), ("Luis", []),
+              ("Comercial Andez", ["¿Se refiere a Comercial Andes SpA?"]),
+              ("no", ["No encontramos «Comercial Andez»"]),
+              ("luis@andes-foods.com", ["¿Qué necesita?"])])
+    assert chat.effects == [IdentifyContact("Luis", "Comercial Andez", None, "luis@andes-foods.com",
+                                            False)]
 
 
 def test_short_description_asks_for_more_detail_and_joins_both_parts() -> None:

@@ -56,7 +56,7 @@ def test_from_dict_is_forgiving() -> None:
 def _tour() -> list[Chat]:
     """Conversations that together visit every asking step (each turn round-trips via JSON)."""
     unknown = Chat(ctx=make_ctx(contact=None, plan_includes_requests=False))
-    unknown.run([("hola", []), ("Ana", []), ("Andes", []), ("sí", []), ("ana@andes.cl", []),
+    unknown.run([("hola", []), ("Ana", []), ("Comercial Andez", []), ("sí", []), ("ana@andes.cl", []),
                  ("consulta", []), ("sí", []), ("idioma", []), ("español", [])])
     with_tickets = Chat(ctx=make_ctx(tickets=[CAF_TICKET]))
     with_tickets.run([

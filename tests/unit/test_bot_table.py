@@ -26,9 +26,9 @@ from bot.effects import (
 )
 from bot.engine import begin_survey, begin_validation
 from bot.flow import BACK, DONE, STEP_BY_NAME, STEPS, Action, Answer, Exit, StepName, Transition
-from bot.messages import Channel, InboundMessage
+from bot.messages import Channel, InboundMedia, InboundMessage, MediaKind
 from bot.state import DialogState
-from tests.unit.bot.transcript import CAF_TICKET, NOW, WAITING_TICKET, Chat, make_ctx
+from tests.unit.bot.transcript import CAF_TICKET, NOW, WAITING_TICKET, Chat, make_ctx, media
 
 # The values stored in the dialog-state JSON of every conversation: they must never change.
 PERSISTED_STEP_NAMES = (
@@ -183,6 +183,11 @@ def _surveying(*answers: str) -> Callable[[], Chat]:
     return setup
 
 
+def _just_registered() -> Chat:
+    chat = Chat(ctx=make_ctx(recent_ticket="LA-000045"))
+    return chat
+
+
 def _handed_off() -> Chat:
     chat = Chat()
     chat.send("agente")
@@ -190,7 +195,11 @@ def _handed_off() -> Chat:
 
 
 # (step, outcome): how to get there, what the customer says, what the service must be asked.
-SCENARIOS: dict[tuple[StepName, str], tuple[Callable[[], Chat], str, list[Effect | type]]] = {
+SCENARIOS: dict[tuple[StepName, str],
+                tuple[Callable[[], Chat], str | InboundMedia, list[Effect | type]]] = {
+    (StepName.IDLE, "recent_file"): (_just_registered, media("folios.pdf", MediaKind.DOCUMENT),
+                                     [AddToTicket("LA-000045", "",
+                                                  (media("folios.pdf", MediaKind.DOCUMENT),))]),
     (StepName.IDLE, "waiting"): (_waiting, "Ya lo enviamos por correo",
                                  [AddToTicket("LA-000050", "Ya lo enviamos por correo")]),
     (StepName.ASK_EMAIL, "ok"): (_unknown_at_email, "ana@andes.cl", [
@@ -230,7 +239,10 @@ def test_the_actions_of_a_transition_are_the_effects_of_the_turn(key: tuple[Step
     setup, said, expected = SCENARIOS[key]
     chat = setup()
     assert chat.state.step == (None if name is StepName.IDLE else name)
-    chat.send(said)
+    if isinstance(said, str):
+        chat.send(said)
+    else:
+        chat.send(files=[said])
     labels = [a.value.split("(")[0] for a in STEP_BY_NAME[name].transition(outcome).actions]
     assert [type(e).__name__ for e in chat.effects] == labels
     for effect, wanted in zip(chat.effects, expected, strict=True):

@@ -53,6 +53,7 @@ def test_the_page_shows_facts_deadlines_in_words_and_the_intake_dialog(desk: Con
 def test_take_reply_note_ask_progress_and_priority_in_one_timeline(desk: Console, clock: FakeClock) -> None:
     number = open_ticket(desk, "El ERP no abre desde la mañana")
     client = signed_in(desk)
+    clock.advance(minutes=1)
     assert "Ticket tomado" in act(client, number, "take")
     clock.advance(minutes=2)
     html = act(client, number, "reply", "Estamos revisando el servidor.")
@@ -63,11 +64,13 @@ def test_take_reply_note_ask_progress_and_priority_in_one_timeline(desk: Console
     act(client, number, "priority", "Afecta solo a una sucursal", priority="P3")
     clock.advance(minutes=1)
     html = act(client, number, "ask", "¿Desde qué sucursal?")
-    assert entries(html)[-6:] == [
+    assert entries(html)[-8:] == [
         ("event", "taken"),
+        ("bot", ""),  # "taken by Ana Soporte" (the first response)
         ("agent", "agent_reply"),
         ("note", "note"),
         ("event", "priority_changed"),
+        ("bot", ""),  # the customer is told the new priority and deadlines
         ("event", "status"),  # waiting on the customer
         ("agent", "info_requested"),
     ]
