@@ -31,7 +31,7 @@ class ConsoleServices:
 def build_services(container: Container) -> ConsoleServices:
     """The console's services on this container's database and clock."""
     accounts = Accounts(container.session_factory, PASSWORD_HASHER, container.clock)
-    queue = QueueService(container.session_factory, container.sla, container.clock)
+    queue = QueueService(container.session_factory, container.sla, container.clock, container.handoffs)
     tickets = TicketPages(container.session_factory, container.sla, container.clock)
     return ConsoleServices(container=container, accounts=accounts, queue=queue, tickets=tickets)
 

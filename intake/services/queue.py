@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from intake.db.models import Agent, Company, Contact, Conversation, Message, Ticket, TicketEvent, TicketPause
 from intake.domain.events import Actor
 from intake.domain.lifecycle import OPEN_STATUSES, PAUSED_STATUSES
+from intake.services.handoffs import Handoff, Handoffs
 from intake.services.sla import SlaService
 from sla.calendar import BusinessCalendar
 from sla.clock import ClockState, ClockStatus, clock_status
@@ -115,7 +116,7 @@ class HandoffRow:
     address: str
     contact: str
     company: str
-    since: datetime
+    since: datetime | None
     last_message: str
     ticket_number: str | None
 
@@ -145,8 +146,13 @@ class QueueService:
     """The queue's read model on one database, SLA service and clock."""
 
     def __init__(
-        self, session_factory: sessionmaker[Session], sla: SlaService, clock: Callable[[], datetime]
+        self,
+        session_factory: sessionmaker[Session],
+        sla: SlaService,
+        clock: Callable[[], datetime],
+        handoffs: Handoffs,
     ) -> None:
+        self.handoffs = handoffs
         self.session_factory = session_factory
         self.sla = sla
         self.clock = clock
@@ -155,9 +161,10 @@ class QueueService:
         """The rows of one view (sorted by nearest deadline) and the counts of every view."""
         filters = filters or QueueFilters()
         now = self.clock()
+        waiting = self.handoffs.open()  # its own session: SQLite allows one open transaction at a time
         with self.session_factory() as session:
             rows = self._rows(session, filters, now)
-            handoffs = self._handoffs(session, filters)
+            handoffs = self._handoffs(session, waiting, filters)
         counts: dict[QueueView, int] = {v: len(_select(rows, v, agent_id)) for v in QueueView}
         counts[QueueView.HANDOFFS] = len(handoffs)
         chosen = [] if view == QueueView.HANDOFFS else _select(rows, view, agent_id)
@@ -227,39 +234,31 @@ class QueueService:
             )
         return sorted(rows, key=lambda r: (r.deadline, r.number))
 
-    def _handoffs(self, session: Session, filters: QueueFilters) -> list[HandoffRow]:
-        query = (
-            select(Conversation, Contact.name, Company.name)
-            .outerjoin(Contact, Contact.id == Conversation.contact_id)
-            .outerjoin(Company, Company.id == Contact.company_id)
-            .where(Conversation.handoff_requested)
-            .order_by(Conversation.updated_at, Conversation.id)
-        )
-        if filters.channel:
-            query = query.where(Conversation.channel == filters.channel)
+    def _handoffs(self, session: Session, waiting: list[Handoff], filters: QueueFilters) -> list[HandoffRow]:
+        """Open hand-offs (the Handoffs use case's list), with each chat's open ticket, filtered."""
         rows = []
-        for conversation, contact, company in session.execute(query).all():
-            last = session.scalar(
-                select(Message.text)
-                .where(Message.conversation_id == conversation.id, Message.direction == "in")
-                .order_by(Message.created_at.desc(), Message.id.desc())
-                .limit(1)
-            )
+        text = filters.search.strip().lower()
+        for handoff in waiting:
+            if filters.channel and handoff.channel != filters.channel:
+                continue
+            said = " ".join(m.text for m in handoff.messages)
+            if text and text not in f"{handoff.contact} {handoff.company} {handoff.address} {said}".lower():
+                continue
             ticket = session.scalar(
                 select(Ticket.number)
-                .where(Ticket.conversation_id == conversation.id, Ticket.status.in_(OPEN))
+                .where(Ticket.conversation_id == handoff.conversation_id, Ticket.status.in_(OPEN))
                 .order_by(Ticket.opened_at.desc())
                 .limit(1)
             )
             rows.append(
                 HandoffRow(
-                    conversation_id=conversation.id,
-                    channel=conversation.channel,
-                    address=conversation.address,
-                    contact=contact or "",
-                    company=company or "",
-                    since=conversation.last_inbound_at or conversation.updated_at,
-                    last_message=last or "",
+                    conversation_id=handoff.conversation_id,
+                    channel=handoff.channel,
+                    address=handoff.address,
+                    contact=handoff.contact,
+                    company=handoff.company,
+                    since=handoff.since,
+                    last_message=handoff.messages[-1].text if handoff.messages else "",
                     ticket_number=ticket,
                 )
             )
