@@ -127,7 +127,9 @@ SPANISH: dict[str, str] = {
     ),
     "asked for a person": "pidió hablar con una persona",
     "End the hand-off (back to the bot)": "Terminar la derivación (vuelve al bot)",
-    "Hand-off ended; the customer is back with the bot.": "Derivación terminada; el cliente vuelve con el bot.",
+    "Hand-off ended; the customer is back with the bot.": (
+        "Derivación terminada; el cliente vuelve con el bot."
+    ),
     "waiting for a person": "esperando a una persona",
     "with the bot": "con el bot",
     "billable": "facturable",
