@@ -45,8 +45,15 @@ def badge_text(badge: SlaBadge, language: str) -> str:
     if badge.tone == Tone.GREY:
         return translate("paused", language)
     if badge.urgent.state == ClockState.BREACHED:
-        return f"{translate('breached', language)} {duration(badge.urgent.remaining_minutes)}"
+        return translate("breached {} ago", language).format(duration(badge.urgent.remaining_minutes))
     return duration(badge.urgent.remaining_minutes)
+
+
+def event_text(kind: str | None, text: str, language: str) -> str:
+    """An event's stored text for the page: a status change `new → in_analysis` in words."""
+    if kind == "status" and " → " in text:
+        return " → ".join(translate(part.strip(), language) for part in text.split(" → "))
+    return text
 
 
 def badge_title(badge: SlaBadge, language: str, zone: ZoneInfo) -> str:
@@ -74,3 +81,4 @@ def init_format(app: Flask, zone: ZoneInfo) -> None:
     app.jinja_env.filters["badge_text"] = lambda badge: badge_text(badge, agent_language())
     app.jinja_env.filters["badge_title"] = lambda badge: badge_title(badge, agent_language(), zone)
     app.jinja_env.filters["clock_text"] = lambda clock: clock_text(clock, agent_language())
+    app.jinja_env.globals["event_text"] = lambda kind, text: event_text(kind, text, agent_language())

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, abort, current_app, render_template, request
 from flask_login import login_required
 
 from intake.services.queue import QueueFilters, QueuePage, QueueView
 from web.auth import current_agent
 from web.services import services
 
-REFRESH_SECONDS = 10
+REFRESH_SECONDS = 10  # how often the open queue page refreshes itself (app.config CONSOLE_REFRESH_SECONDS)
 VIEW_LABELS = {
     QueueView.MINE: "Mine",
     QueueView.UNASSIGNED: "Unassigned",
@@ -53,7 +53,7 @@ def _context() -> dict[str, Any]:
         "view": view,
         "filters": filters,
         "labels": VIEW_LABELS,
-        "refresh_seconds": REFRESH_SECONDS,
+        "refresh_seconds": current_app.config.get("CONSOLE_REFRESH_SECONDS", REFRESH_SECONDS),
     }
 
 
