@@ -135,7 +135,7 @@ def open_ticket_over_whatsapp(desk: Desk, description: str) -> str:
 
 
 def other_customers_tickets(desk: Desk) -> None:
-    """Tickets other customers phoned in ~40 minutes earlier: one breached, one at risk, one paused, one fine."""
+    """Other customers phoned ~40 minutes earlier: one ticket breached, one at risk, one paused, one fine."""
     container = desk.env.container
     with container.transaction() as session:
         plan = session.scalars(select(SupportPlan)).one()
