@@ -177,6 +177,10 @@ def test_a_whatsapp_ticket_is_worked_from_the_console_until_the_customer_closes_
         "red",
     ]
     screenshot(page, "console-queue")
+    page.set_viewport_size({"width": 390, "height": 844})  # a phone: rows become cards, nothing overflows
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    screenshot(page, "console-queue-phone", full_page=False)
+    page.set_viewport_size({"width": 1366, "height": 900})
 
     position = page.locator("tr.row").evaluate_all("rows => rows.map(r => r.dataset.number)").index(number)
     for _ in range(position + 1):
