@@ -10,6 +10,8 @@ the answer. A hand-off is answered from the console. Screenshots go to tests/art
 from __future__ import annotations
 
 import shutil
+import struct
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -124,9 +126,30 @@ def sign_in(desk: Desk) -> None:
     expect(desk.page.locator(".agent-name")).to_have_text("Ana Soporte")
 
 
+def png(width: int, height: int) -> bytes:
+    """A real PNG image (grey pixels), so the browser can show it."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    rows = b"".join(b"\0" + b"\x80\x80\x80" * width for _ in range(height))
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
+
+
 def open_ticket_over_whatsapp(desk: Desk, description: str) -> str:
-    """The customer's intake dialog over WhatsApp; the new ticket's number from the bot's confirmation."""
-    for text in ("hola", "1", description, "omitir", "omitir", "1", "1"):
+    """The customer's intake dialog over WhatsApp, with a screenshot as evidence; the new ticket's number."""
+    for text in ("hola", "1", description, "omitir"):
+        desk.say(text)
+    url = desk.env.twilio.serve_media("ME0a1b2c3d4e5f60718293a4b5c6d7e8f9", png(64, 40), "image/png")
+    desk.later()
+    desk.customer.send_files("Así aparece el error", (url, "image/png"))
+    for text in ("listo", "1", "1"):
         desk.say(text)
     desk.later()
     confirmation = " ".join(m.get("Body", "") for m in desk.customer.say("confirmar"))
@@ -192,6 +215,12 @@ def test_a_whatsapp_ticket_is_worked_from_the_console_until_the_customer_closes_
     expect(page.locator(".flash-success")).to_contain_text("Ticket tomado")
     expect(page.locator("#assignee")).to_have_text("Ana Soporte")
     expect(page.locator("#window")).to_contain_text("Ventana de WhatsApp abierta hasta")
+    evidence = page.locator("#evidence figure.attachment img")  # the customer's screenshot, previewed
+    expect(evidence).to_have_count(1)
+    evidence.scroll_into_view_if_needed()  # previews load lazily
+    page.wait_for_function("() => document.querySelector('#evidence img').complete")
+    assert evidence.evaluate("img => img.naturalWidth") == 64  # served to the signed-in agent, decoded
+    page.evaluate("window.scrollTo(0, 0)")
     assert any("Ana Soporte" in body for body in desk.sent_to_customer())  # "taken by …" notice
 
     desk.later()
