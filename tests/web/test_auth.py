@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from flask import Blueprint
 from sqlalchemy import select
 
 from intake.bootstrap import build_container
@@ -28,6 +29,7 @@ def test_an_agent_signs_in_and_out_and_the_password_is_stored_hashed(console: Co
     client = console.app.test_client()
     assert sign_in(client, "ANA@soporte.example ") == 302
     assert "Ana Soporte" in client.get("/console/").get_data(as_text=True)
+    assert client.get("/console/sign-in").headers["Location"] == "/console/"  # already signed in
     with console.container.session_factory() as session:
         stored = session.scalars(select(Agent.password_hash)).one()
         actions = session.scalars(select(AuditEntry.action).order_by(AuditEntry.id)).all()
@@ -60,6 +62,16 @@ def test_a_form_without_its_csrf_token_is_refused_with_400(console: Console) -> 
 def test_webhooks_are_not_subject_to_the_console_csrf_check(console: Console) -> None:
     response = console.app.test_client().post("/webhooks/whatsapp", data={"Body": "hola"})
     assert response.status_code == 404  # WhatsApp not configured here: not a CSRF 400
+
+
+def test_any_blueprint_s_forms_are_csrf_protected(console: Console) -> None:
+    """Pages added later on their own blueprint (the admin pages) get the check without doing anything."""
+    extra = Blueprint("extra", __name__, url_prefix="/extra")
+    extra.add_url_rule("/do", "do", lambda: "done", methods=["POST"])
+    console.app.register_blueprint(extra)
+    client = console.app.test_client()
+    assert client.post("/extra/do").status_code == 400
+    assert client.post("/extra/do", data={"csrf_token": csrf_token(client)}).get_data(as_text=True) == "done"
 
 
 def test_sign_in_is_throttled_per_e_mail_and_per_ip(console: Console) -> None:

@@ -110,7 +110,7 @@ def test_refusals_come_back_as_flash_messages_and_write_nothing(desk: Console) -
     assert "Escriba un texto primero." in html
     assert (
         client.post(
-            f"/console/tickets/{number}/act/explode", data={"csrf_token": csrf_token(client)}
+            f"/console/tickets/{number}/act/explode", data={"csrf_token": csrf_token(client, "/console/")}
         ).status_code
         == 404
     )

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-from web.auth import protect_forms
-
 
 def console_blueprint() -> Blueprint:
     """A fresh blueprint with the console's views (one per app, so apps never share state)."""
@@ -19,7 +17,6 @@ def console_blueprint() -> Blueprint:
         static_folder="../static",
         static_url_path="/static",
     )
-    blueprint.before_request(protect_forms)
     views.register(blueprint)
     queue.register(blueprint)
     ticket.register(blueprint)

@@ -6,7 +6,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_login import login_required, login_user, logout_user
+from flask_login import current_user, login_required, login_user, logout_user
 
 from intake.services.accounts import LANGUAGES, AccountError
 from web.auth import ConsoleUser, current_agent
@@ -24,6 +24,8 @@ def register(bp: Blueprint) -> None:
 def sign_in() -> Any:
     """The sign-in form; a good e-mail + password starts a session."""
     if request.method == "GET":
+        if current_user.is_authenticated:
+            return redirect(url_for("console.queue"))
         return render_template("console/sign_in.html")
     email = request.form.get("email", "")
     account = services().accounts.authenticate(email, request.form.get("password", ""))
