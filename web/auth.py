@@ -40,7 +40,7 @@ class ConsoleUser:
 
 
 def init_auth(app: Flask, container: Container) -> None:
-    """Session cookie flags, Flask-Login, CSRF (console forms only) and the sign-in rate limiter."""
+    """Session cookie flags, Flask-Login, CSRF (every blueprint's forms) and the sign-in rate limiter."""
     settings = container.settings
     app.extensions["console"] = build_services(container)
     app.config.update(
@@ -50,7 +50,7 @@ def init_auth(app: Flask, container: Container) -> None:
         SESSION_COOKIE_NAME="intake_session",
         REMEMBER_COOKIE_HTTPONLY=True,
         REMEMBER_COOKIE_SAMESITE="Lax",
-        # Webhooks are signed by their provider, not by a form: only console views check the CSRF token.
+        # Webhooks are signed by their provider, not by a form: blueprint views check it (protect_forms).
         WTF_CSRF_CHECK_DEFAULT=False,
         WTF_CSRF_TIME_LIMIT=None,
     )
