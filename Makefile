@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test test-unit test-integration test-e2e check lint types imports bench diagram clean
+.PHONY: run test test-unit test-integration test-e2e test-web chromium check lint types imports bench diagram clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -21,7 +21,18 @@ run: $(STAMP)
 	$(BIN)/intake-bot demo load
 	$(BIN)/intake-bot serve --host $(HOST) --port $(PORT)
 
-test: $(STAMP)
+# The browser tests drive Debian's chromium through playwright (never a browser download).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "chromium is missing; installing it with apt-get"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	  else \
+	    echo "ERROR: the browser tests need Debian's chromium: run 'sudo apt-get install chromium' (or make as root)" >&2; \
+	    exit 1; \
+	  fi; }
+
+test: $(STAMP) chromium
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 test-unit: $(STAMP)
@@ -33,11 +44,14 @@ test-integration: $(STAMP)
 test-e2e: $(STAMP)
 	$(BIN)/python -m pytest tests/e2e $(PYTEST_ARGS)
 
+test-web: $(STAMP) chromium
+	$(BIN)/python -m pytest tests/web $(PYTEST_ARGS)
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
 types: $(STAMP)
-	$(BIN)/mypy sla bot channels intake webhooks.py
+	$(BIN)/mypy sla bot channels intake web webhooks.py
 
 imports: $(STAMP)
 	$(BIN)/lint-imports

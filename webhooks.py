@@ -14,6 +14,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from channels.base import InboundChannel
 from intake.bootstrap import Container
 from intake.db.models import Attachment, OutboxMessage
+from web import register_console
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +51,7 @@ def create_app(container: Container) -> Flask:
     def media(token: str) -> Any:
         return _media(container, token)
 
+    register_console(app, container)
     return app
 
 

@@ -156,6 +156,9 @@ class Settings:
     # Agents
     supervisor_email: str | None = None
     agent_telegram_chat_id: str | None = None
+    # Console
+    ratelimit_storage_uri: str = "memory://"
+    sign_in_rate_limit: str = "5/minute"
 
     @property
     def whatsapp_enabled(self) -> bool:
@@ -262,6 +265,8 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: str | None
         email_from=env.get("EMAIL_FROM", "").strip() or "soporte@example.com",
         supervisor_email=env.get("SUPERVISOR_EMAIL", "").strip() or None,
         agent_telegram_chat_id=env.get("AGENT_TELEGRAM_CHAT_ID", "").strip() or None,
+        ratelimit_storage_uri=env.get("RATELIMIT_STORAGE_URI", "").strip() or "memory://",
+        sign_in_rate_limit=env.get("SIGN_IN_RATE_LIMIT", "").strip() or "5/minute",
     )
     _check_pairs(settings)
     _check_production(settings)

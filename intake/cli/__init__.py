@@ -9,6 +9,7 @@ from collections.abc import Callable
 
 import click
 
+from intake.cli.agent import agent_group
 from intake.cli.common import configure_logging, container_or_fail, safe_url, settings_from, settings_of
 from intake.cli.company import company_group
 from intake.cli.contact import contact_group
@@ -165,6 +166,7 @@ def _telegram_config_factory(obj: dict[str, object]) -> Callable[[], object]:
     return build
 
 
+cli.add_command(agent_group)
 cli.add_command(company_group)
 cli.add_command(contact_group)
 cli.add_command(contingency_group)

@@ -141,6 +141,26 @@ class Agent(Base):
     is_supervisor: Mapped[bool] = mapped_column(Boolean, default=False)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     api_token_hash: Mapped[str | None] = mapped_column(String(128), default=None)
+    # The console: agent | supervisor | admin; a password hash (werkzeug scrypt), never the password.
+    role: Mapped[str] = mapped_column(String(20), default="agent", server_default=text("'agent'"))
+    password_hash: Mapped[str | None] = mapped_column(String(255), default=None)
+    language: Mapped[str] = mapped_column(String(5), default="es", server_default=text("'es'"))
+    # Bumped when the password is reset or the agent disabled: every signed-in session ends.
+    session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    last_sign_in_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class AuditEntry(Base):
+    """Who did what, when, outside a ticket: agents added, disabled, reset; sign-ins; desk set-up changes."""
+
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"), default=None, index=True)
+    actor: Mapped[str] = mapped_column(String(254))  # the agent's e-mail, or "cli" for the server's shell
+    action: Mapped[str] = mapped_column(String(60))
+    target: Mapped[str] = mapped_column(String(254), default="")
+    data: Mapped[dict[str, Any] | None] = mapped_column(default=None)
+    created_at: Mapped[datetime] = mapped_column(index=True)
 
 
 class Conversation(Base):

@@ -1,0 +1,237 @@
+"""The console speaks Spanish by default and English per agent: English source strings, Spanish catalogue."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask_login import current_user
+
+SPANISH: dict[str, str] = {
+    "Support console": "Consola de soporte",
+    "Sign in": "Iniciar sesión",
+    "Sign out": "Cerrar sesión",
+    "E-mail": "Correo electrónico",
+    "Password": "Contraseña",
+    "Wrong e-mail or password.": "Correo o contraseña incorrectos.",
+    "Too many sign-in attempts; wait a minute and try again.": (
+        "Demasiados intentos de inicio de sesión; espere un minuto y vuelva a intentarlo."
+    ),
+    "Signed out.": "Sesión cerrada.",
+    "Queue": "Cola",
+    "Language": "Idioma",
+    "Mine": "Míos",
+    "Unassigned": "Sin asignar",
+    "All open": "Todos abiertos",
+    "Waiting on customer": "Esperando al cliente",
+    "At risk": "En riesgo",
+    "Hand-offs": "Derivaciones",
+    "Number": "Número",
+    "Company": "Empresa",
+    "Contact": "Contacto",
+    "Channel": "Canal",
+    "Title": "Título",
+    "Type": "Tipo",
+    "Priority": "Prioridad",
+    "Status": "Estado",
+    "SLA": "SLA",
+    "Waiting since": "Esperando desde",
+    "Assignee": "Asignado a",
+    "Search by number or text": "Buscar por número o texto",
+    "Search": "Buscar",
+    "No tickets here.": "No hay tickets aquí.",
+    "Response": "Respuesta",
+    "Resolution": "Resolución",
+    "paused": "en pausa",
+    "breached": "vencido",
+    "{} left": "quedan {}",
+    "breached {} ago": "vencido hace {}",
+    "met": "cumplido",
+    "SLA exempt": "exento de SLA",
+    "due": "vence",
+    "Keyboard shortcuts": "Atajos de teclado",
+    "next ticket": "ticket siguiente",
+    "previous ticket": "ticket anterior",
+    "open the ticket": "abrir el ticket",
+    "take": "tomar",
+    "reply": "responder",
+    "note": "nota",
+    "this help": "esta ayuda",
+    "Close": "Cerrar",
+    "Actions": "Acciones",
+    "Audit log": "Registro de auditoría",
+    "When": "Cuándo",
+    "Who": "Quién",
+    "Action": "Acción",
+    "Target": "Sobre",
+    "Add note": "Agregar nota",
+    "Ask for information": "Pedir información",
+    "Cancel": "Cancelar",
+    "Caption": "Texto que acompaña al archivo",
+    "Change priority": "Cambiar prioridad",
+    "Choose a file first.": "Elija un archivo primero.",
+    "Choose the contact.": "Elija el contacto.",
+    "Deadlines": "Plazos",
+    "Description": "Descripción",
+    "Escalate": "Escalar",
+    "Evidence": "Evidencia",
+    "For phone calls and meetings: priority from the matrix, deadlines from the customer's calendar; "
+    "the customer is told in their chat.": (
+        "Para llamadas y reuniones: prioridad según la matriz, plazos según el calendario del cliente; "
+        "se le avisa al cliente en su chat."
+    ),
+    "Hand-off": "Derivación a una persona",
+    "Internal note (never sent)": "Nota interna (nunca se envía)",
+    "Internal note added.": "Nota interna agregada.",
+    "Last message": "Último mensaje",
+    "last message": "último mensaje",
+    "Module": "Módulo",
+    "More actions": "Más acciones",
+    "Pauses": "Pausas",
+    "Post progress": "Informar avance",
+    "Priority changed.": "Prioridad cambiada.",
+    "Progress sent to the customer.": "Avance enviado al cliente.",
+    "Propose solution": "Proponer solución",
+    "Question sent; the clock is paused.": "Pregunta enviada; el plazo queda en pausa.",
+    "Reason": "Motivo",
+    "Register": "Registrar",
+    "Register a ticket": "Registrar un ticket",
+    "Register a ticket on a customer's behalf": "Registrar un ticket en nombre de un cliente",
+    "Reply queued to the customer's chat.": "Respuesta en cola hacia el chat del cliente.",
+    "Reply to the customer": "Responder al cliente",
+    "Send a file": "Enviar un archivo",
+    "Send file": "Enviar archivo",
+    "Send reply": "Enviar respuesta",
+    "Solution proposed; the customer is asked to validate it.": (
+        "Solución propuesta; se le pide al cliente que la valide."
+    ),
+    "Survey": "Encuesta",
+    "Take": "Tomar",
+    "The customer is asked to validate it in their chat.": "Se le pide al cliente que la valide en su chat.",
+    "The file is larger than 16 MB.": "El archivo pesa más de 16 MB.",
+    "The resolution clock pauses until the customer answers.": (
+        "El plazo de resolución se detiene hasta que el cliente responda."
+    ),
+    "Ticket": "Ticket",
+    "Ticket cancelled.": "Ticket cancelado.",
+    "Ticket escalated.": "Ticket escalado.",
+    "Ticket registered; the customer was told in their chat.": (
+        "Ticket registrado; se avisó al cliente en su chat."
+    ),
+    "Ticket taken; the customer was told.": "Ticket tomado; se avisó al cliente.",
+    "Timeline": "Historial",
+    "WhatsApp window open until": "Ventana de WhatsApp abierta hasta",
+    "WhatsApp's 24-hour window is closed": "La ventana de 24 horas de WhatsApp está cerrada",
+    "Write a text first.": "Escriba un texto primero.",
+    "the reply goes out as typed.": "la respuesta sale tal como la escribe.",
+    "the reply goes out as the approved progress template, quoting your text.": (
+        "la respuesta sale como la plantilla aprobada de avance, citando su texto."
+    ),
+    "the reply is held until the customer writes again (no template configured); "
+    "an e-mail copy goes out when the contact has an address.": (
+        "la respuesta se retiene hasta que el cliente vuelva a escribir (no hay plantilla configurada); "
+        "si el contacto tiene correo, se le envía una copia."
+    ),
+    "asked for a person": "pidió hablar con una persona",
+    "End the hand-off (back to the bot)": "Terminar la derivación (vuelve al bot)",
+    "Hand-off ended; the customer is back with the bot.": (
+        "Derivación terminada; el cliente vuelve con el bot."
+    ),
+    "waiting for a person": "esperando a una persona",
+    "with the bot": "con el bot",
+    "billable": "facturable",
+    "contact to verify": "contacto por verificar",
+    "internal note": "nota interna",
+    "impact": "impacto",
+    "urgency": "urgencia",
+    "nobody": "nadie",
+    "still paused": "todavía en pausa",
+    "bot": "bot",
+    "customer": "cliente",
+    "agent": "agente",
+    "system": "sistema",
+    # stored values: ticket statuses, types, pause reasons, event kinds, delivery and file states
+    "new": "nuevo",
+    "in_analysis": "en análisis",
+    "waiting_customer": "esperando al cliente",
+    "in_progress": "en curso",
+    "solution_proposed": "solución propuesta",
+    "reopened": "reabierto",
+    "closed": "cerrado",
+    "cancelled": "cancelado",
+    "incident": "incidente",
+    "request": "requerimiento",
+    "validation": "validación",
+    "contingency": "contingencia",
+    "created": "creado",
+    "status": "estado",
+    "taken": "tomado",
+    "agent_reply": "respuesta",
+    "info_requested": "información solicitada",
+    "progress": "avance",
+    "escalated": "escalado",
+    "agent_file": "archivo enviado",
+    "priority_changed": "prioridad cambiada",
+    "customer_reply": "respuesta del cliente",
+    "customer_edit": "edición del cliente",
+    "validated": "validado",
+    "auto_closed": "cerrado sin validación",
+    "survey_answered": "encuesta respondida",
+    "agent_alert": "alerta a agentes",
+    "contingency_started": "contingencia iniciada",
+    "contingency_ended": "contingencia terminada",
+    "attachment_stored": "archivo guardado",
+    "attachment_refused": "archivo rechazado",
+    "delivery_failed": "entrega fallida",
+    "delivery_rerouted": "entrega desviada",
+    "customer_unreachable": "cliente inalcanzable",
+    "queued": "en cola",
+    "sent": "enviado",
+    "delivered": "entregado",
+    "read": "leído",
+    "failed": "falló",
+    "undelivered": "no entregado",
+    "pending": "pendiente",
+    "stored": "guardado",
+    "refused": "rechazado",
+    "alto": "alto",
+    "medio": "medio",
+    "bajo": "bajo",
+    "alta": "alta",
+    "media": "media",
+    "baja": "baja",
+    "Page not found.": "Página no encontrada.",
+    "You may not open this page.": "No tiene permiso para abrir esta página.",
+}
+
+# English is the source, except for stored values (statuses, event kinds), which read better in words.
+ENGLISH: dict[str, str] = {key: key.replace("_", " ") for key in SPANISH if "_" in key and " " not in key} | {
+    "alto": "high",
+    "medio": "medium",
+    "bajo": "low",
+    "alta": "high",
+    "media": "medium",
+    "baja": "low",
+    "auto_closed": "closed without validation",
+    "agent_reply": "reply",
+}
+
+CATALOGUES = {"es": SPANISH, "en": ENGLISH}
+
+
+def translate(text: str, language: str) -> str:
+    """The text in the language (English is the source; an unknown string stays in English)."""
+    return CATALOGUES.get(language, {}).get(text, text)
+
+
+def agent_language() -> str:
+    """The signed-in agent's language, else Spanish."""
+    account = getattr(current_user, "account", None)
+    return account.language if account is not None else "es"
+
+
+def init_i18n(app: Flask) -> None:
+    """Templates get `_()` in the agent's language and `lang` for the <html> tag."""
+
+    @app.context_processor
+    def _inject() -> dict[str, object]:
+        language = agent_language()
+        return {"_": lambda text: translate(text, language), "lang": language}
