@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import grimp
 
-PACKAGES = ("bot", "sla", "channels", "intake")
+PACKAGES = ("bot", "sla", "channels", "intake", "web")
 
 
 def _graph() -> dict[str, set[str]]:
