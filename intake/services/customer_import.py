@@ -33,7 +33,7 @@ from intake.services.setup_rules import (
 COLUMNS = ("company", "tax_id", "plan", "contact_name", "email", "phone", "whatsapp", "telegram")
 """The CSV's columns (header row required, any order; only `company` is mandatory)."""
 CONTACT_COLUMNS = COLUMNS[3:]
-MAX_BYTES = 2_000_000
+MAX_BYTES = 400_000  # the confirm form re-posts the text: under werkzeug's 500 kB form limit
 MAX_ROWS = 5_000
 
 
@@ -130,7 +130,7 @@ def read_csv(data: bytes | str) -> tuple[list[ParsedRow], list[RowError]]:
     """The data rows (line number, values by column, shape errors) or the file-level errors."""
     if isinstance(data, bytes):
         if len(data) > MAX_BYTES:
-            return [], [RowError(1, "-", f"the file is larger than {MAX_BYTES // 1_000_000} MB")]
+            return [], [RowError(1, "-", f"the file is larger than {MAX_BYTES // 1000} kB; split it")]
         try:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError:
