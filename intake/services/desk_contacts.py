@@ -213,13 +213,16 @@ def check_clashes(session: Session, contact_id: int | None, values: dict[str, An
 def apply_contact(
     session: Session, contact: Contact, values: dict[str, Any], company_id: int | None, *, verified: bool
 ) -> None:
-    """Write validated values onto a contact, adding or replacing its WhatsApp and Telegram identities."""
+    """Write validated values onto a contact and add its WhatsApp and Telegram identities; the open tickets
+    of a verified contact stop asking for a check and belong to its company."""
     contact.name, contact.email, contact.phone = values["name"], values["email"], values["phone"]
     contact.company_id = company_id
     contact.verified, contact.self_identified = verified, contact.self_identified and not verified
     session.flush()
     for channel in CHANNEL_LABELS:
         set_identity(session, contact, channel, values.get(channel))
+    if verified and company_id is not None:
+        _settle_open_tickets(session, contact)
 
 
 def set_identity(session: Session, contact: Contact, channel: str, address: str | None) -> None:

@@ -257,6 +257,22 @@ def test_a_self_identified_contact_is_listed_and_verified(
     assert _audit_actions(container)[-1] == "contact.verify"
 
 
+def test_ticking_verified_on_a_stranger_s_form_settles_its_open_tickets(
+    container: Container, desk: DeskSetup, contacts: DeskContacts
+) -> None:
+    contact_id, number = _stranger_ticket(container)
+    andes = desk.companies("andes")[0]
+    unticked = ContactInput(name="Rosa Pérez", company_id=andes.id, verified=False)
+    assert not contacts.save_contact(ADMIN, unticked, contact_id).verified
+    with container.session_factory() as session:
+        assert session.scalars(select(Ticket.needs_verification).where(Ticket.number == number)).one()
+    ticked = ContactInput(name="Rosa Pérez", company_id=andes.id, email="rosa@andes.example", verified=True)
+    assert contacts.save_contact(ADMIN, ticked, contact_id).verified
+    with container.session_factory() as session:
+        ticket = session.scalars(select(Ticket).where(Ticket.number == number)).one()
+    assert not ticket.needs_verification and ticket.company_id == andes.id
+
+
 def test_a_self_identified_contact_is_merged_into_the_real_one(
     container: Container, contacts: DeskContacts
 ) -> None:
