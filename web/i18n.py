@@ -202,6 +202,146 @@ SPANISH: dict[str, str] = {
     "You may not open this page.": "No tiene permiso para abrir esta página.",
 }
 
+# Setting up the desk (the admin pages).
+DESK_SETUP_SPANISH: dict[str, str] = {
+    "Desk set-up": "Configuración de la mesa",
+    "Overview": "Resumen",
+    "Companies": "Empresas",
+    "Contacts": "Contactos",
+    "Support plans": "Planes de soporte",
+    "Support plan": "Plan de soporte",
+    "Agents": "Agentes",
+    "CSV import": "Importar CSV",
+    "Audit log": "Registro de auditoría",
+    "Action": "Acción",
+    "Active": "Activa",
+    "Active (unticked: disabled, signed out everywhere)": (
+        "Activo (sin marcar: deshabilitado, se cierran sus sesiones)"
+    ),
+    "Add": "Agregar",
+    "Add an agent": "Agregar un agente",
+    "Agent added.": "Agente agregado.",
+    "Agent saved.": "Agente guardado.",
+    "CSV file": "Archivo CSV",
+    "Channels": "Canales",
+    "Choose a CSV file first.": "Elija primero un archivo CSV.",
+    "Claimed company": "Empresa que declaró",
+    "Company deactivated.": "Empresa desactivada.",
+    "Company saved.": "Empresa guardada.",
+    "Confirming imports the good rows in one transaction and skips the rows with errors.": (
+        "Al confirmar se importan las filas correctas en una sola transacción"
+        " y se omiten las filas con errores."
+    ),
+    "Contact saved.": "Contacto guardado.",
+    "Contact verified.": "Contacto verificado.",
+    "Contacts merged.": "Contactos fusionados.",
+    "Contacts to verify": "Contactos por verificar",
+    "Deactivate the company": "Desactivar la empresa",
+    "Details": "Detalles",
+    "Extra closed dates (YYYY-MM-DD, separated by commas)": (
+        "Días cerrados adicionales (AAAA-MM-DD, separados por comas)"
+    ),
+    "Holidays": "Feriados",
+    "Holidays: country code (empty = no public holidays)": "Feriados: código de país (vacío = sin feriados)",
+    "Hours": "Horario",
+    "Hours bank": "Bolsa de horas",
+    "Hours bank (hours)": "Bolsa de horas (horas)",
+    "Import another file": "Importar otro archivo",
+    "Import companies and contacts (CSV)": "Importar empresas y contactos (CSV)",
+    "Import done.": "Importación terminada.",
+    "Import the good rows": "Importar las filas correctas",
+    "Imported": "Importado",
+    "Merge": "Fusionar",
+    "Name": "Nombre",
+    "Name or tax id": "Nombre o RUT",
+    "Name, e-mail or phone": "Nombre, correo o teléfono",
+    "New company": "Nueva empresa",
+    "New contact": "Nuevo contacto",
+    "New password (at least 10 characters)": "Nueva contraseña (al menos 10 caracteres)",
+    "New plan": "Nuevo plan",
+    "No companies found.": "No se encontraron empresas.",
+    "No contacts found.": "No se encontraron contactos.",
+    "Nobody is waiting to be verified.": "No hay nadie esperando verificación.",
+    "Nothing to import: upload the file again.": "Nada que importar: vuelva a subir el archivo.",
+    "On": "Sobre",
+    "One row per contact, UTF-8, comma or semicolon separated, with a header row naming the columns:": (
+        "Una fila por contacto, UTF-8, separado por comas o punto y coma,"
+        " con una fila de encabezado que nombre las columnas:"
+    ),
+    "Only those to verify": "Solo los por verificar",
+    "Only “company” is required; a row without contact columns sets up the company alone.": (
+        "Solo “company” es obligatoria; una fila sin columnas de contacto registra solo la empresa."
+    ),
+    "Or merge into an existing contact (chats, identities and tickets move there)": (
+        "O fusionar con un contacto existente (los chats, identidades y tickets pasan a él)"
+    ),
+    "Package": "Paquete",
+    "Password (at least 10 characters)": "Contraseña (al menos 10 caracteres)",
+    "Password reset; the agent's sessions ended.": (
+        "Contraseña restablecida; se cerraron las sesiones del agente."
+    ),
+    "Phone": "Teléfono",
+    "Plan": "Plan",
+    "Plan saved.": "Plan guardado.",
+    "Preview": "Vista previa",
+    "Preview: nothing is written until you confirm": "Vista previa: no se guarda nada hasta que confirme",
+    "Requests included": "Incluye requerimientos",
+    "Reset the password": "Restablecer la contraseña",
+    "Result": "Resultado",
+    "Role": "Rol",
+    "Row": "Fila",
+    "Rows with errors (not imported)": "Filas con errores (no se importan)",
+    "Save": "Guardar",
+    "Subdivision (region or state code, optional)": "Subdivisión (código de región o estado, opcional)",
+    "Tax id": "RUT / ID tributario",
+    "Tax id (RUT, RFC, NIT…)": "ID tributario (RUT, RFC, NIT…)",
+    "Telegram user id": "ID de usuario de Telegram",
+    "This contact identified itself in a chat": "Este contacto se identificó en un chat",
+    "Tickets": "Tickets",
+    "Time zone": "Zona horaria",
+    "Verified (sees its company's tickets)": "Verificado (ve los tickets de su empresa)",
+    "Verify": "Verificar",
+    "Weekly hours (used with the package “custom”; empty = closed; e.g. 08:30-13:00, 14:00-17:30)": (
+        "Horario semanal (se usa con el paquete “personalizado”; vacío = cerrado;"
+        " p. ej. 08:30-13:00, 14:00-17:30)"
+    ),
+    "When": "Cuándo",
+    "Who": "Quién",
+    "active": "activa",
+    "claims": "declara",
+    "column": "columna",
+    "company": "empresa",
+    "contact": "contacto",
+    "disabled": "deshabilitado",
+    "good rows": "filas correctas",
+    "inactive": "inactiva",
+    "no": "no",
+    "yes": "sí",
+    "no password": "sin contraseña",
+    "none (the default calendar)": "ninguno (el calendario por defecto)",
+    "row": "fila",
+    "skipped": "omitidas",
+    "to verify": "por verificar",
+    "typed e-mail": "correo escrito",
+    "verified": "verificado",
+    "updated": "actualizado",
+    "unchanged": "sin cambios",
+    "standard": "estándar",
+    "extended": "extendido",
+    "24x7": "24×7",
+    "custom": "personalizado",
+    "admin": "administrador",
+    "supervisor": "supervisor",
+    "Monday": "Lunes",
+    "Tuesday": "Martes",
+    "Wednesday": "Miércoles",
+    "Thursday": "Jueves",
+    "Friday": "Viernes",
+    "Saturday": "Sábado",
+    "Sunday": "Domingo",
+}
+SPANISH.update({key: value for key, value in DESK_SETUP_SPANISH.items() if key not in SPANISH})
+
 # English is the source, except for stored values (statuses, event kinds), which read better in words.
 ENGLISH: dict[str, str] = {key: key.replace("_", " ") for key in SPANISH if "_" in key and " " not in key} | {
     "alto": "high",

@@ -14,6 +14,7 @@ from intake.cli.common import configure_logging, container_or_fail, safe_url, se
 from intake.cli.company import company_group
 from intake.cli.contact import contact_group
 from intake.cli.contingency import contingency_group
+from intake.cli.customers import customers_group
 from intake.cli.demo import demo_group
 from intake.cli.handoff import handoff_group
 from intake.cli.sla import sla_group
@@ -170,6 +171,7 @@ cli.add_command(agent_group)
 cli.add_command(company_group)
 cli.add_command(contact_group)
 cli.add_command(contingency_group)
+cli.add_command(customers_group)
 cli.add_command(demo_group)
 cli.add_command(handoff_group)
 cli.add_command(sla_group)

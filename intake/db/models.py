@@ -89,6 +89,8 @@ class Company(Base):
     __tablename__ = "companies"
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
+    # The company's tax id (RUT in Chile, RFC in Mexico…), as typed; unique when present.
+    tax_id: Mapped[str | None] = mapped_column(String(40), unique=True, default=None)
     plan_id: Mapped[int | None] = mapped_column(ForeignKey("support_plans.id"), default=None)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -103,6 +105,8 @@ class Contact(Base):
     company_id: Mapped[int | None] = mapped_column(ForeignKey("companies.id"), default=None, index=True)
     name: Mapped[str] = mapped_column(String(200), default="")
     email: Mapped[str | None] = mapped_column(String(254), default=None, index=True)
+    # A phone number to call (E.164); the WhatsApp number is a channel identity of its own.
+    phone: Mapped[str | None] = mapped_column(String(40), default=None, index=True)
     # Only set when the customer chose a language; otherwise the channel's language or the default applies.
     language: Mapped[str | None] = mapped_column(String(5), default=None)
     claimed_company: Mapped[str | None] = mapped_column(String(200), default=None)
@@ -138,6 +142,8 @@ class Agent(Base):
     name: Mapped[str] = mapped_column(String(200))
     email: Mapped[str] = mapped_column(String(254), unique=True)
     telegram_chat_id: Mapped[str | None] = mapped_column(String(64), default=None)
+    # The agent's own Telegram user id (who may use the agents' Telegram commands); unique when present.
+    telegram_user_id: Mapped[str | None] = mapped_column(String(32), unique=True, default=None)
     is_supervisor: Mapped[bool] = mapped_column(Boolean, default=False)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     api_token_hash: Mapped[str | None] = mapped_column(String(128), default=None)

@@ -166,13 +166,14 @@ def test_admin_pages_are_for_admins_only(console: Console) -> None:
     console.agent("ana@soporte.example", "Ana Soporte")
     console.agent("sara@soporte.example", "Sara Supervisora", role="supervisor")
     console.agent("alba@soporte.example", "Alba Admin", role="admin")
-    assert console.app.test_client().get("/console/audit").status_code == 302  # anonymous: sign in first
+    assert console.app.test_client().get("/console/admin/audit").status_code == 302  # anonymous: sign in
     for email in ("ana@soporte.example", "sara@soporte.example"):
         client = console.app.test_client()
         sign_in(client, email)
-        assert client.get("/console/audit").status_code == 403
-        assert 'id="nav-audit"' not in client.get("/console/").get_data(as_text=True)
+        assert client.get("/console/admin/audit").status_code == 403
+        assert 'id="nav-admin"' not in client.get("/console/").get_data(as_text=True)
     admin = console.app.test_client()
     sign_in(admin, "alba@soporte.example")
-    page = admin.get("/console/audit").get_data(as_text=True)
-    assert 'id="nav-audit"' in page and "agent.add" in page and "sara@soporte.example" in page
+    assert 'id="nav-admin"' in admin.get("/console/").get_data(as_text=True)
+    page = admin.get("/console/admin/audit").get_data(as_text=True)
+    assert "agent.add" in page and "sara@soporte.example" in page

@@ -7,7 +7,7 @@ from flask import Blueprint
 
 def console_blueprint() -> Blueprint:
     """A fresh blueprint with the console's views (one per app, so apps never share state)."""
-    from web.console import audit, handoff, queue, ticket, views
+    from web.console import admin, handoff, queue, ticket, views
 
     blueprint = Blueprint(
         "console",
@@ -21,5 +21,5 @@ def console_blueprint() -> Blueprint:
     queue.register(blueprint)
     ticket.register(blueprint)
     handoff.register(blueprint)
-    audit.register(blueprint)
+    admin.register(blueprint)
     return blueprint
