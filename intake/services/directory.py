@@ -211,7 +211,8 @@ def _apply_contact(session: Session, contact: Contact, change: ContactChange) ->
             raise DirectoryError(DirectoryErrorCode.BAD_INPUT, f"not an e-mail address: {change.email!r}")
         contact.email = email or None
     if change.company_id is not None:
-        _get_company(session, change.company_id)
+        if session.get(Company, change.company_id) is None:
+            raise DirectoryError(DirectoryErrorCode.BAD_INPUT, f"no company {change.company_id}")
         contact.company_id = change.company_id
     if change.language is not None:
         if change.language not in LANGUAGES:
