@@ -1,4 +1,4 @@
-"""The served OpenAPI document: valid OpenAPI 3.1, every route documented, and a schemathesis run against it."""
+"""The served OpenAPI document: valid OpenAPI 3.1, every route documented; a schemathesis run against it."""
 
 from __future__ import annotations
 
