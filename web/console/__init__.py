@@ -9,7 +9,7 @@ from web.auth import protect_forms
 
 def console_blueprint() -> Blueprint:
     """A fresh blueprint with the console's views (one per app, so apps never share state)."""
-    from web.console import handoff, queue, ticket, views
+    from web.console import handoff, queue, ticket, tokens, views
 
     blueprint = Blueprint(
         "console",
@@ -24,4 +24,5 @@ def console_blueprint() -> Blueprint:
     queue.register(blueprint)
     ticket.register(blueprint)
     handoff.register(blueprint)
+    tokens.register(blueprint)
     return blueprint
