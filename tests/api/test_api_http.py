@@ -239,6 +239,16 @@ def test_a_file_is_sent_and_attachments_download_with_the_token(api_desk: Consol
     assert missing["errors"][0]["field"] == "file"
     with api_desk.container.session_factory() as session:
         assert session.scalar(select(Attachment.size)) == len(b"%PDF-1.4 manual")
+    huge = (  # built by hand: the test client would spool a large form to a temporary file it never closes
+        b'--b\r\nContent-Disposition: form-data; name="file"; filename="big.bin"\r\n\r\n'
+        + b"x" * (17 * 1024 * 1024)
+        + b"\r\n--b--\r\n"
+    )
+    too_large = ana.post(
+        f"/api/v1/tickets/{number}/files", data=huge, content_type="multipart/form-data; boundary=b"
+    )
+    problem_of(too_large, 413)
+    assert len(ana.get(f"/api/v1/tickets/{number}").get_json()["attachments"]) == 1
 
 
 def test_admin_tokens_act_as_their_agent(api_desk: Console, admin: Api) -> None:

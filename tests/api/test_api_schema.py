@@ -45,6 +45,7 @@ def test_the_document_is_valid_openapi_and_covers_every_route(api_desk: Console)
     reply = spec["paths"]["/api/v1/tickets/{number}/reply"]["post"]
     assert set(reply["responses"]) >= {"200", "401", "404", "409", "422"}
     assert "application/problem+json" in reply["responses"]["409"]["content"]
+    assert reply["operationId"] == "post_api_reply_ticket" and reply["summary"] == "Reply to the customer"
 
 
 def test_the_docs_page_is_readable_without_scripts(api_desk: Console) -> None:
