@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from intake.db import unit_of_work
-from intake.db.models import Agent, ApiToken
+from intake.db.models import Agent, ApiToken, AuditEntry
 
 TOKEN_PREFIX = "ib_"  # noqa: S105 (a marker, not a secret)
 SHOWN_PREFIX = len(TOKEN_PREFIX) + 6
@@ -80,8 +80,8 @@ class ApiTokens:
         self.session_factory = session_factory
         self.clock = clock
 
-    def create(self, agent: str | int, name: str = "") -> NewToken:
-        """A new token for this active agent (by e-mail or id); the secret is returned once."""
+    def create(self, agent: str | int, name: str = "", *, actor: str = "cli") -> NewToken:
+        """A new token for this active agent (by e-mail or id); the secret is returned once (audited)."""
         name = name.strip()[:MAX_NAME]
         secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
         with unit_of_work(self.session_factory) as session:
@@ -95,6 +95,7 @@ class ApiTokens:
             )
             session.add(token)
             session.flush()
+            self._audit(session, actor, "token.create", token, owner)
             return NewToken(_info(token, owner), secret)
 
     def list(self, agent: str | int | None = None) -> list[TokenInfo]:
@@ -106,7 +107,7 @@ class ApiTokens:
             query = query.order_by(ApiToken.created_at.desc(), ApiToken.id.desc())
             return [_info(token, owner) for token, owner in session.execute(query)]
 
-    def revoke(self, token_id: int, *, agent: int | None = None) -> TokenInfo:
+    def revoke(self, token_id: int, *, agent: int | None = None, actor: str = "cli") -> TokenInfo:
         """Revoke a token (only this agent's when `agent` is given); revoking twice keeps the first time."""
         with unit_of_work(self.session_factory) as session:
             token = session.get(ApiToken, token_id)
@@ -114,6 +115,7 @@ class ApiTokens:
                 raise TokenError(f"no token {token_id}")
             if token.revoked_at is None:
                 token.revoked_at = self.clock()
+                self._audit(session, actor, "token.revoke", token, token.agent)
             return _info(token, token.agent)
 
     def authenticate(self, secret: str) -> TokenAgent | None:
@@ -135,6 +137,20 @@ class ApiTokens:
             if token.last_used_at is None or now - token.last_used_at >= LAST_USED_RESOLUTION:
                 token.last_used_at = now
             return TokenAgent(token.id, owner.id, owner.email, owner.name, owner.role)
+
+    def _audit(self, session: Session, actor: str, action: str, token: ApiToken, owner: Agent) -> None:
+        """Record who created or revoked which token (never the token) in the audit log."""
+        actor_id = session.scalar(select(Agent.id).where(func.lower(Agent.email) == actor.lower()))
+        session.add(
+            AuditEntry(
+                agent_id=actor_id,
+                actor=actor,
+                action=action,
+                target=owner.email,
+                data={"token_id": token.id, "prefix": token.prefix, "name": token.name},
+                created_at=self.clock(),
+            )
+        )
 
 
 def _agent(session: Session, ref: str | int, *, active: bool = True) -> Agent:

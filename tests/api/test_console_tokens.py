@@ -40,6 +40,9 @@ def test_revoking_from_the_console_and_only_one_s_own(api_desk: Console) -> None
     client.post(f"/console/tokens/{own.info.id}/revoke", data={"csrf_token": token})
     assert tokens(api_desk).authenticate(own.secret) is None
     assert "revocado" in client.get("/console/tokens").get_data(as_text=True)
+    audit = [(e.actor, e.action, e.target) for e in api_desk.accounts.audit_log()]
+    assert (ANA, "token.revoke", ANA) in audit and (ANA, "token.revoke", CARLOS) not in audit
+    assert ("cli", "token.create", CARLOS) in audit
 
 
 def test_creating_a_token_needs_the_csrf_token_and_a_session(api_desk: Console) -> None:

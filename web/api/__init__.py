@@ -107,6 +107,7 @@ def spec_app(blueprint: APIBlueprint) -> APIFlask:
         AUTO_404_RESPONSE=True,
         AUTO_VALIDATION_ERROR_RESPONSE=True,
         AUTO_AUTH_ERROR_RESPONSE=True,
+        AUTO_SERVERS=False,  # the paths are absolute (/api/v1/...): no host baked into the cached document
         AUTO_OPERATION_ID=True,  # e.g. post_api_reply_ticket, for client generators
     )
     spec.spec_processor(docs.as_problem_json)

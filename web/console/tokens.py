@@ -23,7 +23,8 @@ def tokens_page() -> Any:
     created = None
     if request.method == "POST":
         try:
-            created = _tokens().create(current_agent().id, request.form.get("name", ""))
+            agent = current_agent()
+            created = _tokens().create(agent.id, request.form.get("name", ""), actor=agent.email)
         except TokenError as exc:
             flash(str(exc), "error")
         else:
@@ -39,7 +40,7 @@ def tokens_page() -> Any:
 def revoke(token_id: int) -> Any:
     """Revoke one of the agent's own tokens."""
     try:
-        _tokens().revoke(token_id, agent=current_agent().id)
+        _tokens().revoke(token_id, agent=current_agent().id, actor=current_agent().email)
     except TokenError:
         flash("No such token.", "error")
     else:
