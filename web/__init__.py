@@ -9,6 +9,7 @@ from __future__ import annotations
 from flask import Flask
 
 from intake.bootstrap import Container
+from web.api import register_api
 from web.auth import init_auth, throttle_sign_in
 from web.console import console_blueprint
 from web.format import init_format
@@ -22,3 +23,4 @@ def register_console(app: Flask, container: Container) -> None:
     init_format(app, container.sla.default_calendar.tz)
     app.register_blueprint(console_blueprint())
     throttle_sign_in(app, "console.sign_in")
+    register_api(app, container)

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar, cast
 
-from flask import Flask, abort, request
+from flask import Blueprint, Flask, abort, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager, current_user
@@ -87,10 +87,22 @@ def current_agent() -> AgentAccount:
     return cast(ConsoleUser, current_user).account
 
 
+_TOKEN_AUTHENTICATED: set[str] = set()
+
+
+def exempt_from_csrf(blueprint: Blueprint) -> None:
+    """A blueprint authenticated by a bearer token, never by the session cookie (the JSON API)."""
+    _TOKEN_AUTHENTICATED.add(blueprint.name)
+    csrf.exempt(blueprint)
+
+
 def protect_forms() -> None:
     """Check the CSRF token of every state-changing request to a blueprint (the console, the admin pages,
-    any page added later); the provider webhooks are app-level views, signed by their provider instead."""
-    if request.blueprint is not None and request.method not in ("GET", "HEAD", "OPTIONS"):
+    any page added later); the provider webhooks are app-level views, signed by their provider instead,
+    and token-authenticated blueprints (the API) carry no cookie to forge."""
+    if request.blueprint is None or request.method in ("GET", "HEAD", "OPTIONS"):
+        return
+    if request.blueprint.split(".")[0] not in _TOKEN_AUTHENTICATED:
         csrf.protect()
 
 

@@ -200,6 +200,29 @@ SPANISH: dict[str, str] = {
     "baja": "baja",
     "Page not found.": "Página no encontrada.",
     "You may not open this page.": "No tiene permiso para abrir esta página.",
+    # API tokens (web/console/tokens.py)
+    "API tokens": "Tokens de API",
+    "A token lets a program use the JSON API as you: send it as Authorization: Bearer <token>.": (
+        "Un token permite a un programa usar la API JSON en su nombre: envíelo como "
+        "Authorization: Bearer <token>."
+    ),
+    "API reference": "Referencia de la API",
+    "Your new token": "Su nuevo token",
+    "What it is for": "Para qué es",
+    "Create a token": "Crear un token",
+    "Token": "Token",
+    "Name": "Nombre",
+    "Created": "Creado",
+    "Last used": "Último uso",
+    "never": "nunca",
+    "Revoke": "Revocar",
+    "revoked": "revocado",
+    "No tokens yet.": "Aún no hay tokens.",
+    "Token created: copy it now, it will not be shown again.": (
+        "Token creado: cópielo ahora, no se volverá a mostrar."
+    ),
+    "No such token.": "No existe ese token.",
+    "Token revoked.": "Token revocado.",
 }
 
 # Setting up the desk (the admin pages).

@@ -20,6 +20,7 @@ from intake.cli.handoff import handoff_group
 from intake.cli.sla import sla_group
 from intake.cli.telegram import telegram_group
 from intake.cli.ticket import ticket_group
+from intake.cli.token import token_group
 from intake.config import SettingsError
 
 
@@ -177,6 +178,7 @@ cli.add_command(handoff_group)
 cli.add_command(sla_group)
 cli.add_command(telegram_group)
 cli.add_command(ticket_group)
+cli.add_command(token_group)
 
 
 def main() -> None:

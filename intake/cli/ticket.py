@@ -225,4 +225,3 @@ def _run(ctx: click.Context, done: str, action: Callable[[AgentActions], ActionR
 def _container(ctx: click.Context) -> AbstractContextManager[Container]:
 
     return open_container(ctx)
-

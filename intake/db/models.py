@@ -169,6 +169,22 @@ class AuditEntry(Base):
     created_at: Mapped[datetime] = mapped_column(index=True)
 
 
+class ApiToken(Base):
+    """An agent's API token: only its SHA-256 is kept; the token itself is shown once, at creation."""
+
+    __tablename__ = "api_tokens"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agent_id: Mapped[int] = mapped_column(ForeignKey("agents.id"), index=True)
+    name: Mapped[str] = mapped_column(String(120), default="")
+    # The token's first characters ("ib_" + 6), so agents can tell their tokens apart; never enough to use.
+    prefix: Mapped[str] = mapped_column(String(16))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column()
+    last_used_at: Mapped[datetime | None] = mapped_column(default=None)
+    revoked_at: Mapped[datetime | None] = mapped_column(default=None)
+    agent: Mapped[Agent] = relationship()
+
+
 class Conversation(Base):
     """The dialog with one sender on one channel; `state` is the pure dialog's JSON state."""
 

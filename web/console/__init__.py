@@ -7,7 +7,7 @@ from flask import Blueprint
 
 def console_blueprint() -> Blueprint:
     """A fresh blueprint with the console's views (one per app, so apps never share state)."""
-    from web.console import admin, handoff, queue, ticket, views
+    from web.console import admin, handoff, queue, ticket, tokens, views
 
     blueprint = Blueprint(
         "console",
@@ -22,4 +22,5 @@ def console_blueprint() -> Blueprint:
     ticket.register(blueprint)
     handoff.register(blueprint)
     admin.register(blueprint)
+    tokens.register(blueprint)
     return blueprint
