@@ -19,6 +19,8 @@ from intake.db.models import utcnow
 from intake.db.storage import FileStore
 from intake.delivery.media_links import MediaLinks
 from intake.delivery.outbox import OutboxWorker, RetryPolicy
+from intake.delivery.runner import DeliveryLoop
+from intake.delivery.wakeup import WAKEUPS, PostgresListener
 from intake.delivery.whatsapp_window import WhatsAppRouter
 from intake.jobs.media import MediaDownloadJob
 from intake.jobs.sweeper import Sweeper
@@ -77,7 +79,11 @@ class Container:
         self.inbound = InboundService(self.session_factory, self.conversations, self.clock)
         whatsapp = self.adapters.get("whatsapp")
         # The pre-send hook: WhatsApp's 24-hour window routing, when WhatsApp is configured.
-        self.whatsapp_router = WhatsAppRouter(whatsapp) if whatsapp is not None else None  # type: ignore[arg-type]
+        self.whatsapp_router = (
+            WhatsAppRouter(whatsapp, email_ready=lambda: "email" in self.adapters)  # type: ignore[arg-type]
+            if whatsapp is not None
+            else None
+        )
         self.contingencies = Contingencies(self.session_factory, ContingencyService(self.tickets), self.clock)
         self.contacts = Contacts(self.session_factory)
         self.agent_actions = AgentActions(
@@ -107,6 +113,7 @@ class Container:
             clock=clock or self.clock,
             policy=policy,
             batch_size=s.outbox_batch_size,
+            lease_seconds=s.outbox_lease_seconds,
             router=self.whatsapp_router,
             media_links=self.media_links,
             conversation_ids=conversation_ids,
@@ -170,23 +177,51 @@ def build_container(
 
 
 def run_background_loops(container: Container, stop: threading.Event) -> list[threading.Thread]:
-    """Start the outbox worker, media fetcher and sweeper loop in a daemon thread."""
-    worker = container.make_worker()
+    """Start the outbox delivery loop, the media fetcher and the sweeper, each in a daemon thread.
+
+    Set `stop` and join the threads to stop: the delivery loop then releases its claims (see
+    intake.delivery.runner), so join them for up to settings.outbox_stop_grace_seconds + a few.
+    """
+    s = container.settings
+    wake = WAKEUPS.subscribe()
+    loop = DeliveryLoop(
+        container.make_worker(),
+        concurrency=s.outbox_concurrency,
+        poll_seconds=s.worker_poll_seconds,
+        grace_seconds=s.outbox_stop_grace_seconds,
+        wake=wake,
+    )
+
+    def deliver() -> None:
+        try:
+            loop.run(stop)
+        finally:
+            WAKEUPS.unsubscribe(wake)
+
+    threads = [threading.Thread(target=deliver, name="outbox-delivery", daemon=True)]
+    if container.engine.dialect.name == "postgresql":
+        threads.append(PostgresListener(s.database_url, wake, stop).start())
+    threads[0].start()
+    return [*threads, _start_media_fetcher(container, stop), _start_sweeper(container, stop)]
+
+
+def _start_media_fetcher(container: Container, stop: threading.Event) -> threading.Thread:
+    """Fetch customers' files in a daemon thread, polling every settings.worker_poll_seconds when idle."""
     fetcher = container.make_media_fetcher()
 
     def loop() -> None:
         while not stop.is_set():
             try:
-                busy = fetcher.run_once() + worker.run_once()
+                busy = fetcher.run_once()
             except Exception:  # keep the loop alive; the failure is logged and retried next tick
-                log.exception("background job iteration failed")
+                log.exception("media fetch iteration failed")
                 busy = 0
             if not busy:
                 stop.wait(container.settings.worker_poll_seconds)
 
-    thread = threading.Thread(target=loop, name="outbox-worker", daemon=True)
+    thread = threading.Thread(target=loop, name="media-fetcher", daemon=True)
     thread.start()
-    return [thread, _start_sweeper(container, stop)]
+    return thread
 
 
 def _start_sweeper(container: Container, stop: threading.Event) -> threading.Thread:

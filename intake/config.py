@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import math
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -76,6 +77,21 @@ def _mapping(env: Mapping[str, str], name: str) -> dict[str, str]:
     return result
 
 
+_HOST_RE = re.compile(r"\.?(?:[a-z0-9-]+\.)*[a-z0-9-]+")
+
+
+def _hosts(env: Mapping[str, str], name: str) -> tuple[str, ...] | None:
+    """A comma-separated list of host names ('.example.com' allows its subdomains), or None."""
+    raw = env.get(name, "").strip()
+    if not raw:
+        return None
+    hosts = tuple(host.strip().lower() for host in raw.split(",") if host.strip())
+    for host in hosts:
+        if not _HOST_RE.fullmatch(host):
+            raise SettingsError(f"{name} must be host names separated by commas, got {host!r}")
+    return hosts
+
+
 def _language(env: Mapping[str, str], name: str) -> str:
     raw = env.get(name, "es").strip().lower() or "es"
     if raw not in {"es", "en", "pt"}:
@@ -103,6 +119,9 @@ class Settings:
     outbox_backoff_max_seconds: float = 600.0
     outbox_batch_size: int = 20
     worker_poll_seconds: float = 1.0
+    outbox_lease_seconds: float = 15.0
+    outbox_concurrency: int = 16
+    outbox_stop_grace_seconds: float = 10.0
     sweeper_interval_seconds: float = 60.0
     # Dialog
     dialog_idle_minutes: int = 120
@@ -117,6 +136,10 @@ class Settings:
     twilio_quick_reply_templates: dict[str, str] = field(default_factory=dict)
     twilio_notification_templates: dict[str, str] = field(default_factory=dict)
     whatsapp_media_max_bytes: int = 16 * 1024 * 1024
+    # Hosts customers' media may come from (None: Twilio's API and media CDN); private addresses
+    # are refused unless allowed (local development and tests only).
+    twilio_media_hosts: tuple[str, ...] | None = None
+    twilio_media_allow_private: bool = False
     # Telegram
     telegram_bot_token: str | None = field(default=None, repr=False)
     telegram_webhook_secret: str | None = field(default=None, repr=False)
@@ -212,6 +235,9 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: str | None
         outbox_backoff_max_seconds=_float(env, "OUTBOX_BACKOFF_MAX_SECONDS", 600.0),
         outbox_batch_size=_int(env, "OUTBOX_BATCH_SIZE", 20, minimum=1),
         worker_poll_seconds=_float(env, "WORKER_POLL_SECONDS", 1.0),
+        outbox_lease_seconds=_float(env, "OUTBOX_LEASE_SECONDS", 15.0),
+        outbox_concurrency=_int(env, "OUTBOX_CONCURRENCY", 16, minimum=1),
+        outbox_stop_grace_seconds=_float(env, "OUTBOX_STOP_GRACE_SECONDS", 10.0),
         sweeper_interval_seconds=_float(env, "SWEEPER_INTERVAL_SECONDS", 60.0),
         dialog_idle_minutes=_int(env, "DIALOG_IDLE_MINUTES", 120, minimum=1),
         validation_auto_close_business_days=_int(env, "VALIDATION_AUTO_CLOSE_BUSINESS_DAYS", 3, 1),
@@ -224,6 +250,8 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: str | None
         twilio_quick_reply_templates=_mapping(env, "TWILIO_QUICK_REPLY_TEMPLATES"),
         twilio_notification_templates=_mapping(env, "TWILIO_NOTIFICATION_TEMPLATES"),
         whatsapp_media_max_bytes=_int(env, "WHATSAPP_MEDIA_MAX_BYTES", 16 * 1024 * 1024, 1),
+        twilio_media_hosts=_hosts(env, "TWILIO_MEDIA_HOSTS"),
+        twilio_media_allow_private=_bool(env, "TWILIO_MEDIA_ALLOW_PRIVATE", False),
         telegram_bot_token=env.get("TELEGRAM_BOT_TOKEN", "").strip() or None,
         telegram_webhook_secret=env.get("TELEGRAM_WEBHOOK_SECRET", "").strip() or None,
         telegram_api_base_url=_url(env, "TELEGRAM_API_BASE_URL"),
@@ -242,4 +270,11 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: str | None
     )
     _check_pairs(settings)
     _check_production(settings)
+    _check_delivery(settings)
     return settings
+
+
+def _check_delivery(s: Settings) -> None:
+    """A lease too short to cover one send would let a second worker send the same message."""
+    if s.outbox_lease_seconds < 1:
+        raise SettingsError(f"OUTBOX_LEASE_SECONDS must be at least 1, got {s.outbox_lease_seconds}")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import signal
 import threading
+import time
 from collections.abc import Callable
 
 import click
@@ -60,14 +62,15 @@ def serve(ctx: click.Context, host: str, port: int, no_worker: bool) -> None:
     configure_logging(settings.log_level)
     container = container_or_fail(settings, migrated=True)
     stop = threading.Event()
-    if not no_worker:
-        run_background_loops(container, stop)
+    threads = [] if no_worker else run_background_loops(container, stop)
+    signal.signal(signal.SIGTERM, _interrupt)  # stop like Ctrl-C: the worker releases its claims
     click.echo(f"intake-bot listening on http://{host}:{port}  (health: http://{host}:{port}/healthz)")
     click.echo("talk to the bot, in another terminal:  .venv/bin/intake-bot chat")
     try:
         run_simple(host, port, create_app(container), threaded=True, use_reloader=False)
     finally:
         stop.set()
+        _join(threads, settings.outbox_stop_grace_seconds + 5)
         container.close()
 
 
@@ -86,15 +89,30 @@ def worker(ctx: click.Context, once: bool) -> None:
             click.echo(f"ran {container.run_jobs_once()} background job(s): sweeps, downloads, deliveries")
             return
         stop = threading.Event()
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
         threads = run_background_loops(container, stop)
-        click.echo("worker running; Ctrl-C to stop")
+        click.echo("worker running; Ctrl-C or SIGTERM to stop", err=True)
         try:
-            for thread in threads:
-                thread.join()
+            while not stop.wait(0.5):
+                pass
         except KeyboardInterrupt:
             stop.set()
+        _join(threads, settings.outbox_stop_grace_seconds + 5)
+        click.echo("worker stopped", err=True)
     finally:
         container.close()
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    """SIGTERM handler for the embedded server: leave like Ctrl-C does."""
+    raise KeyboardInterrupt
+
+
+def _join(threads: list[threading.Thread], seconds: float) -> None:
+    """Wait up to `seconds` in all for the background threads to finish (claims released)."""
+    deadline = time.monotonic() + seconds
+    for thread in threads:
+        thread.join(max(0.0, deadline - time.monotonic()))
 
 
 @cli.command()

@@ -391,7 +391,11 @@ class OutboxMessage(Base):
     """An outbound message waiting for (or done with) delivery by a worker."""
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_outbox_due", "status", "next_attempt_at"),
+        # The in-order claim asks "is there an older unsent row for this chat?" for each candidate.
+        Index("ix_outbox_chat", "channel", "recipient", "status", "id"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     channel: Mapped[str] = mapped_column(String(20))
     recipient: Mapped[str] = mapped_column(String(254))

@@ -10,8 +10,8 @@ from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import exists, or_, select, update
+from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from bot.messages import Channel, Option
 from channels.base import (
@@ -26,11 +26,15 @@ from intake.db import unit_of_work
 from intake.db.events import record_event
 from intake.db.models import Message, OutboxMessage
 from intake.delivery.media_links import MediaLinks
+from intake.delivery.wakeup import mark_written
 from intake.domain.events import Actor, EventKind, OutboxStatus
 
 log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
+
+# Rows that still have to leave, in order, before anything written after them to the same chat.
+UNSENT = (OutboxStatus.PENDING, OutboxStatus.SENDING)
 
 
 def to_payload(message: OutboundMessage) -> dict[str, Any]:
@@ -89,6 +93,7 @@ def enqueue(
             created_at=now,
         )
     )
+    mark_written(session)
     return row
 
 
@@ -106,6 +111,16 @@ class RetryPolicy:
         ceiling = min(self.max_seconds, self.base_seconds * 2 ** max(attempts - 1, 0))
         jittered = self.rng.uniform(ceiling / 2, ceiling)
         return max(jittered, retry_after or 0.0)
+
+
+def _rowcount(result: Any) -> int:
+    """Rows an UPDATE matched (a CursorResult's rowcount)."""
+    return int(result.rowcount or 0)
+
+
+def _claimed_under(tokens: Collection[str]) -> Any:
+    """Rows being sent under one of these claim tokens."""
+    return (OutboxMessage.claim_token.in_(list(tokens))) & (OutboxMessage.status == OutboxStatus.SENDING)
 
 
 # A hook run just before sending; it may rewrite the message (templates) or return None to hold it.
@@ -131,7 +146,7 @@ class OutboxWorker:
         clock: Clock,
         policy: RetryPolicy | None = None,
         batch_size: int = 20,
-        lease_seconds: float = 300.0,
+        lease_seconds: float = 15.0,
         router: Router | None = None,
         media_links: MediaLinks | None = None,
         conversation_ids: Collection[int] | None = None,
@@ -158,32 +173,73 @@ class OutboxWorker:
                 log.exception("outbox %s: delivery bookkeeping failed; the lease will expire", row_id)
         return len(claim.row_ids)
 
-    def claim(self) -> Claim:
-        """Lease a batch of due rows to this worker (one token for the batch) in one short transaction."""
+    def claim(self, limit: int | None = None) -> Claim:
+        """Lease the due head of each chat to this worker (one token for the batch), in one transaction.
+
+        Only the oldest unsent row of a chat (channel + recipient) may be claimed: a row waiting for a
+        retry, or being sent by another worker, holds the rows behind it in that chat and no other.
+        """
         now = self.clock()
         token = uuid.uuid4().hex
-        due = or_(
-            (OutboxMessage.status == OutboxStatus.PENDING) & (OutboxMessage.next_attempt_at <= now),
-            (OutboxMessage.status == OutboxStatus.SENDING) & (OutboxMessage.locked_until <= now),
-        )
-        # A worker claims only what it can send: rows of other channels wait for a worker that can.
-        query = select(OutboxMessage).where(due, OutboxMessage.channel.in_(list(self.senders)))
-        if self.conversation_ids is not None:
-            query = query.where(
-                OutboxMessage.conversation_id.is_(None)
-                | OutboxMessage.conversation_id.in_(self.conversation_ids)
-            )
-        query = (
-            query.order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
-            .limit(self.batch_size)
-            .with_for_update(skip_locked=True)
-        )
         with unit_of_work(self.session_factory) as session:
-            rows = list(session.scalars(query))
+            rows = list(session.scalars(self._due_heads(now, limit or self.batch_size)))
             for row in rows:
                 row.status, row.claim_token = OutboxStatus.SENDING, token
                 row.locked_until = now + self.lease
             return Claim(token, [row.id for row in rows])
+
+    def renew(self, tokens: Collection[str]) -> int:
+        """Extend the lease of every row still claimed under `tokens`; return how many."""
+        if not tokens:
+            return 0
+        with unit_of_work(self.session_factory) as session:
+            statement = (
+                update(OutboxMessage)
+                .where(_claimed_under(tokens))
+                .values(locked_until=self.clock() + self.lease)
+            )
+            return _rowcount(session.execute(statement))
+
+    def release(self, tokens: Collection[str]) -> int:
+        """Give back every row still claimed under `tokens` (due at once, for any worker); return how many."""
+        if not tokens:
+            return 0
+        with unit_of_work(self.session_factory) as session:
+            statement = (
+                update(OutboxMessage)
+                .where(_claimed_under(tokens))
+                .values(status=OutboxStatus.PENDING, claim_token=None, locked_until=None)
+            )
+            released = _rowcount(session.execute(statement))
+            if released:
+                mark_written(session)
+            return released
+
+    def _due_heads(self, now: datetime, limit: int) -> Any:
+        """The query for due rows that are the oldest unsent row of their chat (SKIP LOCKED)."""
+        due = or_(
+            (OutboxMessage.status == OutboxStatus.PENDING) & (OutboxMessage.next_attempt_at <= now),
+            (OutboxMessage.status == OutboxStatus.SENDING) & (OutboxMessage.locked_until <= now),
+        )
+        older = aliased(OutboxMessage)
+        behind = exists().where(
+            older.channel == OutboxMessage.channel,
+            older.recipient == OutboxMessage.recipient,
+            older.status.in_(UNSENT),
+            older.id < OutboxMessage.id,
+        )
+        # A worker claims only what it can send: rows of other channels wait for a worker that can.
+        query = select(OutboxMessage).where(due, ~behind, OutboxMessage.channel.in_(list(self.senders)))
+        if self.conversation_ids is not None:  # a terminal simulator: its own chat, plus agents' alerts
+            query = query.where(
+                OutboxMessage.conversation_id.is_(None)
+                | OutboxMessage.conversation_id.in_(self.conversation_ids)
+            )
+        return (
+            query.order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True, of=OutboxMessage)
+        )
 
     def deliver(self, row_id: int, token: str) -> None:
         """Send one claimed row and record success, retry or dead letter.
