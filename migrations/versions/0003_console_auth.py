@@ -1,7 +1,7 @@
 """console auth: agents' role, password hash, language, session epoch; the audit log
 
 Revision ID: 0003
-Revises: 0001
+Revises: 0002
 Create Date: 2026-12-05 13:50:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import intake.db.models
 
 revision = "0003"
-down_revision = "0001"
+down_revision = "0002"
 branch_labels = None
 depends_on = None
 
