@@ -25,12 +25,14 @@ from intake.delivery.whatsapp_window import WhatsAppRouter
 from intake.jobs.media import MediaDownloadJob
 from intake.jobs.sweeper import Sweeper
 from intake.services.agent_actions import AgentActions
+from intake.services.agent_chat import AgentChat
 from intake.services.contacts import Contacts
 from intake.services.contingency import Contingencies, ContingencyService
 from intake.services.conversations import ConversationService, DialogSettings
 from intake.services.handoffs import Handoffs
 from intake.services.inbound import InboundService
 from intake.services.notify import AlertRouting, tell_file_refused
+from intake.services.queue import QueueService
 from intake.services.sla import SlaService
 from intake.services.tickets import TicketService
 
@@ -55,6 +57,8 @@ class Container:
     inbound: InboundService = field(init=False)
     contingencies: Contingencies = field(init=False)
     contacts: Contacts = field(init=False)
+    handoffs: Handoffs = field(init=False)
+    agent_chat: AgentChat = field(init=False)
     whatsapp_router: WhatsAppRouter | None = field(init=False)
 
     def __post_init__(self) -> None:
@@ -90,6 +94,18 @@ class Container:
             self.session_factory, self.tickets, self.conversations, self.store, self.clock
         )
         self.handoffs = Handoffs(self.session_factory, self.conversations, self.clock)
+        self.agent_chat = AgentChat(
+            self.session_factory,
+            self.agent_actions,
+            self.handoffs,
+            self.contingencies,
+            QueueService(self.session_factory, self.sla, self.clock, self.handoffs),
+            self.sla,
+            self.clock,
+            group_chat_id=s.agent_telegram_chat_id,
+            ticket_prefix=s.ticket_prefix,
+        )
+        self.inbound.agents = self.agent_chat  # agents' Telegram traffic goes to their use case
 
     def delivery_status(self, update: Any) -> None:
         """Apply a provider's delivery-status callback (WhatsApp's)."""

@@ -138,6 +138,8 @@ class Agent(Base):
     name: Mapped[str] = mapped_column(String(200))
     email: Mapped[str] = mapped_column(String(254), unique=True)
     telegram_chat_id: Mapped[str | None] = mapped_column(String(64), default=None)
+    # The agent's Telegram user id: who may act from the agents' group or a private chat with the bot.
+    telegram_user_id: Mapped[str | None] = mapped_column(String(32), default=None, unique=True, index=True)
     is_supervisor: Mapped[bool] = mapped_column(Boolean, default=False)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     api_token_hash: Mapped[str | None] = mapped_column(String(128), default=None)
@@ -414,3 +416,20 @@ class OutboxMessage(Base):
     provider_message_ids: Mapped[list[Any] | None] = mapped_column(default=None)
     created_at: Mapped[datetime] = mapped_column()
     sent_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class AgentAlert(Base):
+    """What an agents' Telegram message is about: replying to it acts on this ticket or hand-off chat.
+
+    Written with the outbox row of the alert (or prompt); the sent message's Telegram id is found through
+    the transcript row the worker stamps with it (`messages.provider_message_id`, indexed).
+    """
+
+    __tablename__ = "agent_alerts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    outbox_id: Mapped[int] = mapped_column(ForeignKey("outbox.id"), unique=True)
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"), default=None)
+    conversation_id: Mapped[int | None] = mapped_column(ForeignKey("conversations.id"), default=None)
+    # What a reply to this message does: reply (public reply) | ask (information request) | solve
+    action: Mapped[str] = mapped_column(String(20), default="reply", server_default=text("'reply'"))
+    created_at: Mapped[datetime] = mapped_column()

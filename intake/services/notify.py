@@ -12,7 +12,7 @@ from bot.messages import Channel, Option, Reply
 from bot.texts import TEXTS, text
 from channels.base import OutboundMessage
 from intake.db.events import record_event
-from intake.db.models import Agent, Attachment, Conversation, Ticket
+from intake.db.models import Agent, AgentAlert, Attachment, Conversation, Ticket
 from intake.delivery.outbox import enqueue
 from intake.domain.events import Actor, EventKind
 
@@ -87,6 +87,44 @@ class AlertRouting:
     supervisor_email: str | None = None  # breach alerts also go here
 
 
+# The buttons on a ticket's alert in Telegram: callback_data "a:<action>:<number>" (≤ 64 bytes).
+ALERT_BUTTONS = (
+    ("take", "Tomar"),
+    ("ask", "Pedir información"),
+    ("solve", "Proponer solución"),
+    ("view", "Ver"),
+)
+ALERT_CALLBACK_PREFIX = "a:"
+
+
+def alert_buttons(number: str) -> tuple[Option, ...]:
+    """The inline buttons of a ticket's alert: Tomar, Pedir información, Proponer solución, Ver."""
+    return tuple(
+        Option(f"{ALERT_CALLBACK_PREFIX}{action}:{number}", title) for action, title in ALERT_BUTTONS
+    )
+
+
+def remember_alert(
+    session: Session,
+    outbox_id: int,
+    *,
+    now: datetime,
+    ticket_id: int | None = None,
+    conversation_id: int | None = None,
+    action: str = "reply",
+) -> None:
+    """Note what an agents' Telegram message is about, so a reply to it acts on that ticket or chat."""
+    session.add(
+        AgentAlert(
+            outbox_id=outbox_id,
+            ticket_id=ticket_id,
+            conversation_id=conversation_id,
+            action=action,
+            created_at=now,
+        )
+    )
+
+
 def alert_agents(
     session: Session,
     ticket: Ticket | None,
@@ -95,8 +133,13 @@ def alert_agents(
     now: datetime,
     routing: AlertRouting,
     supervisors_only: bool = False,
+    conversation_id: int | None = None,
 ) -> None:
-    """Queue an alert to agents where they work (Telegram, e-mail) and keep it on the ticket's trail."""
+    """Queue an alert to agents where they work (Telegram, e-mail) and keep it on the ticket's trail.
+
+    Telegram alerts about a ticket carry its buttons; replying to any Telegram alert in the agents' chat
+    answers the customer (the ticket's, or the hand-off chat `conversation_id`).
+    """
     agents = select(Agent).where(Agent.active.is_(True))
     if supervisors_only:
         agents = agents.where(Agent.is_supervisor.is_(True))
@@ -110,12 +153,21 @@ def alert_agents(
         if supervisors_only and routing.supervisor_email:
             emails.add(routing.supervisor_email)
     ticket_id = ticket.id if ticket is not None else None
+    buttons = alert_buttons(ticket.number) if ticket is not None and ticket.number else ()
     for channel, recipients in ((Channel.TELEGRAM, chats), (Channel.EMAIL, emails)):
+        options = buttons if channel == Channel.TELEGRAM else ()
         for recipient in sorted(recipients):
             alert = OutboundMessage(
-                channel=channel, recipient=recipient, text=body, kind="agent_alert", language="en"
+                channel=channel,
+                recipient=recipient,
+                text=body,
+                options=options,
+                kind="agent_alert",
+                language="en",
             )
-            enqueue(session, alert, now=now, ticket_id=ticket_id, author=Actor.SYSTEM.value)
+            row = enqueue(session, alert, now=now, ticket_id=ticket_id, author=Actor.SYSTEM.value)
+            if channel == Channel.TELEGRAM and (ticket_id is not None or conversation_id is not None):
+                remember_alert(session, row.id, now=now, ticket_id=ticket_id, conversation_id=conversation_id)
     if ticket is not None:
         data = {"supervisors_only": supervisors_only}
         record_event(session, ticket.id, EventKind.AGENT_ALERT, Actor.SYSTEM, body, now=now, data=data)

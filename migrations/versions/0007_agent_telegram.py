@@ -1,0 +1,49 @@
+"""agents in Telegram: the agent's Telegram user id; which alert message is about which ticket or chat
+
+Revision ID: 0007
+Revises: 0003
+Create Date: 2026-12-05 14:30:00
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+import intake.db.models
+
+revision = "0007"
+down_revision = "0003"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    """Apply this revision."""
+    with op.batch_alter_table("agents", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("telegram_user_id", sa.String(length=32), nullable=True))
+        batch_op.create_index(batch_op.f("ix_agents_telegram_user_id"), ["telegram_user_id"], unique=True)
+    op.create_table(
+        "agent_alerts",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("outbox_id", sa.Integer(), nullable=False),
+        sa.Column("ticket_id", sa.Integer(), nullable=True),
+        sa.Column("conversation_id", sa.Integer(), nullable=True),
+        sa.Column("action", sa.String(length=20), server_default=sa.text("'reply'"), nullable=False),
+        sa.Column("created_at", intake.db.models.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["conversation_id"], ["conversations.id"], name=op.f("fk_agent_alerts_conversation_id_conversations")
+        ),
+        sa.ForeignKeyConstraint(["outbox_id"], ["outbox.id"], name=op.f("fk_agent_alerts_outbox_id_outbox")),
+        sa.ForeignKeyConstraint(["ticket_id"], ["tickets.id"], name=op.f("fk_agent_alerts_ticket_id_tickets")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_agent_alerts")),
+        sa.UniqueConstraint("outbox_id", name=op.f("uq_agent_alerts_outbox_id")),
+    )
+
+
+def downgrade() -> None:
+    """Revert this revision."""
+    op.drop_table("agent_alerts")
+    with op.batch_alter_table("agents", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_agents_telegram_user_id"))
+        batch_op.drop_column("telegram_user_id")
