@@ -406,18 +406,29 @@ class AgentChat:
             if not answer.text:
                 return
             message = OutboundMessage(
-                channel=Channel.TELEGRAM, recipient=chat, text=answer.text, options=answer.options,
-                kind="agent_answer", language="es",
+                channel=Channel.TELEGRAM,
+                recipient=chat,
+                text=answer.text,
+                options=answer.options,
+                kind="agent_answer",
+                language="es",
             )
             prompt = answer.prompt
             row = enqueue(
-                session, message, now=now, ticket_id=prompt.ticket_id if prompt else None,
+                session,
+                message,
+                now=now,
+                ticket_id=prompt.ticket_id if prompt else None,
                 author=Actor.SYSTEM.value,
             )
             if prompt is not None:
                 remember_alert(
-                    session, row.id, now=now, ticket_id=prompt.ticket_id,
-                    conversation_id=prompt.conversation_id, action=prompt.action,
+                    session,
+                    row.id,
+                    now=now,
+                    ticket_id=prompt.ticket_id,
+                    conversation_id=prompt.conversation_id,
+                    action=prompt.action,
                 )
 
 
