@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from channels.base import OutboundChannel
 from intake.config import Settings
 from intake.db import make_engine, make_session_factory, unit_of_work
-from intake.db.models import utcnow
+from intake.db.models import Attachment, utcnow
 from intake.db.storage import FileStore
 from intake.delivery.media_links import MediaLinks
 from intake.delivery.outbox import OutboxWorker, RetryPolicy
@@ -31,7 +31,7 @@ from intake.services.contingency import Contingencies, ContingencyService
 from intake.services.conversations import ConversationService, DialogSettings
 from intake.services.handoffs import Handoffs
 from intake.services.inbound import InboundService
-from intake.services.notify import AlertRouting, tell_file_refused
+from intake.services.notify import AlertRouting, forward_evidence, tell_file_refused
 from intake.services.queue import QueueService
 from intake.services.sla import SlaService
 from intake.services.tickets import TicketService
@@ -154,7 +154,12 @@ class Container:
             self.store,
             clock=self.clock,
             on_refused=tell_file_refused,
+            on_stored=self._forward_evidence,
         )
+
+    def _forward_evidence(self, session: Session, attachment: Attachment, path: str, now: datetime) -> None:
+        """A customer's stored file goes on to the agents' Telegram chats."""
+        forward_evidence(session, attachment, path, now=now, routing=self.tickets.alerts)
 
     def run_jobs_once(
         self,

@@ -125,6 +125,51 @@ def remember_alert(
     )
 
 
+def new_ticket_card(ticket: Ticket, company: str | None, contact: str, files: int) -> str:
+    """The lines of a new ticket's alert after its headline: who, what, how urgent, the description."""
+    evidence = f"\nEvidence: {files} file(s), forwarded here once downloaded" if files else ""
+    return (
+        f"Company: {company or '(no company)'} · Contact: {contact}\n"
+        f"Type: {ticket.ticket_type} · Priority {ticket.priority} "
+        f"(impact {ticket.impact}, urgency {ticket.urgency})\n"
+        f"Description: {ticket.description}{evidence}"
+    )
+
+
+def _active_agents(session: Session, supervisors_only: bool) -> list[Agent]:
+    agents = select(Agent).where(Agent.active.is_(True))
+    if supervisors_only:
+        agents = agents.where(Agent.is_supervisor.is_(True))
+    return list(session.scalars(agents))
+
+
+def forward_evidence(
+    session: Session, attachment: Attachment, path: str, *, now: datetime, routing: AlertRouting
+) -> None:
+    """Forward a customer's stored file to the agents' Telegram chats (a reply to it answers the customer)."""
+    ticket = session.get(Ticket, attachment.ticket_id) if attachment.ticket_id else None
+    if ticket is None or attachment.origin not in {c.value for c in Channel} or not ticket.number:
+        return
+    chats = {a.telegram_chat_id for a in _active_agents(session, False) if a.telegram_chat_id}
+    if routing.agent_chat_id:
+        chats.add(routing.agent_chat_id)
+    name = attachment.filename or attachment.mime_type or "file"
+    for recipient in sorted(chats):
+        message = OutboundMessage(
+            channel=Channel.TELEGRAM,
+            recipient=recipient,
+            text=f"Evidence on {ticket.number}: {name}",
+            options=alert_buttons(ticket.number),
+            kind="agent_alert",
+            media_path=path,
+            media_filename=attachment.filename,
+            media_content_type=attachment.mime_type,
+            language="en",
+        )
+        row = enqueue(session, message, now=now, ticket_id=ticket.id, author=Actor.SYSTEM.value)
+        remember_alert(session, row.id, now=now, ticket_id=ticket.id)
+
+
 def alert_agents(
     session: Session,
     ticket: Ticket | None,
@@ -140,10 +185,7 @@ def alert_agents(
     Telegram alerts about a ticket carry its buttons; replying to any Telegram alert in the agents' chat
     answers the customer (the ticket's, or the hand-off chat `conversation_id`).
     """
-    agents = select(Agent).where(Agent.active.is_(True))
-    if supervisors_only:
-        agents = agents.where(Agent.is_supervisor.is_(True))
-    team = list(session.scalars(agents))
+    team = _active_agents(session, supervisors_only)
     chats = {a.telegram_chat_id for a in team if a.telegram_chat_id}
     if routing.agent_chat_id and not supervisors_only:
         chats.add(routing.agent_chat_id)

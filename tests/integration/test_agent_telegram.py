@@ -128,6 +128,13 @@ class Desk:
         )
         assert response.status_code == 200, response.get_data(as_text=True)
 
+    def customer_posts(self, form: dict[str, str]) -> None:
+        """Twilio posts a signed inbound form (e.g. with media)."""
+        signature = twilio_signature(TWILIO_TOKEN, PUBLIC + "/webhooks/whatsapp", form)
+        headers = {TWILIO_SIGNATURE_HEADER: signature}
+        response = self.client.post("/webhooks/whatsapp", data=form, headers=headers)
+        assert response.status_code == 200, response.get_data(as_text=True)
+
     def telegram(self, update: dict[str, Any]) -> None:
         """Telegram posts one update to the webhook (with the secret)."""
         self.clock.advance(seconds=1)
@@ -211,6 +218,8 @@ def desk(database_url: str, tmp_path: Path, httpserver: HTTPServer, clock: FakeC
                 "TWILIO_API_BASE_URL": httpserver.url_for("").rstrip("/"),
                 "PUBLIC_BASE_URL": PUBLIC,
                 "SECRET_KEY": "test-secret-key-for-signed-links",
+                "TWILIO_MEDIA_HOSTS": "localhost",  # the fake Twilio serves media on loopback
+                "TWILIO_MEDIA_ALLOW_PRIVATE": "true",
             },
             env_file=None,
         )
@@ -333,6 +342,34 @@ def test_asking_with_the_button_then_replying_to_the_prompt(desk: Desk) -> None:
     desk.work()
     assert desk.ticket().status == "waiting_customer"
     assert "¿Desde qué hora ocurre?" in desk.whatsapp_bodies()[-1]
+
+
+def test_the_new_ticket_alert_tells_everything_and_the_evidence_follows(desk: Desk) -> None:
+    pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+    url = desk.twilio.serve_media("ME0001", pdf, "application/pdf")
+    sid = "MM" + "7" * 32
+    media = {**fixture("inbound_media_document"), "MessageSid": sid, "SmsMessageSid": sid, "SmsSid": sid,
+             "MediaUrl0": url, "MediaContentType0": "application/pdf"}
+    for text in DIALOG[:3]:
+        desk.customer_says(text)
+    desk.customer_posts(media)
+    for text in ("Listo", *DIALOG[4:]):
+        desk.customer_says(text)
+    desk.work()
+    alert = desk.last_in_group("LA-000001 from")["text"]
+    for part in ("New P1 incident LA-000001 from María José Fuentes", "Company: Comercial Andes SpA",
+                 "Type: incident", "Priority P1 (impact alto, urgency alta)",
+                 "Description: Hola, no puedo emitir facturas", "Evidence: 1 file(s)", "Response due ",
+                 "resolution due ", "(America/Santiago)"):
+        assert part in alert, part
+    [document] = [m for m in desk.group() if "document" in m]
+    assert document["caption"].startswith("Evidence on LA-000001")
+    [upload] = [c for c in desk.api.calls_to("sendDocument") if c.params["chat_id"] == str(AGENTS_GROUP)]
+    assert upload.files["document"].content == pdf
+    assert list(button_titles(document)) == ["Tomar", "Pedir información", "Proponer solución", "Ver"]
+    desk.replies_to(document, "Recibimos su archivo, lo revisamos.")
+    desk.work()
+    assert "Recibimos su archivo" in desk.whatsapp_bodies()[-1]
 
 
 # --- strangers -----------------------------------------------------------------------------------
