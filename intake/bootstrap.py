@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from channels.base import OutboundChannel
 from intake.config import Settings
 from intake.db import make_engine, make_session_factory, unit_of_work
-from intake.db.models import Attachment, utcnow
+from intake.db.models import Attachment, OutboxMessage, utcnow
 from intake.db.storage import FileStore
 from intake.delivery.media_links import MediaLinks
 from intake.delivery.outbox import OutboxWorker, RetryPolicy
@@ -31,7 +31,7 @@ from intake.services.contingency import Contingencies, ContingencyService
 from intake.services.conversations import ConversationService, DialogSettings
 from intake.services.handoffs import Handoffs
 from intake.services.inbound import InboundService
-from intake.services.notify import AlertRouting, forward_evidence, tell_file_refused
+from intake.services.notify import AlertRouting, alert_delivery_failed, forward_evidence, tell_file_refused
 from intake.services.queue import QueueService
 from intake.services.sla import SlaService
 from intake.services.tickets import TicketService
@@ -133,7 +133,12 @@ class Container:
             router=self.whatsapp_router,
             media_links=self.media_links,
             conversation_ids=conversation_ids,
+            on_dead=self._alert_dead_letter,
         )
+
+    def _alert_dead_letter(self, session: Session, row: OutboxMessage, reason: str, now: datetime) -> None:
+        """A customer's message that could not be delivered is an alert to agents."""
+        alert_delivery_failed(session, row, reason, now=now, routing=self.tickets.alerts)
 
     def make_sweeper(self) -> Sweeper:
         """The SLA sweeper (alerts, reminders, auto-close, idle dialogs) on this container's services."""

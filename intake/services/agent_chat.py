@@ -227,6 +227,10 @@ class AgentChat:
 
     def _button(self, payload: str, agent: ActingAgent) -> Answer:
         action, _, token = payload.removeprefix(ALERT_CALLBACK_PREFIX).partition(":")
+        if action == "endchat" and token.isdigit():
+            self.handoffs.end(int(token), agent.id)
+            done = f"{agent.name} devolvió la conversación al bot"
+            return Answer(text=f"✅ {done}.", notice=done)
         number = ticket_number(token, self.prefix) if payload.startswith(ALERT_CALLBACK_PREFIX) else None
         if number is None:
             return Answer(notice="Este botón ya no sirve.")

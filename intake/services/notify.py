@@ -12,7 +12,7 @@ from bot.messages import Channel, Option, Reply
 from bot.texts import TEXTS, text
 from channels.base import OutboundMessage
 from intake.db.events import record_event
-from intake.db.models import Agent, AgentAlert, Attachment, Conversation, Ticket
+from intake.db.models import Agent, AgentAlert, Attachment, Conversation, OutboxMessage, Ticket
 from intake.delivery.outbox import enqueue
 from intake.domain.events import Actor, EventKind
 
@@ -196,6 +196,8 @@ def alert_agents(
             emails.add(routing.supervisor_email)
     ticket_id = ticket.id if ticket is not None else None
     buttons = alert_buttons(ticket.number) if ticket is not None and ticket.number else ()
+    if not buttons and conversation_id is not None:
+        buttons = (Option(f"{ALERT_CALLBACK_PREFIX}endchat:{conversation_id}", "Devolver al bot"),)
     for channel, recipients in ((Channel.TELEGRAM, chats), (Channel.EMAIL, emails)):
         options = buttons if channel == Channel.TELEGRAM else ()
         for recipient in sorted(recipients):
@@ -213,6 +215,17 @@ def alert_agents(
     if ticket is not None:
         data = {"supervisors_only": supervisors_only}
         record_event(session, ticket.id, EventKind.AGENT_ALERT, Actor.SYSTEM, body, now=now, data=data)
+
+
+def alert_delivery_failed(
+    session: Session, row: OutboxMessage, reason: str, *, now: datetime, routing: AlertRouting
+) -> None:
+    """Agents learn that a message to a ticket's customer was given up on (with the ticket's buttons)."""
+    ticket = session.get(Ticket, row.ticket_id) if row.ticket_id is not None else None
+    if ticket is None:
+        return
+    body = f"Message to the customer of {ticket.number} on {row.channel} not delivered: {reason}"
+    alert_agents(session, ticket, body, now=now, routing=routing)
 
 
 def tell_file_refused(session: Session, attachment: Attachment, code: str, now: datetime) -> None:

@@ -46,7 +46,7 @@ from intake.wiring import telegram_config, whatsapp_config
 from tests.support.clock import FakeClock
 from tests.support.signing import TWILIO_SIGNATURE_HEADER, telegram_headers, twilio_signature
 from tests.support.telegram_fake import FakeBotApi, button_titles, callback_update, message_update
-from tests.support.twilio_fake import ACCOUNT, FakeTwilio, fixture
+from tests.support.twilio_fake import ACCOUNT, FakeTwilio, error, fixture
 from webhooks import create_app
 
 TWILIO_TOKEN = "wh_7f3e9a1c5b2d8e4f6a0c9b3d7e1f5a2c"
@@ -370,6 +370,46 @@ def test_the_new_ticket_alert_tells_everything_and_the_evidence_follows(desk: De
     desk.replies_to(document, "Recibimos su archivo, lo revisamos.")
     desk.work()
     assert "Recibimos su archivo" in desk.whatsapp_bodies()[-1]
+
+
+def test_a_hand_off_is_answered_by_reply_and_handed_back_with_its_button(desk: Desk) -> None:
+    desk.customer_says("Hola")
+    desk.customer_says("agente")
+    desk.work()
+    alert = desk.last_in_group("asks for a human")
+    assert list(button_titles(alert)) == ["Devolver al bot"]
+    desk.replies_to(alert, "Hola María José, soy Ana. ¿En qué le ayudo?")
+    desk.work()
+    assert "soy Ana. ¿En qué le ayudo?" in desk.whatsapp_bodies()[-1]
+    desk.customer_says("No me deja imprimir la factura")
+    desk.work()
+    forwarded = desk.last_in_group("No me deja imprimir la factura")
+    desk.replies_to(forwarded, "Pruebe con otro navegador, por favor.")
+    desk.work()
+    assert "Pruebe con otro navegador" in desk.whatsapp_bodies()[-1]
+    query = desk.press(forwarded, "Devolver al bot")
+    desk.work()
+    [answer] = [c for c in desk.api.calls_to("answerCallbackQuery") if c.params["callback_query_id"] == query]
+    assert answer.params["text"] == "Ana Soporte devolvió la conversación al bot"
+    with desk.session() as session:
+        chat = session.scalars(select(Conversation).where(Conversation.address == CUSTOMER)).one()
+    assert not chat.handoff_requested
+    with desk.session() as session:
+        agent_lines = session.scalars(select(Message).where(Message.author == "agent")).all()
+    assert len(agent_lines) == 2 and all(m.agent_id == 1 for m in agent_lines)
+
+
+def test_a_message_the_customer_never_got_is_an_alert_with_buttons(desk: Desk) -> None:
+    alert = open_ticket(desk)
+    desk.twilio.script.append(error("api_error_21211"))  # Twilio refuses the next message for good
+    desk.press(alert, "Tomar")
+    desk.work()
+    failure = desk.last_in_group("not delivered")
+    assert failure["text"].startswith("Message to the customer of LA-000001 on whatsapp not delivered")
+    assert list(button_titles(failure)) == ["Tomar", "Pedir información", "Proponer solución", "Ver"]
+    desk.press(failure, "Ver")
+    desk.work()
+    assert desk.group()[-1]["text"].startswith("LA-000001 · in_analysis")
 
 
 # --- strangers -----------------------------------------------------------------------------------
