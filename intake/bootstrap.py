@@ -25,7 +25,7 @@ from intake.delivery.whatsapp_window import WhatsAppRouter
 from intake.jobs.media import MediaDownloadJob
 from intake.jobs.sweeper import Sweeper
 from intake.services.agent_actions import AgentActions
-from intake.services.agent_chat import AgentChat
+from intake.services.agent_chat import AgentChat, deliver_upload, refuse_upload
 from intake.services.contacts import Contacts
 from intake.services.contingency import Contingencies, ContingencyService
 from intake.services.conversations import ConversationService, DialogSettings
@@ -158,13 +158,19 @@ class Container:
             self.adapters,
             self.store,
             clock=self.clock,
-            on_refused=tell_file_refused,
-            on_stored=self._forward_evidence,
+            on_refused=self._file_refused,
+            on_stored=self._file_stored,
         )
 
-    def _forward_evidence(self, session: Session, attachment: Attachment, path: str, now: datetime) -> None:
-        """A customer's stored file goes on to the agents' Telegram chats."""
-        forward_evidence(session, attachment, path, now=now, routing=self.tickets.alerts)
+    def _file_stored(self, session: Session, attachment: Attachment, path: str, now: datetime) -> None:
+        """An agent's file from Telegram goes to the customer; a customer's goes on to the agents' chats."""
+        if not deliver_upload(session, attachment, path, now, self.tickets):
+            forward_evidence(session, attachment, path, now=now, routing=self.tickets.alerts)
+
+    def _file_refused(self, session: Session, attachment: Attachment, code: str, now: datetime) -> None:
+        """Whoever sent a file that was not kept is told: the agent in Telegram, else the customer."""
+        if not refuse_upload(session, attachment, now):
+            tell_file_refused(session, attachment, code, now)
 
     def run_jobs_once(
         self,

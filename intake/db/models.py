@@ -433,3 +433,16 @@ class AgentAlert(Base):
     # What a reply to this message does: reply (public reply) | ask (information request) | solve
     action: Mapped[str] = mapped_column(String(20), default="reply", server_default=text("'reply'"))
     created_at: Mapped[datetime] = mapped_column()
+
+
+class AgentUpload(Base):
+    """A file an agent sent from Telegram for a ticket's customer: downloaded by the media job, then sent."""
+
+    __tablename__ = "agent_uploads"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    attachment_id: Mapped[int] = mapped_column(ForeignKey("attachments.id"), unique=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"))
+    agent_id: Mapped[int] = mapped_column(ForeignKey("agents.id"))
+    chat_id: Mapped[str] = mapped_column(String(64))  # where the agent is told the outcome
+    caption: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column()

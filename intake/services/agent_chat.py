@@ -18,6 +18,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -28,9 +29,11 @@ from channels.base import OutboundMessage
 from channels.telegram.format import CALLBACK_ANSWER
 from channels.telegram.parse import replied_message_id, telegram_user_id
 from intake.db import unit_of_work
-from intake.db.models import Agent, AgentAlert, Message, ProcessedMessage, Ticket
+from intake.db.models import Agent, AgentAlert, AgentUpload, Attachment, Message, ProcessedMessage, Ticket
+from intake.db.storage import StoredFile
 from intake.delivery.outbox import enqueue
 from intake.domain.events import Actor
+from intake.domain.lifecycle import IllegalTransitionError
 from intake.services.agent_actions import ActionError, ActionErrorCode, ActionResult, AgentActions
 from intake.services.contingency import Contingencies, ContingencyError
 from intake.services.handoffs import Handoffs
@@ -38,6 +41,7 @@ from intake.services.notify import ALERT_CALLBACK_PREFIX, alert_buttons, remembe
 from intake.services.queue import QueueService, QueueView
 from intake.services.sla import SlaService
 from intake.services.ticket_views import ticket_details
+from intake.services.tickets import TicketError, TicketService
 from sla.explain import format_local
 
 log = logging.getLogger(__name__)
@@ -355,19 +359,61 @@ class AgentChat:
         if target is None:
             return None  # a reply to something else: agents talking among themselves
         action, number, conversation_id = target
+        if number is None:
+            return self._reply_in_handoff(inbound, conversation_id, agent)
         if inbound.media:
-            return Answer(text="⚠️ Los archivos se envían desde la consola; aquí solo texto.")
+            return self._upload(inbound, number, agent)
         body = inbound.text.strip()
         if not body:
-            return None
-        if number is None and conversation_id is not None:
-            self.handoffs.reply(conversation_id, agent.id, body)
-            return Answer(text="✅ Enviado al cliente.")
-        if number is None:
             return None
         act, done = _REPLY_ACTIONS[action]
         result = act(self.actions, number, agent.id, body)
         return Answer(text=f"✅ {done.format(number=number, status=result.status)}")
+
+    def _reply_in_handoff(
+        self, inbound: InboundMessage, conversation_id: int | None, agent: ActingAgent
+    ) -> Answer | None:
+        """A reply to a hand-off alert: the text goes to that chat (files need a ticket: the console)."""
+        if conversation_id is None:
+            return None
+        if inbound.media:
+            return Answer(text="⚠️ En una atención sin ticket los archivos se envían desde la consola.")
+        body = inbound.text.strip()
+        if not body:
+            return None
+        self.handoffs.reply(conversation_id, agent.id, body)
+        return Answer(text="✅ Enviado al cliente.")
+
+    def _upload(self, inbound: InboundMessage, number: str, agent: ActingAgent) -> Answer:
+        """Queue the agent's file for download (the media job); it goes to the customer once stored."""
+        media, now = inbound.media[0], self.clock()
+        with unit_of_work(self.session_factory) as session:
+            ticket_id = session.scalar(select(Ticket.id).where(Ticket.number == number))
+            if ticket_id is None:
+                raise ActionError(ActionErrorCode.UNKNOWN_TICKET, f"no ticket {number}")
+            attachment = Attachment(
+                origin=str(inbound.channel),
+                provider_ref=media.ref,
+                status="pending",
+                mime_type=media.content_type,
+                size=media.size,
+                filename=media.filename,
+                kind=media.kind.value,
+                next_attempt_at=now,
+                created_at=now,
+            )
+            session.add(attachment)
+            session.flush()
+            upload = AgentUpload(
+                attachment_id=attachment.id,
+                ticket_id=ticket_id,
+                agent_id=agent.id,
+                chat_id=inbound.chat_id or inbound.sender_id,
+                caption=inbound.text.strip(),
+                created_at=now,
+            )
+            session.add(upload)
+        return Answer(text=f"📎 Archivo recibido: se envía al cliente de {number} en cuanto se descargue.")
 
     def _target(self, chat_id: str, message_id: int) -> tuple[str, str | None, int | None] | None:
         """What the replied-to message is about: (action, ticket number, hand-off chat), or None."""
@@ -450,3 +496,58 @@ _REPLY_ACTIONS: dict[str, tuple[TextAction, str]] = {
     "ask": _TEXT_ACTIONS["info"],
     "solve": _TEXT_ACTIONS["solucion"],
 }
+
+
+def deliver_upload(
+    session: Session, attachment: Attachment, path: str, now: datetime, tickets: TicketService
+) -> bool:
+    """Send a stored agent's file (from Telegram) to its ticket's customer; False when it is not one.
+
+    Runs in the media job's transaction, through TicketService.send_file (what AgentActions.send_file
+    does), after locking the ticket's conversation and then the ticket; the agent is told the outcome.
+    """
+    upload = session.scalar(select(AgentUpload).where(AgentUpload.attachment_id == attachment.id))
+    if upload is None:
+        return False
+    number = session.scalar(select(Ticket.number).where(Ticket.id == upload.ticket_id)) or ""
+    ticket = tickets.lock(session, number)
+    agent = session.get(Agent, upload.agent_id)
+    if ticket is None or agent is None or not agent.active:
+        _tell_uploader(session, upload, f"⚠️ El archivo para {number} no se envió.", now)
+        return True
+    stored = StoredFile(Path(path), attachment.sha256 or "", attachment.size or 0)
+    filename = attachment.filename or Path(path).name
+    try:
+        tickets.send_file(
+            session,
+            ticket,
+            agent,
+            stored,
+            attachment.storage_path or "",
+            filename=filename,
+            content_type=attachment.mime_type,
+            caption=upload.caption,
+            now=now,
+        )
+    except (TicketError, IllegalTransitionError) as exc:
+        _tell_uploader(session, upload, f"⚠️ {exc}", now)
+        return True
+    _tell_uploader(session, upload, f"✅ Archivo {filename} enviado al cliente de {number}.", now)
+    return True
+
+
+def refuse_upload(session: Session, attachment: Attachment, now: datetime) -> bool:
+    """Tell the agent their file could not be fetched or was refused; False when it is not an agent's."""
+    upload = session.scalar(select(AgentUpload).where(AgentUpload.attachment_id == attachment.id))
+    if upload is None:
+        return False
+    reason = attachment.refusal_reason or "no se pudo descargar"
+    _tell_uploader(session, upload, f"⚠️ El archivo no se envió al cliente: {reason}", now)
+    return True
+
+
+def _tell_uploader(session: Session, upload: AgentUpload, text: str, now: datetime) -> None:
+    message = OutboundMessage(
+        channel=Channel.TELEGRAM, recipient=upload.chat_id, text=text, kind="agent_answer", language="es"
+    )
+    enqueue(session, message, now=now, ticket_id=upload.ticket_id, author=Actor.SYSTEM.value)

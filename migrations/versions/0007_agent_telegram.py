@@ -1,4 +1,4 @@
-"""agents in Telegram: the agent's Telegram user id; which alert message is about which ticket or chat
+"""agents in Telegram: the agent's Telegram user id; which alert is about which ticket or chat; agents' files
 
 Revision ID: 0007
 Revises: 0003
@@ -39,10 +39,28 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_agent_alerts")),
         sa.UniqueConstraint("outbox_id", name=op.f("uq_agent_alerts_outbox_id")),
     )
+    op.create_table(
+        "agent_uploads",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("attachment_id", sa.Integer(), nullable=False),
+        sa.Column("ticket_id", sa.Integer(), nullable=False),
+        sa.Column("agent_id", sa.Integer(), nullable=False),
+        sa.Column("chat_id", sa.String(length=64), nullable=False),
+        sa.Column("caption", sa.Text(), nullable=False),
+        sa.Column("created_at", intake.db.models.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["agent_id"], ["agents.id"], name=op.f("fk_agent_uploads_agent_id_agents")),
+        sa.ForeignKeyConstraint(
+            ["attachment_id"], ["attachments.id"], name=op.f("fk_agent_uploads_attachment_id_attachments")
+        ),
+        sa.ForeignKeyConstraint(["ticket_id"], ["tickets.id"], name=op.f("fk_agent_uploads_ticket_id_tickets")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_agent_uploads")),
+        sa.UniqueConstraint("attachment_id", name=op.f("uq_agent_uploads_attachment_id")),
+    )
 
 
 def downgrade() -> None:
     """Revert this revision."""
+    op.drop_table("agent_uploads")
     op.drop_table("agent_alerts")
     with op.batch_alter_table("agents", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_agents_telegram_user_id"))

@@ -29,6 +29,7 @@ from intake.config import load_settings
 from intake.db.models import (
     Agent,
     AgentAlert,
+    Attachment,
     ChannelIdentity,
     Company,
     Contact,
@@ -154,7 +155,7 @@ class Desk:
         self, text: str, user: int = ANA, *, chat: int = AGENTS_GROUP, **extra: Any
     ) -> dict[str, Any]:
         """A person writes in a Telegram chat (the agents' group by default); returns the update."""
-        update = message_update(user, chat_id=chat, text=text, **extra)
+        update = message_update(user, chat_id=chat, text=text or None, **extra)
         self.telegram(update)
         return update
 
@@ -348,8 +349,14 @@ def test_the_new_ticket_alert_tells_everything_and_the_evidence_follows(desk: De
     pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
     url = desk.twilio.serve_media("ME0001", pdf, "application/pdf")
     sid = "MM" + "7" * 32
-    media = {**fixture("inbound_media_document"), "MessageSid": sid, "SmsMessageSid": sid, "SmsSid": sid,
-             "MediaUrl0": url, "MediaContentType0": "application/pdf"}
+    media = {
+        **fixture("inbound_media_document"),
+        "MessageSid": sid,
+        "SmsMessageSid": sid,
+        "SmsSid": sid,
+        "MediaUrl0": url,
+        "MediaContentType0": "application/pdf",
+    }
     for text in DIALOG[:3]:
         desk.customer_says(text)
     desk.customer_posts(media)
@@ -357,10 +364,17 @@ def test_the_new_ticket_alert_tells_everything_and_the_evidence_follows(desk: De
         desk.customer_says(text)
     desk.work()
     alert = desk.last_in_group("LA-000001 from")["text"]
-    for part in ("New P1 incident LA-000001 from María José Fuentes", "Company: Comercial Andes SpA",
-                 "Type: incident", "Priority P1 (impact alto, urgency alta)",
-                 "Description: Hola, no puedo emitir facturas", "Evidence: 1 file(s)", "Response due ",
-                 "resolution due ", "(America/Santiago)"):
+    for part in (
+        "New P1 incident LA-000001 from María José Fuentes",
+        "Company: Comercial Andes SpA",
+        "Type: incident",
+        "Priority P1 (impact alto, urgency alta)",
+        "Description: Hola, no puedo emitir facturas",
+        "Evidence: 1 file(s)",
+        "Response due ",
+        "resolution due ",
+        "(America/Santiago)",
+    ):
         assert part in alert, part
     [document] = [m for m in desk.group() if "document" in m]
     assert document["caption"].startswith("Evidence on LA-000001")
@@ -370,6 +384,47 @@ def test_the_new_ticket_alert_tells_everything_and_the_evidence_follows(desk: De
     desk.replies_to(document, "Recibimos su archivo, lo revisamos.")
     desk.work()
     assert "Recibimos su archivo" in desk.whatsapp_bodies()[-1]
+
+
+def test_a_file_sent_in_reply_to_an_alert_reaches_the_customer_on_whatsapp(desk: Desk) -> None:
+    alert = open_ticket(desk)
+    pdf = b"%PDF-1.4\nguia de configuracion CAF\n%%EOF\n"
+    desk.api.add_file("agent-doc-1", pdf, "documents/file_9.pdf")
+    document = {
+        "file_id": "agent-doc-1",
+        "file_unique_id": "u-agent-doc-1",
+        "file_name": "guia-caf.pdf",
+        "mime_type": "application/pdf",
+        "file_size": len(pdf),
+    }
+    desk.agent_says("", document=document, caption="Siga esta guía", reply_to_message=dict(alert))
+    assert desk.whatsapp_bodies()[-1] != "Siga esta guía"  # nothing leaves inside the webhook
+    desk.work()
+    sent = desk.twilio.calls[-1]
+    assert sent.get("Body") == "Siga esta guía" and "/media/" in sent.get("MediaUrl", "")
+    assert desk.group()[-1]["text"] == "✅ Archivo guia-caf.pdf enviado al cliente de LA-000001."
+    with desk.session() as session:
+        kept = session.scalars(select(Attachment).where(Attachment.origin == "agent")).one()
+        event = session.scalars(select(TicketEvent).where(TicketEvent.kind == "agent_file")).one()
+    assert kept.filename == "guia-caf.pdf" and kept.ticket_id == 1 and event.agent_id == 1
+    media_url = sent["MediaUrl"].removeprefix(PUBLIC)
+    assert desk.client.get(media_url).data == pdf  # the signed link serves the agent's file
+
+
+def test_a_file_telegram_will_not_give_is_reported_to_the_agent(desk: Desk) -> None:
+    alert = open_ticket(desk)
+    document = {
+        "file_id": "missing-doc",
+        "file_unique_id": "u-missing",
+        "file_name": "x.pdf",
+        "mime_type": "application/pdf",
+        "file_size": 100,
+    }
+    desk.agent_says("", document=document, reply_to_message=dict(alert))
+    bodies = desk.whatsapp_bodies()
+    desk.work()
+    assert desk.group()[-1]["text"].startswith("⚠️ El archivo no se envió al cliente")
+    assert desk.whatsapp_bodies() == bodies  # the customer is not told about an agent's failed upload
 
 
 def test_a_hand_off_is_answered_by_reply_and_handed_back_with_its_button(desk: Desk) -> None:
