@@ -153,6 +153,21 @@ class AgentChat:
         self.group_chat_id = (group_chat_id or "").strip() or None
         self.prefix = ticket_prefix
 
+    def link(self, email: str, user_id: str | None) -> str:
+        """Let the agent with this e-mail act from Telegram as `user_id` (None unlinks); their name."""
+        value = (user_id or "").strip() or None
+        if value is not None and not (value.isdigit() and 0 < int(value) < 2**63):
+            raise ActionError(ActionErrorCode.BAD_INPUT, f"not a Telegram user id: {value!r}")
+        with unit_of_work(self.session_factory) as session:
+            agent = session.scalar(select(Agent).where(Agent.email == email.strip().lower()))
+            if agent is None:
+                raise ActionError(ActionErrorCode.UNKNOWN_AGENT, f"no agent with e-mail {email}")
+            other = session.scalar(select(Agent).where(Agent.telegram_user_id == value, Agent.id != agent.id))
+            if value is not None and other is not None:
+                raise ActionError(ActionErrorCode.BAD_INPUT, f"Telegram user {value} is {other.email}")
+            agent.telegram_user_id = value
+            return agent.name
+
     # --- routing ---------------------------------------------------------------------------------
 
     def claims(self, inbound: InboundMessage) -> bool:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 from flask.testing import FlaskClient
 from pytest_httpserver import HTTPServer
 from sqlalchemy import func, select
@@ -25,6 +26,7 @@ from channels.telegram.adapter import TelegramAdapter
 from channels.telegram.limits import TelegramRateLimiter
 from channels.whatsapp.adapter import WhatsAppAdapter
 from intake.bootstrap import Container, build_container
+from intake.cli import cli
 from intake.config import load_settings
 from intake.db.models import (
     Agent,
@@ -602,6 +604,33 @@ def test_a_supervisor_declares_and_ends_a_contingency(desk: Desk) -> None:
     with desk.session() as session:
         contingency = session.scalars(select(Contingency)).one()
     assert contingency.declared_by == "bruno@soporte.example" and contingency.ended_at is not None
+
+
+def test_an_agent_is_linked_to_a_telegram_user_from_the_shell(
+    desk: Desk, database_url: str, tmp_path: Path
+) -> None:
+    env = {"DATABASE_URL": database_url, "DATA_DIR": str(tmp_path / "data")}
+
+    def run(*args: str) -> tuple[int, str]:
+        result = CliRunner().invoke(cli, ["telegram", "link-agent", *args], env=env, obj={})
+        return result.exit_code, result.output
+
+    assert run("ana@soporte.example", "7100") == (0, "Ana Soporte: Telegram user 7100\n")
+    code, output = run("bruno@soporte.example", "7100")
+    assert code == 1 and "Telegram user 7100 is ana@soporte.example" in output
+    code, output = run("ana@soporte.example", "12abc")
+    assert code == 1 and "not a Telegram user id: '12abc'" in output
+    code, output = run("nadie@soporte.example", "7200")
+    assert code == 1 and "no agent with e-mail nadie@soporte.example" in output
+    open_ticket(desk)
+    calls = len(desk.api.calls)
+    desk.agent_says("/cola", ANA)  # the old id is a stranger now
+    desk.work()
+    assert len(desk.api.calls) == calls
+    desk.agent_says("/cola", 7100)
+    desk.work()
+    assert desk.group()[-1]["text"].startswith("Tickets abiertos (1)")
+    assert run("ana@soporte.example", "none") == (0, "Ana Soporte: no Telegram user (unlinked)\n")
 
 
 # --- Telegram's own rules --------------------------------------------------------------------------
