@@ -568,7 +568,7 @@ def test_bad_input_gets_a_clear_answer_and_changes_nothing(desk: Desk) -> None:
     assert answers[1] == "Uso: /info N texto"
     assert answers[2] == "Uso: /tomar N"
     assert answers[3].startswith("⚠️ unknown priority 'P9'")
-    assert answers[4].startswith("⚠️") and "new" in answers[4]  # the lifecycle refuses: not taken yet
+    assert answers[4].startswith("⚠️ cannot move a ticket from new to solution_proposed")  # not taken yet
     assert answers[5] == "Uso: /ticket N"
     assert answers[6] == "⚠️ Solo un supervisor puede declarar o terminar una contingencia."
     assert answers[7].startswith("Comandos:")
