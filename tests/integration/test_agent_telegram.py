@@ -456,6 +456,18 @@ def test_a_hand_off_is_answered_by_reply_and_handed_back_with_its_button(desk: D
     assert len(agent_lines) == 2 and all(m.agent_id == 1 for m in agent_lines)
 
 
+def test_sla_alerts_carry_the_buttons_and_the_agent_acts_on_them(desk: Desk) -> None:
+    open_ticket(desk)  # P1: first response within 30 business minutes
+    desk.clock.advance(minutes=23)
+    desk.work()
+    warning = desk.last_in_group("SLA warning LA-000001")
+    assert "75%" in warning["text"]
+    assert list(button_titles(warning)) == ["Tomar", "Pedir información", "Proponer solución", "Ver"]
+    desk.press(warning, "Tomar")
+    desk.work()
+    assert desk.ticket().status == "in_analysis" and desk.ticket().first_response_at is not None
+
+
 def test_a_message_the_customer_never_got_is_an_alert_with_buttons(desk: Desk) -> None:
     alert = open_ticket(desk)
     desk.twilio.script.append(error("api_error_21211"))  # Twilio refuses the next message for good
