@@ -162,8 +162,9 @@ class AgentChat:
             agent = session.scalar(select(Agent).where(Agent.email == email.strip().lower()))
             if agent is None:
                 raise ActionError(ActionErrorCode.UNKNOWN_AGENT, f"no agent with e-mail {email}")
-            other = session.scalar(select(Agent).where(Agent.telegram_user_id == value, Agent.id != agent.id))
-            if value is not None and other is not None:
+            taken = select(Agent).where(Agent.telegram_user_id == value, Agent.id != agent.id)
+            other = session.scalar(taken) if value is not None else None
+            if other is not None:
                 raise ActionError(ActionErrorCode.BAD_INPUT, f"Telegram user {value} is {other.email}")
             agent.telegram_user_id = value
             return agent.name
@@ -185,8 +186,12 @@ class AgentChat:
         """Act on one agent update (once per update id); False when it was ignored or already handled."""
         user_id = telegram_user_id(inbound.raw)
         agent = self._agent(user_id) if user_id is not None else None
-        if agent is None or inbound.is_edit:
-            return False  # a stranger in the agents' group learns nothing; edits never act again
+        if agent is None:
+            # A stranger (or a disabled agent) in the agents' group learns nothing: no answer at all.
+            log.info("telegram: %s from unlinked user %s ignored", inbound.provider_message_id, user_id)
+            return False
+        if inbound.is_edit:
+            return False  # an edited command never acts again
         if not self._first_time(inbound):
             return False
         try:
