@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from channels.base import OutboundChannel
 from intake.config import Settings
 from intake.db import make_engine, make_session_factory, unit_of_work
-from intake.db.models import utcnow
+from intake.db.models import Attachment, OutboxMessage, utcnow
 from intake.db.storage import FileStore
 from intake.delivery.media_links import MediaLinks
 from intake.delivery.outbox import OutboxWorker, RetryPolicy
@@ -25,12 +25,14 @@ from intake.delivery.whatsapp_window import WhatsAppRouter
 from intake.jobs.media import MediaDownloadJob
 from intake.jobs.sweeper import Sweeper
 from intake.services.agent_actions import AgentActions
+from intake.services.agent_chat import AgentChat, deliver_upload, refuse_upload
 from intake.services.contacts import Contacts
 from intake.services.contingency import Contingencies, ContingencyService
 from intake.services.conversations import ConversationService, DialogSettings
 from intake.services.handoffs import Handoffs
 from intake.services.inbound import InboundService
-from intake.services.notify import AlertRouting, tell_file_refused
+from intake.services.notify import AlertRouting, alert_delivery_failed, forward_evidence, tell_file_refused
+from intake.services.queue import QueueService
 from intake.services.sla import SlaService
 from intake.services.tickets import TicketService
 
@@ -55,6 +57,8 @@ class Container:
     inbound: InboundService = field(init=False)
     contingencies: Contingencies = field(init=False)
     contacts: Contacts = field(init=False)
+    handoffs: Handoffs = field(init=False)
+    agent_chat: AgentChat = field(init=False)
     whatsapp_router: WhatsAppRouter | None = field(init=False)
 
     def __post_init__(self) -> None:
@@ -90,6 +94,18 @@ class Container:
             self.session_factory, self.tickets, self.conversations, self.store, self.clock
         )
         self.handoffs = Handoffs(self.session_factory, self.conversations, self.clock)
+        self.agent_chat = AgentChat(
+            self.session_factory,
+            self.agent_actions,
+            self.handoffs,
+            self.contingencies,
+            QueueService(self.session_factory, self.sla, self.clock, self.handoffs),
+            self.sla,
+            self.clock,
+            group_chat_id=s.agent_telegram_chat_id,
+            ticket_prefix=s.ticket_prefix,
+        )
+        self.inbound.agents = self.agent_chat  # agents' Telegram traffic goes to their use case
 
     def delivery_status(self, update: Any) -> None:
         """Apply a provider's delivery-status callback (WhatsApp's)."""
@@ -117,7 +133,12 @@ class Container:
             router=self.whatsapp_router,
             media_links=self.media_links,
             conversation_ids=conversation_ids,
+            on_dead=self._alert_dead_letter,
         )
+
+    def _alert_dead_letter(self, session: Session, row: OutboxMessage, reason: str, now: datetime) -> None:
+        """A customer's message that could not be delivered is an alert to agents."""
+        alert_delivery_failed(session, row, reason, now=now, routing=self.tickets.alerts)
 
     def make_sweeper(self) -> Sweeper:
         """The SLA sweeper (alerts, reminders, auto-close, idle dialogs) on this container's services."""
@@ -137,8 +158,19 @@ class Container:
             self.adapters,
             self.store,
             clock=self.clock,
-            on_refused=tell_file_refused,
+            on_refused=self._file_refused,
+            on_stored=self._file_stored,
         )
+
+    def _file_stored(self, session: Session, attachment: Attachment, path: str, now: datetime) -> None:
+        """An agent's file from Telegram goes to the customer; a customer's goes on to the agents' chats."""
+        if not deliver_upload(session, attachment, path, now, self.tickets):
+            forward_evidence(session, attachment, path, now=now, routing=self.tickets.alerts)
+
+    def _file_refused(self, session: Session, attachment: Attachment, code: str, now: datetime) -> None:
+        """Whoever sent a file that was not kept is told: the agent in Telegram, else the customer."""
+        if not refuse_upload(session, attachment, now):
+            tell_file_refused(session, attachment, code, now)
 
     def run_jobs_once(
         self,

@@ -41,6 +41,8 @@ from channels.base import (
 )
 from channels.media_policy import MediaPolicy
 from channels.telegram.format import (
+    CALLBACK_ANSWER,
+    MAX_CALLBACK_ANSWER_LENGTH,
     MAX_CAPTION_LENGTH,
     callback_data_for,
     split_text,
@@ -52,6 +54,7 @@ from channels.telegram.runtime import FloodAwareRequest, FloodWait, LoopThread, 
 
 __all__ = [
     "ALLOWED_UPDATES",
+    "CALLBACK_ANSWER",
     "MAX_UPDATE_BYTES",
     "SECRET_HEADER",
     "TELEGRAM_DOWNLOAD_LIMIT",
@@ -302,6 +305,9 @@ class TelegramAdapter:
         a transient failure part-way carries this attempt's ids in `sent_ids`.
         """
         skip = max(0, message.skip_parts)
+        if message.callback_query_id and message.kind == CALLBACK_ANSWER:
+            self._answer_callback(message.callback_query_id, message.text)
+            return SendResult((), status="answered")
         if message.callback_query_id and not skip:
             self._answer_callback(message.callback_query_id)
         chat_id = _chat_id(message.recipient)
@@ -322,11 +328,12 @@ class TelegramAdapter:
             ids.append(f"{chat_id}:{sent.message_id}")
         return SendResult(tuple(ids))
 
-    def _answer_callback(self, callback_query_id: str) -> None:
-        """Answer a button press so the client stops its spinner; failures are only logged."""
+    def _answer_callback(self, callback_query_id: str, text: str = "") -> None:
+        """Answer a button press (stopping its spinner), showing `text` if any; failures are only logged."""
+        notice = text[:MAX_CALLBACK_ANSWER_LENGTH] or None
         try:
             self._limiter.take_overall()
-            self._call(lambda bot: bot.answer_callback_query(callback_query_id))
+            self._call(lambda bot: bot.answer_callback_query(callback_query_id, text=notice))
         except Exception as exc:
             log.warning("answerCallbackQuery failed: %s", self._clean(exc))
 

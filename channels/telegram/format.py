@@ -12,6 +12,9 @@ MAX_TEXT_LENGTH = 4096
 MAX_CAPTION_LENGTH = 1024
 MAX_CALLBACK_DATA_BYTES = 64
 HASHED_CALLBACK_PREFIX = "h:"
+# An outbound message of this kind only answers its callback query, showing its text as a notice.
+CALLBACK_ANSWER = "callback_answer"
+MAX_CALLBACK_ANSWER_LENGTH = 200  # answerCallbackQuery's text: 0-200 characters
 
 # Split preferences, best first: paragraph, line, sentence end, word.
 _BOUNDARIES = ("\n\n", "\n", ". ", "? ", "! ", " ")

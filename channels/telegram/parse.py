@@ -367,3 +367,25 @@ def _button_text(markup: object, data: str) -> str:
             if button.callback_data == data and isinstance(button.text, str):
                 return button.text
     return ""
+
+
+def telegram_user_id(raw: dict[str, Any]) -> int | None:
+    """The Telegram user who wrote a message or pressed a button (from the update as received)."""
+    for kind in HANDLED_KINDS:
+        part = raw.get(kind)
+        if isinstance(part, dict):
+            user = part.get("from")
+            if isinstance(user, dict) and _is_id(user.get("id")) and not user.get("is_bot"):
+                return int(user["id"])
+    return None
+
+
+def replied_message_id(raw: dict[str, Any]) -> int | None:
+    """The id of the message a new message replies to (Telegram's reply_to_message), if any."""
+    message = raw.get("message")
+    if not isinstance(message, dict):
+        return None
+    replied = message.get("reply_to_message")
+    if isinstance(replied, dict) and _is_id(replied.get("message_id")):
+        return int(replied["message_id"])
+    return None

@@ -14,6 +14,8 @@ import click
 
 from channels.base import PermanentSendError, TransientSendError
 from channels.telegram.adapter import TelegramAdapter, TelegramConfig
+from intake.cli.common import open_container
+from intake.services.agent_actions import ActionError
 
 ConfigSource = TelegramConfig | Callable[[], TelegramConfig]
 
@@ -53,6 +55,21 @@ def set_webhook(ctx: click.Context, url: str | None, drop_pending_updates: bool)
     click.echo(f"webhook set: {target}")
     click.echo(f"allowed_updates: {', '.join(config.allowed_updates)}")
     click.echo("secret token: configured (sent as X-Telegram-Bot-Api-Secret-Token)")
+
+
+@telegram_group.command("link-agent")
+@click.argument("email")
+@click.argument("user_id")
+@click.pass_context
+def link_agent(ctx: click.Context, email: str, user_id: str) -> None:
+    """Let the agent EMAIL act from Telegram as USER_ID (their numeric user id; 'none' unlinks)."""
+    value = None if user_id.strip().lower() == "none" else user_id
+    with open_container(ctx) as container:
+        try:
+            name = container.agent_chat.link(email, value)
+        except ActionError as exc:
+            raise click.ClickException(exc.message) from None
+    click.echo(f"{name}: Telegram user {value}" if value else f"{name}: no Telegram user (unlinked)")
 
 
 @telegram_group.command("webhook-info")

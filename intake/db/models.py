@@ -436,3 +436,33 @@ class OutboxMessage(Base):
     provider_message_ids: Mapped[list[Any] | None] = mapped_column(default=None)
     created_at: Mapped[datetime] = mapped_column()
     sent_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class AgentAlert(Base):
+    """What an agents' Telegram message is about: replying to it acts on this ticket or hand-off chat.
+
+    Written with the outbox row of the alert (or prompt); the sent message's Telegram id is found through
+    the transcript row the worker stamps with it (`messages.provider_message_id`, indexed).
+    """
+
+    __tablename__ = "agent_alerts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    outbox_id: Mapped[int] = mapped_column(ForeignKey("outbox.id"), unique=True)
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"), default=None)
+    conversation_id: Mapped[int | None] = mapped_column(ForeignKey("conversations.id"), default=None)
+    # What a reply to this message does: reply (public reply) | ask (information request) | solve
+    action: Mapped[str] = mapped_column(String(20), default="reply", server_default=text("'reply'"))
+    created_at: Mapped[datetime] = mapped_column()
+
+
+class AgentUpload(Base):
+    """A file an agent sent from Telegram for a ticket's customer: downloaded by the media job, then sent."""
+
+    __tablename__ = "agent_uploads"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    attachment_id: Mapped[int] = mapped_column(ForeignKey("attachments.id"), unique=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"))
+    agent_id: Mapped[int] = mapped_column(ForeignKey("agents.id"))
+    chat_id: Mapped[str] = mapped_column(String(64))  # where the agent is told the outcome
+    caption: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column()

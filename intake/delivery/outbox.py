@@ -135,6 +135,10 @@ class Claim:
     row_ids: list[int]
 
 
+# Called when a customer's message of a ticket is buried (dead letter): (session, row, reason, now).
+DeadLetterHook = Callable[[Session, OutboxMessage, str, datetime], None]
+
+
 class OutboxWorker:
     """Claims due outbox rows (SKIP LOCKED on PostgreSQL), sends them, records the outcome."""
 
@@ -150,9 +154,11 @@ class OutboxWorker:
         router: Router | None = None,
         media_links: MediaLinks | None = None,
         conversation_ids: Collection[int] | None = None,
+        on_dead: DeadLetterHook | None = None,
     ) -> None:
         """`conversation_ids` restricts the customer messages this worker sends to those conversations
-        (a terminal simulator sends only its own chat's); rows of no conversation (alerts) still go."""
+        (a terminal simulator sends only its own chat's); rows of no conversation (alerts) still go.
+        `on_dead` runs in the transaction that buries a customer's message of a ticket (agents' alert)."""
         self.session_factory = session_factory
         self.senders = senders
         self.clock = clock
@@ -162,6 +168,7 @@ class OutboxWorker:
         self.router = router
         self.media_links = media_links
         self.conversation_ids = None if conversation_ids is None else sorted(conversation_ids)
+        self.on_dead = on_dead
 
     def run_once(self) -> int:
         """Deliver one batch of due messages; return how many were attempted."""
@@ -398,3 +405,5 @@ class OutboxWorker:
             record_event(
                 session, row.ticket_id, EventKind.DELIVERY_FAILED, Actor.SYSTEM, body, now=now, data=data
             )
+            if self.on_dead is not None and row.conversation_id is not None:
+                self.on_dead(session, row, reason, now)

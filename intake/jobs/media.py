@@ -21,6 +21,8 @@ log = logging.getLogger(__name__)
 
 # Called in the job's transaction when a file is refused or cannot be fetched, to tell the customer.
 RefusalHook = Callable[[Session, Attachment, str, datetime], None]
+# Called in the job's transaction once a file is stored (its absolute path), e.g. to forward it to agents.
+StoredHook = Callable[[Session, Attachment, str, datetime], None]
 
 
 class MediaDownloadJob:
@@ -35,6 +37,7 @@ class MediaDownloadJob:
         clock: Callable[[], datetime],
         policy: RetryPolicy | None = None,
         on_refused: RefusalHook | None = None,
+        on_stored: StoredHook | None = None,
         batch_size: int = 5,
         lease_seconds: float = 300.0,
     ) -> None:
@@ -44,6 +47,7 @@ class MediaDownloadJob:
         self.clock = clock
         self.policy = policy or RetryPolicy(max_attempts=6, base_seconds=2, max_seconds=120)
         self.on_refused = on_refused
+        self.on_stored = on_stored
         self.batch_size = batch_size
         self.lease = timedelta(seconds=lease_seconds)
 
@@ -107,6 +111,8 @@ class MediaDownloadJob:
                 row.mime_type = clip(downloaded.content_type, 120) or row.mime_type
                 row.filename = clip(downloaded.filename, 255) or row.filename
                 self._event(session, row, "attachment_stored", f"File stored ({stored.size} bytes)")
+                if self.on_stored is not None:
+                    self.on_stored(session, row, str(stored.path), self.clock())
 
     def _retry(self, session: Session, row: Attachment, reason: str, retry_after: float | None) -> None:
         if row.attempts >= self.policy.max_attempts:

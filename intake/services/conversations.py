@@ -364,12 +364,14 @@ class ConversationService:
         lines = "; ".join(f"{k}: {v}" for k, v in effect.details)
         who = f"{conversation.address} on {conversation.channel}"
         body = f"Customer {who} asks for a human ({effect.reason}). {lines}"
-        alert_agents(run.session, None, body, now=run.now, routing=self.settings.alerts)
+        alerts = self.settings.alerts
+        alert_agents(run.session, None, body, now=run.now, routing=alerts, conversation_id=conversation.id)
 
     def _on_forward(self, run: _EffectRun, effect: ForwardToAgent) -> None:
         conversation = run.conversation
         body = f"Message from {conversation.address} ({conversation.channel}): {effect.text}"
-        alert_agents(run.session, None, body, now=run.now, routing=self.settings.alerts)
+        alerts = self.settings.alerts
+        alert_agents(run.session, None, body, now=run.now, routing=alerts, conversation_id=conversation.id)
 
     def _on_leave_handoff(self, run: _EffectRun, effect: LeaveHandOff) -> None:
         run.conversation.handoff_requested = False

@@ -7,6 +7,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -49,6 +50,18 @@ class Outcome:
     conversation_id: int | None = None
 
 
+class AgentTraffic(Protocol):
+    """Updates that come from agents (their Telegram group or private chats), not from customers."""
+
+    def claims(self, inbound: InboundMessage) -> bool:
+        """Whether this update is agent traffic."""
+        ...
+
+    def handle(self, inbound: InboundMessage) -> bool:
+        """Act on it once; False when it was ignored or already handled."""
+        ...
+
+
 class InboundService:
     """The inbound use case on one database and dialog service."""
 
@@ -57,13 +70,21 @@ class InboundService:
         session_factory: sessionmaker[Session],
         conversations: ConversationService,
         clock: Callable[[], datetime],
+        agents: AgentTraffic | None = None,
     ) -> None:
         self.session_factory = session_factory
         self.conversations = conversations
         self.clock = clock
+        self.agents = agents
 
     def handle_inbound(self, inbound: InboundMessage, *, now: datetime | None = None) -> Outcome:
-        """Handle one customer message exactly once, from dedupe to outbox, in one transaction."""
+        """Handle one customer message exactly once, from dedupe to outbox, in one transaction.
+
+        Agents' traffic (see intake/services/agent_chat.py) goes to their use case instead.
+        """
+        if self.agents is not None and self.agents.claims(inbound):
+            handled = self.agents.handle(inbound)
+            return Outcome(inbound.provider_message_id, duplicate=not handled)
         return process_inbound(self.session_factory, inbound, self._converse, now=now or self.clock())
 
     def _converse(self, session: Session, recorded: Recorded) -> None:

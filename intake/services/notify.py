@@ -12,7 +12,7 @@ from bot.messages import Channel, Option, Reply
 from bot.texts import TEXTS, text
 from channels.base import OutboundMessage
 from intake.db.events import record_event
-from intake.db.models import Agent, Attachment, Conversation, Ticket
+from intake.db.models import Agent, AgentAlert, Attachment, Conversation, OutboxMessage, Ticket
 from intake.delivery.outbox import enqueue
 from intake.domain.events import Actor, EventKind
 
@@ -87,6 +87,89 @@ class AlertRouting:
     supervisor_email: str | None = None  # breach alerts also go here
 
 
+# The buttons on a ticket's alert in Telegram: callback_data "a:<action>:<number>" (≤ 64 bytes).
+ALERT_BUTTONS = (
+    ("take", "Tomar"),
+    ("ask", "Pedir información"),
+    ("solve", "Proponer solución"),
+    ("view", "Ver"),
+)
+ALERT_CALLBACK_PREFIX = "a:"
+
+
+def alert_buttons(number: str) -> tuple[Option, ...]:
+    """The inline buttons of a ticket's alert: Tomar, Pedir información, Proponer solución, Ver."""
+    return tuple(
+        Option(f"{ALERT_CALLBACK_PREFIX}{action}:{number}", title) for action, title in ALERT_BUTTONS
+    )
+
+
+def remember_alert(
+    session: Session,
+    outbox_id: int,
+    *,
+    now: datetime,
+    ticket_id: int | None = None,
+    conversation_id: int | None = None,
+    action: str = "reply",
+) -> None:
+    """Note what an agents' Telegram message is about, so a reply to it acts on that ticket or chat."""
+    session.add(
+        AgentAlert(
+            outbox_id=outbox_id,
+            ticket_id=ticket_id,
+            conversation_id=conversation_id,
+            action=action,
+            created_at=now,
+        )
+    )
+
+
+def new_ticket_card(ticket: Ticket, company: str | None, contact: str, files: int) -> str:
+    """The lines of a new ticket's alert after its headline: who, what, how urgent, the description."""
+    evidence = f"\nEvidence: {files} file(s), forwarded here once downloaded" if files else ""
+    return (
+        f"Company: {company or '(no company)'} · Contact: {contact}\n"
+        f"Type: {ticket.ticket_type} · Priority {ticket.priority} "
+        f"(impact {ticket.impact}, urgency {ticket.urgency})\n"
+        f"Description: {ticket.description}{evidence}"
+    )
+
+
+def _active_agents(session: Session, supervisors_only: bool) -> list[Agent]:
+    agents = select(Agent).where(Agent.active.is_(True))
+    if supervisors_only:
+        agents = agents.where(Agent.is_supervisor.is_(True))
+    return list(session.scalars(agents))
+
+
+def forward_evidence(
+    session: Session, attachment: Attachment, path: str, *, now: datetime, routing: AlertRouting
+) -> None:
+    """Forward a customer's stored file to the agents' Telegram chats (a reply to it answers the customer)."""
+    ticket = session.get(Ticket, attachment.ticket_id) if attachment.ticket_id else None
+    if ticket is None or attachment.origin not in {c.value for c in Channel} or not ticket.number:
+        return
+    chats = {a.telegram_chat_id for a in _active_agents(session, False) if a.telegram_chat_id}
+    if routing.agent_chat_id:
+        chats.add(routing.agent_chat_id)
+    name = attachment.filename or attachment.mime_type or "file"
+    for recipient in sorted(chats):
+        message = OutboundMessage(
+            channel=Channel.TELEGRAM,
+            recipient=recipient,
+            text=f"Evidence on {ticket.number}: {name}",
+            options=alert_buttons(ticket.number),
+            kind="agent_alert",
+            media_path=path,
+            media_filename=attachment.filename,
+            media_content_type=attachment.mime_type,
+            language="en",
+        )
+        row = enqueue(session, message, now=now, ticket_id=ticket.id, author=Actor.SYSTEM.value)
+        remember_alert(session, row.id, now=now, ticket_id=ticket.id)
+
+
 def alert_agents(
     session: Session,
     ticket: Ticket | None,
@@ -95,12 +178,14 @@ def alert_agents(
     now: datetime,
     routing: AlertRouting,
     supervisors_only: bool = False,
+    conversation_id: int | None = None,
 ) -> None:
-    """Queue an alert to agents where they work (Telegram, e-mail) and keep it on the ticket's trail."""
-    agents = select(Agent).where(Agent.active.is_(True))
-    if supervisors_only:
-        agents = agents.where(Agent.is_supervisor.is_(True))
-    team = list(session.scalars(agents))
+    """Queue an alert to agents where they work (Telegram, e-mail) and keep it on the ticket's trail.
+
+    Telegram alerts about a ticket carry its buttons; replying to any Telegram alert in the agents' chat
+    answers the customer (the ticket's, or the hand-off chat `conversation_id`).
+    """
+    team = _active_agents(session, supervisors_only)
     chats = {a.telegram_chat_id for a in team if a.telegram_chat_id}
     if routing.agent_chat_id and not supervisors_only:
         chats.add(routing.agent_chat_id)
@@ -110,15 +195,37 @@ def alert_agents(
         if supervisors_only and routing.supervisor_email:
             emails.add(routing.supervisor_email)
     ticket_id = ticket.id if ticket is not None else None
+    buttons = alert_buttons(ticket.number) if ticket is not None and ticket.number else ()
+    if not buttons and conversation_id is not None:
+        buttons = (Option(f"{ALERT_CALLBACK_PREFIX}endchat:{conversation_id}", "Devolver al bot"),)
     for channel, recipients in ((Channel.TELEGRAM, chats), (Channel.EMAIL, emails)):
+        options = buttons if channel == Channel.TELEGRAM else ()
         for recipient in sorted(recipients):
             alert = OutboundMessage(
-                channel=channel, recipient=recipient, text=body, kind="agent_alert", language="en"
+                channel=channel,
+                recipient=recipient,
+                text=body,
+                options=options,
+                kind="agent_alert",
+                language="en",
             )
-            enqueue(session, alert, now=now, ticket_id=ticket_id, author=Actor.SYSTEM.value)
+            row = enqueue(session, alert, now=now, ticket_id=ticket_id, author=Actor.SYSTEM.value)
+            if channel == Channel.TELEGRAM and (ticket_id is not None or conversation_id is not None):
+                remember_alert(session, row.id, now=now, ticket_id=ticket_id, conversation_id=conversation_id)
     if ticket is not None:
         data = {"supervisors_only": supervisors_only}
         record_event(session, ticket.id, EventKind.AGENT_ALERT, Actor.SYSTEM, body, now=now, data=data)
+
+
+def alert_delivery_failed(
+    session: Session, row: OutboxMessage, reason: str, *, now: datetime, routing: AlertRouting
+) -> None:
+    """Agents learn that a message to a ticket's customer was given up on (with the ticket's buttons)."""
+    ticket = session.get(Ticket, row.ticket_id) if row.ticket_id is not None else None
+    if ticket is None:
+        return
+    body = f"Message to the customer of {ticket.number} on {row.channel} not delivered: {reason}"
+    alert_agents(session, ticket, body, now=now, routing=routing)
 
 
 def tell_file_refused(session: Session, attachment: Attachment, code: str, now: datetime) -> None:

@@ -28,8 +28,9 @@ from intake.db.storage import StoredFile
 from intake.delivery.outbox import enqueue
 from intake.domain.events import Actor, EventKind
 from intake.domain.lifecycle import OPEN_STATUSES, PAUSED_STATUSES, TicketStatus, transition
-from intake.services.notify import AlertRouting, alert_agents, notify_customer
+from intake.services.notify import AlertRouting, alert_agents, new_ticket_card, notify_customer
 from intake.services.sla import SlaService, next_sla_check
+from sla.explain import format_local
 from sla.priority import Impact, Priority, Urgency, priority_for
 
 S = TicketStatus
@@ -160,13 +161,14 @@ class TicketService:
         )
         who = contact.name if contact else conversation.address
         flag = " [contact to verify]" if ticket.needs_verification else ""
-        alert_agents(
-            session,
-            ticket,
-            f"New {priority} {data.ticket_type} {ticket.number} from {who}{flag}: {ticket.title}",
-            now=now,
-            routing=self.alerts,
+        headline = f"New {priority} {data.ticket_type} {ticket.number} from {who}{flag}: {ticket.title}"
+        card = new_ticket_card(ticket, company.name if company else None, who, len(data.media))
+        cal = self.sla.calendar_for(session, ticket.company_id)
+        deadlines = (
+            f"Response due {format_local(cal, ticket.response_due, 'en')}, resolution due "
+            f"{format_local(cal, ticket.resolution_due, 'en')} ({cal.timezone})"
         )
+        alert_agents(session, ticket, f"{headline}\n{card}\n{deadlines}", now=now, routing=self.alerts)
         return ticket
 
     # --- agents ------------------------------------------------------------------------------
