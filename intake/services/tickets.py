@@ -173,7 +173,9 @@ class TicketService:
 
     # --- agents ------------------------------------------------------------------------------
     def take(self, session: Session, ticket: Ticket, agent: Agent, *, now: datetime) -> None:
-        """An agent takes the ticket and starts the analysis."""
+        """An agent takes the ticket and starts the analysis (never a closed or cancelled one)."""
+        if ticket.status not in OPEN_STATUSES:
+            raise TicketStateError(f"cannot take a ticket that is {ticket.status}")
         if ticket.status in (S.NEW, S.REOPENED):
             self._move(session, ticket, S.IN_ANALYSIS if ticket.status == S.NEW else S.IN_PROGRESS, now)
         ticket.assigned_agent_id = agent.id

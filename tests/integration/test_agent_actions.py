@@ -246,6 +246,9 @@ def test_cancelling_twice_is_an_illegal_transition(desk: Desk) -> None:
     with pytest.raises(ActionError) as replied:
         desk.actions.reply(desk.number, ANA, "hola")
     assert replied.value.code == ActionErrorCode.ILLEGAL_TRANSITION
+    with pytest.raises(ActionError) as taken:  # a cancelled ticket is not taken, and nobody is told it was
+        desk.actions.take(desk.number, ANA)
+    assert taken.value.code == ActionErrorCode.ILLEGAL_TRANSITION
     assert _written(desk) == before
 
 
