@@ -94,7 +94,11 @@ def _whatsapp_inbound(container: Container) -> Any:
     form, body = request.form, request.get_data(cache=True)
     if not adapter.verify(public_url(container), request.headers, form, body):
         abort(403, description="invalid Twilio signature")
-    for inbound in adapter.parse(request.headers, form, body):
+    try:
+        messages = adapter.parse(request.headers, form, body)
+    except ValueError as exc:  # signed but out of bounds: a 500 would only make Twilio retry it
+        abort(400, description=str(exc))
+    for inbound in messages:
         container.inbound.handle_inbound(inbound, now=container.clock())
     return Response(EMPTY_TWIML, mimetype="application/xml")
 

@@ -911,6 +911,31 @@ _NOTIFICATIONS: dict[str, dict[str, str]] = {
         "en": "paused: contingency declared",
         "pt": "em pausa: contingência declarada",
     },
+    # --- issue 16: security ---
+    "group_status_private": {
+        "es": "Por privacidad, el estado de los tickets solo se informa en un chat privado. "
+        "Escríbame directamente (toque mi nombre y luego «Enviar mensaje»).",
+        "en": "For privacy, ticket status is only given in a private chat. Write to me directly "
+        "(tap my name, then «Send message»).",
+        "pt": "Por privacidade, o status dos chamados só é informado em um chat privado. Escreva "
+        "diretamente para mim (toque no meu nome e depois em «Enviar mensagem»).",
+    },
+    "text_clipped": {
+        "es": "Su mensaje era muy largo: guardamos los primeros {limit} caracteres. Si falta algo "
+        "importante, envíelo en otro mensaje o como archivo.",
+        "en": "Your message was very long: we kept the first {limit} characters. If something "
+        "important is missing, send it in another message or as a file.",
+        "pt": "Sua mensagem era muito longa: guardamos os primeiros {limit} caracteres. Se faltar "
+        "algo importante, envie em outra mensagem ou como arquivo.",
+    },
+    "files_limit": {
+        "es": "Ya recibimos el máximo de {limit} archivos para esta solicitud; no guardamos los "
+        "{skipped} último(s). Si son necesarios, envíelos cuando un agente los pida.",
+        "en": "We already have the maximum of {limit} files for this request; the last {skipped} "
+        "were not kept. If they are needed, send them when an agent asks.",
+        "pt": "Já recebemos o máximo de {limit} arquivos para esta solicitação; não guardamos "
+        "o(s) último(s) {skipped}. Se forem necessários, envie quando um agente pedir.",
+    },
 }
 
 # E-mail subjects: `email_subject.<notification kind>` with the ticket {number}, the generic

@@ -44,5 +44,5 @@ class LocalChatAdapter:
         content_type = media.content_type or mimetypes.guess_type(path.name)[0]
         self.policy.check(content_type, path.name, path.stat().st_size)
         content = path.read_bytes()
-        self.policy.check_content(content, content_type, path.name)
+        content_type = self.policy.check_content(content, content_type, path.name)
         return DownloadedMedia(content=content, content_type=content_type, filename=path.name)

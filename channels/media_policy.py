@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from channels.base import MediaRefusedError
+from channels.evidence_types import sniff
 
 # Executables and scripts are refused whatever the declared type says.
 FORBIDDEN_EXTENSIONS = frozenset(
@@ -57,8 +58,20 @@ class MediaPolicy:
         if ctype and not ctype.startswith(self.allowed_prefixes):
             raise MediaRefusedError(f"file type {ctype} is not accepted", "forbidden_type")
 
-    def check_content(self, content: bytes, content_type: str | None, filename: str | None) -> None:
-        """Check a downloaded file, including executable magic numbers a wrong type could hide."""
+    def check_content(self, content: bytes, content_type: str | None, filename: str | None) -> str:
+        """Check a downloaded file by its bytes; return the type to keep (declared if it agrees).
+
+        The bytes must be one of the evidence types (channels/evidence_types.py) and agree with the
+        declared type's family: a script served as image/png or an SVG with a script is refused.
+        """
         self.check(content_type, filename, len(content))
         if content[:2] == b"MZ" or content[:4] == b"\x7fELF":
             raise MediaRefusedError("executable files are not accepted", "forbidden_type")
+        found = sniff(content)
+        if found is None:
+            raise MediaRefusedError("the file's content is not an accepted evidence type", "forbidden_type")
+        if not found.accepts(content_type):
+            raise MediaRefusedError(
+                f"the file's content ({found.mime}) does not match its declared type", "forbidden_type"
+            )
+        return found.content_type(content_type)

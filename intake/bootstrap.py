@@ -77,7 +77,11 @@ class Container:
         self.inbound = InboundService(self.session_factory, self.conversations, self.clock)
         whatsapp = self.adapters.get("whatsapp")
         # The pre-send hook: WhatsApp's 24-hour window routing, when WhatsApp is configured.
-        self.whatsapp_router = WhatsAppRouter(whatsapp) if whatsapp is not None else None  # type: ignore[arg-type]
+        self.whatsapp_router = (
+            WhatsAppRouter(whatsapp, email_ready=lambda: "email" in self.adapters)  # type: ignore[arg-type]
+            if whatsapp is not None
+            else None
+        )
         self.contingencies = Contingencies(self.session_factory, ContingencyService(self.tickets), self.clock)
         self.contacts = Contacts(self.session_factory)
         self.agent_actions = AgentActions(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import math
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -76,6 +77,21 @@ def _mapping(env: Mapping[str, str], name: str) -> dict[str, str]:
     return result
 
 
+_HOST_RE = re.compile(r"\.?(?:[a-z0-9-]+\.)*[a-z0-9-]+")
+
+
+def _hosts(env: Mapping[str, str], name: str) -> tuple[str, ...] | None:
+    """A comma-separated list of host names ('.example.com' allows its subdomains), or None."""
+    raw = env.get(name, "").strip()
+    if not raw:
+        return None
+    hosts = tuple(host.strip().lower() for host in raw.split(",") if host.strip())
+    for host in hosts:
+        if not _HOST_RE.fullmatch(host):
+            raise SettingsError(f"{name} must be host names separated by commas, got {host!r}")
+    return hosts
+
+
 def _language(env: Mapping[str, str], name: str) -> str:
     raw = env.get(name, "es").strip().lower() or "es"
     if raw not in {"es", "en", "pt"}:
@@ -117,6 +133,10 @@ class Settings:
     twilio_quick_reply_templates: dict[str, str] = field(default_factory=dict)
     twilio_notification_templates: dict[str, str] = field(default_factory=dict)
     whatsapp_media_max_bytes: int = 16 * 1024 * 1024
+    # Hosts customers' media may come from (None: Twilio's API and media CDN); private addresses
+    # are refused unless allowed (local development and tests only).
+    twilio_media_hosts: tuple[str, ...] | None = None
+    twilio_media_allow_private: bool = False
     # Telegram
     telegram_bot_token: str | None = field(default=None, repr=False)
     telegram_webhook_secret: str | None = field(default=None, repr=False)
@@ -224,6 +244,8 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: str | None
         twilio_quick_reply_templates=_mapping(env, "TWILIO_QUICK_REPLY_TEMPLATES"),
         twilio_notification_templates=_mapping(env, "TWILIO_NOTIFICATION_TEMPLATES"),
         whatsapp_media_max_bytes=_int(env, "WHATSAPP_MEDIA_MAX_BYTES", 16 * 1024 * 1024, 1),
+        twilio_media_hosts=_hosts(env, "TWILIO_MEDIA_HOSTS"),
+        twilio_media_allow_private=_bool(env, "TWILIO_MEDIA_ALLOW_PRIVATE", False),
         telegram_bot_token=env.get("TELEGRAM_BOT_TOKEN", "").strip() or None,
         telegram_webhook_secret=env.get("TELEGRAM_WEBHOOK_SECRET", "").strip() or None,
         telegram_api_base_url=_url(env, "TELEGRAM_API_BASE_URL"),

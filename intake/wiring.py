@@ -10,6 +10,7 @@ from channels.email import EmailAdapter, EmailConfig
 from channels.media_policy import MediaPolicy
 from channels.telegram.adapter import TelegramAdapter, TelegramConfig
 from channels.whatsapp.adapter import WhatsAppAdapter, WhatsAppConfig
+from channels.whatsapp.media import DEFAULT_MEDIA_HOSTS
 from intake.bootstrap import Container, build_container
 from intake.config import Settings, SettingsError
 
@@ -28,6 +29,8 @@ def whatsapp_config(settings: Settings) -> WhatsAppConfig:
             quick_reply_templates=settings.twilio_quick_reply_templates,
             notification_templates=settings.twilio_notification_templates,
             media_policy=MediaPolicy(max_bytes=settings.whatsapp_media_max_bytes),
+            media_hosts=settings.twilio_media_hosts or DEFAULT_MEDIA_HOSTS,
+            media_allow_private=settings.twilio_media_allow_private,
         )
     except ValueError as exc:
         raise SettingsError(f"TWILIO_* settings: {exc}") from None

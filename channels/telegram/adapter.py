@@ -74,6 +74,8 @@ PHOTO_LIMIT = 10 * 1024 * 1024
 PHOTO_TYPES = frozenset({"image/jpeg", "image/png", "image/webp"})
 _SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 _MAX_INLINE_WAIT = 30.0
+# A Bot API file path: "photos/file_3.jpg", "documents/file_12.pdf" (relative, no "..", no scheme).
+_FILE_PATH_RE = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9_.-]{0,127}(?:/[A-Za-z0-9_-][A-Za-z0-9_.-]{0,127}){0,3}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,6 +226,7 @@ class TelegramAdapter:
             base_file_url=self.config.base_file_url,
             request=request(self.config.connection_pool_size),
             get_updates_request=request(1),
+            local_mode=False,  # never: a local-mode Bot reads files from this machine's disk
         )
 
     async def _ready_bot(self) -> Bot:
@@ -421,15 +424,18 @@ class TelegramAdapter:
         async def fetch(bot: Bot) -> tuple[bytes, str]:
             file = await bot.get_file(media.ref)
             _check_size(file.file_size, limit)
-            relative = (file.file_path or "").removeprefix(bot.base_file_url).lstrip("/")
-            data = await file.download_as_bytearray(read_timeout=timeouts.download_read)
+            relative = bot_api_file_path(file.file_path, bot.base_file_url)
+            # Fetched by URL from the Bot API, never through File.download_*, which read a local path.
+            data = await bot.request.retrieve(
+                f"{bot.base_file_url}/{relative}", read_timeout=timeouts.download_read
+            )
             return bytes(data), relative
 
         content, relative = self._call(fetch)
         _check_size(len(content), limit)
         filename = media.filename or (PurePosixPath(relative).name if relative else None)
         ctype = media.content_type or (mimetypes.guess_type(filename)[0] if filename else None)
-        self.config.media_policy.check_content(content, ctype, filename)
+        ctype = self.config.media_policy.check_content(content, ctype, filename)
         return DownloadedMedia(content=content, content_type=ctype, filename=filename)
 
     # --- webhook management (CLI) ----------------------------------------------------------
@@ -459,6 +465,20 @@ class TelegramAdapter:
         except Exception as exc:
             raise self._send_error(exc) from None
         return dict(info.to_dict())
+
+
+def bot_api_file_path(file_path: str | None, base_file_url: str) -> str:
+    """The relative Bot API path of a getFile answer, or MediaRefusedError for anything else.
+
+    python-telegram-bot leaves a path that names an existing local file as it is (its "local mode")
+    and would read that file; a path from the Bot API is relative ("documents/file_7.pdf"), so an
+    absolute one, one with "..", a scheme or odd characters is refused before any download.
+    """
+    # PTB prefixes the base URL unless the path happens to name a file in the working directory.
+    relative = (file_path or "").removeprefix(f"{base_file_url}/")
+    if not _FILE_PATH_RE.fullmatch(relative) or ".." in relative.split("/"):
+        raise MediaRefusedError("the Bot API gave an unsafe file path", "unavailable")
+    return relative
 
 
 def _with_progress(

@@ -22,6 +22,9 @@ from channels.telegram.format import normalize_command
 
 # A Telegram update is a few KB; 1 MiB leaves room for long texts with entities and replies.
 MAX_UPDATE_BYTES = 1024 * 1024
+# Real updates nest about ten levels (update → message → reply_to_message → reply_markup → rows...);
+# deeper JSON is refused before anything recursive (PTB's de_json, the JSON column) walks it.
+MAX_JSON_DEPTH = 32
 # Telegram's ids (updates, users, chats, messages) are signed 64-bit integers.
 _ID_MIN, _ID_MAX = -(2**63), 2**63 - 1
 # Real file_ids are about 100 characters; anything past this is not from Telegram (and the
@@ -65,6 +68,20 @@ def _without_nul(node: Any) -> Any:
     return node
 
 
+def _depth_within(root: object, limit: int) -> bool:
+    """True when no object or array in `root` is nested deeper than `limit` (iterative, no recursion)."""
+    stack: list[tuple[object, int]] = [(root, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > limit:
+            return False
+        if isinstance(node, dict):
+            stack.extend((value, depth + 1) for value in node.values() if isinstance(value, dict | list))
+        elif isinstance(node, list):
+            stack.extend((value, depth + 1) for value in node if isinstance(value, dict | list))
+    return True
+
+
 def _opt_str(value: object, what: str) -> str | None:
     _require(value is None or isinstance(value, str), f"{what} must be a string")
     return value  # type: ignore[return-value]
@@ -83,7 +100,10 @@ def load_update(body: bytes) -> dict[str, Any]:
         data = json.loads(body)
     except (UnicodeDecodeError, ValueError) as exc:
         raise MalformedUpdateError("body is not JSON") from exc
+    except RecursionError:
+        raise MalformedUpdateError(f"JSON nested deeper than {MAX_JSON_DEPTH} levels") from None
     _require(isinstance(data, dict), "update must be a JSON object")
+    _require(_depth_within(data, MAX_JSON_DEPTH), f"JSON nested deeper than {MAX_JSON_DEPTH} levels")
     _require(_is_id(data.get("update_id")), "update_id must be a 64-bit integer")
     if b"\\u0000" in body:  # JSON can only carry NUL escaped
         data = _without_nul(data)
@@ -187,19 +207,43 @@ def _location_of(message: Message) -> Location | None:
     return Location(latitude=float(loc.latitude), longitude=float(loc.longitude), label=label)
 
 
+# Accounts that stand in for someone else: an anonymous group admin (@GroupAnonymousBot), a
+# channel posting in its linked group (@Channel_Bot) and Telegram's own service account. They are
+# the same user in every group, so they must never be keyed as one contact.
+PROXY_USER_IDS = frozenset({1087968824, 136817688, 777000})
+
+
+def group_sender(speaker_id: int | str, chat_id: int | str) -> str:
+    """The sender id of someone in a group: '<speaker>@<chat>', one conversation per person and group.
+
+    A group conversation never shares a contact, tickets or notifications with that person's private
+    chat (nothing about a company in a group); an anonymous admin is keyed by the group itself.
+    """
+    return f"{speaker_id}@{chat_id}"
+
+
+def _is_private(chat: Any) -> bool:
+    return chat is not None and getattr(chat, "type", None) == "private"
+
+
 def _sender_of(message: Message) -> tuple[str, str | None, str | None, str | None]:
     """(sender id, display name, language code, username) of a message."""
-    user = message.from_user
-    if user is not None:
-        _require(_is_id(user.id), "from.id must be a 64-bit integer")
-        lang = _opt_str(user.language_code, "from.language_code")
-        name = _opt_str(user.first_name, "from.first_name")
-        return str(user.id), user.full_name if name else None, lang, user.username
-    chat = message.sender_chat
-    _require(chat is not None, "message has neither from nor sender_chat")
-    assert chat is not None
-    _require(_is_id(chat.id), "sender_chat.id must be a 64-bit integer")
-    return str(chat.id), chat.title, None, chat.username
+    user, chat, on_behalf = message.from_user, message.chat, message.sender_chat
+    _require(user is not None or on_behalf is not None, "message has neither from nor sender_chat")
+    if on_behalf is not None or (user is not None and user.id in PROXY_USER_IDS):
+        speaker = on_behalf if on_behalf is not None else chat
+        _require(speaker is not None and _is_id(speaker.id), "sender_chat.id must be a 64-bit integer")
+        assert speaker is not None
+        if _is_private(chat):
+            return str(speaker.id), _opt_str(speaker.title, "sender_chat.title"), None, None
+        # An anonymous admin, a channel or a user posting as a chat: keyed by that chat in this group.
+        return group_sender(speaker.id, chat.id), _opt_str(speaker.title, "sender_chat.title"), None, None
+    assert user is not None
+    _require(_is_id(user.id), "from.id must be a 64-bit integer")
+    lang = _opt_str(user.language_code, "from.language_code")
+    name = _opt_str(user.first_name, "from.first_name")
+    sender = str(user.id) if _is_private(chat) else group_sender(user.id, chat.id)
+    return sender, user.full_name if name else None, lang, user.username
 
 
 def _chat_id_of(message: Message) -> str:
@@ -255,7 +299,7 @@ class UpdateParser:
         self, update: Update, message: Message, raw: dict[str, Any], *, is_edit: bool
     ) -> list[InboundMessage]:
         _require(_is_id(message.message_id), "message_id must be a 64-bit integer")
-        chat_id = _chat_id_of(message)
+        chat_id = _chat_id_of(message)  # checked first: the sender's key may include it
         sender, name, lang, _ = _sender_of(message)
         text = _text_of(message, self.bot_username)
         media = _media_of(message)
@@ -290,15 +334,17 @@ class UpdateParser:
         if data is None:
             return []  # game callbacks carry no data
         source = query.message
-        chat_id = str(user.id)
+        chat_id = sender = str(user.id)
         button_text = ""
         if source is not None and source.chat is not None and _is_id(source.chat.id):
             chat_id = str(source.chat.id)
             button_text = _button_text(getattr(source, "reply_markup", None), data)
+            if chat_id != sender:  # a button pressed in a group: that person's group conversation
+                sender = group_sender(user.id, chat_id)
         return [
             InboundMessage(
                 channel=Channel.TELEGRAM,
-                sender_id=str(user.id),
+                sender_id=sender,
                 provider_message_id=f"tg:{update.update_id}",
                 received_at=self.clock(),
                 text=button_text,

@@ -32,7 +32,13 @@ from channels.base import (
     TransientSendError,
 )
 from channels.media_policy import MediaPolicy
-from channels.whatsapp.media import TwilioMediaDownloader
+from channels.whatsapp.media import (
+    DEFAULT_MEDIA_HOSTS,
+    MediaSourcePolicy,
+    Resolver,
+    TwilioMediaDownloader,
+    system_resolver,
+)
 from channels.whatsapp.text import TEXT_LIMIT, numbered_options, split_text, utf16_len
 
 logger = logging.getLogger(__name__)
@@ -48,6 +54,15 @@ QUICK_REPLY_MAX_TITLE = 20
 QUICK_REPLY_MAX_BODY = 1024
 MEDIA_CAPTION_LIMIT = 1024
 FAILED_STATUSES = frozenset({"failed", "undelivered"})
+# Bounds checked before anything reaches the database (a longer value is no real Twilio value and
+# would fail as a 500 on PostgreSQL's bounded columns): the message sid, the addresses, the status.
+MAX_SID_LENGTH = 100
+MAX_ADDRESS_LENGTH = 254
+MAX_STATUS_LENGTH = 20
+# Twilio delivers at most 10 media items per WhatsApp message; more is a forged or broken form.
+MAX_NUM_MEDIA = 10
+MAX_MEDIA_URL_LENGTH = 500
+MAX_MEDIA_TYPE_LENGTH = 120
 # A non-empty mapping with empty values: keeps twilio's Client from reading TWILIO_EDGE /
 # TWILIO_REGION from os.environ (an empty dict would fall back to os.environ).
 _NO_ENVIRONMENT = {"TWILIO_EDGE": "", "TWILIO_REGION": ""}
@@ -71,6 +86,11 @@ class WhatsAppConfig:
     download_retries: int = 3
     download_backoff: float = 1.0
     text_limit: int = TEXT_LIMIT
+    # Hosts customers' media may be fetched from ("." + domain allows its subdomains); the API base
+    # URL's host is always allowed. Private, loopback and link-local addresses are refused unless
+    # `media_allow_private` (local tests and development only).
+    media_hosts: tuple[str, ...] = DEFAULT_MEDIA_HOSTS
+    media_allow_private: bool = False
 
     def __post_init__(self) -> None:
         """Refuse configurations that could only fail later, at send time."""
@@ -94,6 +114,10 @@ class WhatsAppConfig:
         object.__setattr__(
             self, "notification_templates", MappingProxyType(dict(self.notification_templates))
         )
+
+
+class MalformedWebhookError(ValueError):
+    """A signed webhook whose fields are out of bounds or not what Twilio sends (answered 400)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -251,6 +275,7 @@ class WhatsAppAdapter:
         *,
         clock: Callable[[], datetime] | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        resolver: Resolver = system_resolver,
     ) -> None:
         self._config = config
         self._clock = clock or (lambda: datetime.now(UTC))
@@ -271,6 +296,12 @@ class WhatsAppAdapter:
             retries=config.download_retries,
             backoff=config.download_backoff,
             sleep=sleep,
+            sources=MediaSourcePolicy(
+                hosts=tuple(host.lower() for host in config.media_hosts),
+                trusted_netlocs=frozenset({base_netloc} - {""}),
+                allow_private=config.media_allow_private,
+                resolver=resolver,
+            ),
         )
 
     def __repr__(self) -> str:
@@ -299,6 +330,7 @@ class WhatsAppAdapter:
         """Turn an incoming-message webhook into one normalized message (none for strays)."""
         form = _without_nul(form)
         sid = (form.get("MessageSid") or form.get("SmsMessageSid") or "").strip()
+        _check_bounds(form, sid)
         sender = self._sender(form)
         if not sid or not sender or self._is_stray_status(form):
             return []
@@ -322,6 +354,7 @@ class WhatsAppAdapter:
         form = _without_nul(form)
         sid = (form.get("MessageSid") or form.get("SmsSid") or "").strip()
         status = (form.get("MessageStatus") or form.get("SmsStatus") or "").strip().lower()
+        _check_bounds(form, sid)
         if not sid or not status:
             raise ValueError(
                 "not a Twilio status callback: MessageSid and MessageStatus are required"
@@ -501,18 +534,45 @@ def _without_nul(form: Mapping[str, str]) -> dict[str, str]:
     return {key.replace("\x00", ""): form[key].replace("\x00", "") for key in form}
 
 
+def _check_bounds(form: Mapping[str, str], sid: str) -> None:
+    """Refuse (MalformedWebhookError) a form whose fields no real Twilio request carries."""
+    limits = (
+        ("MessageSid", sid, MAX_SID_LENGTH),
+        ("From", form.get("From") or "", MAX_ADDRESS_LENGTH),
+        ("To", form.get("To") or "", MAX_ADDRESS_LENGTH),
+        ("WaId", form.get("WaId") or "", MAX_ADDRESS_LENGTH),
+        ("MessageStatus", form.get("MessageStatus") or form.get("SmsStatus") or "", MAX_STATUS_LENGTH),
+        ("ErrorCode", form.get("ErrorCode") or "", MAX_STATUS_LENGTH),
+    )
+    for name, value, limit in limits:
+        if len(value.strip()) > limit:
+            raise MalformedWebhookError(f"{name} longer than {limit} characters")
+    _media_count(form)
+
+
+def _media_count(form: Mapping[str, str]) -> int:
+    """NumMedia as Twilio sends it: 0 to 10 (a missing or non-numeric value counts as 0)."""
+    raw = (form.get("NumMedia") or "").strip()
+    if not raw.isdecimal():
+        return 0  # missing or not a number: no media, as before
+    if len(raw) > 3 or int(raw) > MAX_NUM_MEDIA:
+        raise MalformedWebhookError(f"NumMedia must be 0 to {MAX_NUM_MEDIA}")
+    count = int(raw)
+    return count
+
+
 def _media_items(form: Mapping[str, str]) -> tuple[InboundMedia, ...]:
-    """MediaUrl{N} / MediaContentType{N} for N below NumMedia, in order."""
-    try:
-        count = int(form.get("NumMedia") or 0)
-    except ValueError:
-        count = 0
+    """MediaUrl{N} / MediaContentType{N} for N below NumMedia (at most 10), in order."""
     items: list[InboundMedia] = []
-    for index in range(max(0, count)):
+    for index in range(_media_count(form)):
         url = (form.get(f"MediaUrl{index}") or "").strip()
         if not url:
             continue
+        if len(url) > MAX_MEDIA_URL_LENGTH:
+            raise MalformedWebhookError(f"MediaUrl{index} longer than {MAX_MEDIA_URL_LENGTH} characters")
         content_type = (form.get(f"MediaContentType{index}") or "").strip() or None
+        if content_type is not None and len(content_type) > MAX_MEDIA_TYPE_LENGTH:
+            content_type = None
         items.append(
             InboundMedia(ref=url, content_type=content_type, kind=media_kind(content_type))
         )

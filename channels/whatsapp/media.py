@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import mimetypes
 import posixpath
 import re
+import socket
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from email.message import Message
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote, urljoin, urlsplit
 
 import requests
 
@@ -26,8 +28,82 @@ _GENERIC_TYPES = frozenset({"", "application/octet-stream", "binary/octet-stream
 _UNSAFE_NAME_CHARS = re.compile(r"[\x00-\x1f\x7f/\\:*?\"<>|]")
 
 
+# Where Twilio serves customers' media: the API (which answers with a redirect) and its media CDN.
+# An entry starting with "." allows that domain's subdomains.
+DEFAULT_MEDIA_HOSTS = ("api.twilio.com", "media.twiliocdn.com", "mms.twiliocdn.com", ".twiliocdn.com")
+_SCHEMES = frozenset({"http", "https"})
+
+# host, port -> every address the host resolves to.
+Resolver = Callable[[str, int], Sequence[str]]
+
+
+def system_resolver(host: str, port: int) -> list[str]:
+    """Every address `host` resolves to (socket.getaddrinfo)."""
+    return [str(info[4][0]) for info in socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)]
+
+
 class _RetryableDownloadError(Exception):
     """A download attempt failed but may succeed shortly (404 right after the webhook, 5xx)."""
+
+
+@dataclass(frozen=True, slots=True)
+class MediaSourcePolicy:
+    """Which URLs the fetcher may open: http(s) on the provider's hosts, public addresses only.
+
+    `trusted_netlocs` (the configured API base URL, e.g. a local fake in tests) are accepted as
+    configured; `allow_private` (tests only) lets allowlisted hosts resolve to private addresses.
+    """
+
+    hosts: tuple[str, ...] = DEFAULT_MEDIA_HOSTS
+    trusted_netlocs: frozenset[str] = frozenset()
+    allow_private: bool = False
+    resolver: Resolver = field(default=system_resolver, repr=False)
+
+    def check(self, url: str) -> None:
+        """Raise MediaRefusedError (permanent) unless `url` may be fetched; DNS failures may retry."""
+        parts = urlsplit(url)
+        if parts.scheme.lower() not in _SCHEMES:
+            raise MediaRefusedError(f"media URL scheme {parts.scheme!r} is not allowed", "forbidden_source")
+        try:
+            host, port = (parts.hostname or "").lower().rstrip("."), parts.port
+        except ValueError:
+            raise MediaRefusedError("media URL has an invalid port", "forbidden_source") from None
+        if not host or parts.username is not None or parts.password is not None:
+            raise MediaRefusedError("media URL has no usable host", "forbidden_source")
+        if parts.netloc.lower() in self.trusted_netlocs:
+            return
+        if not self._allowed_host(host):
+            raise MediaRefusedError(f"media host {host} is not one of the provider's", "forbidden_source")
+        if not self.allow_private:
+            self._check_addresses(host, port or (443 if parts.scheme.lower() == "https" else 80))
+
+    def _allowed_host(self, host: str) -> bool:
+        return any(host == entry or (entry.startswith(".") and host.endswith(entry)) for entry in self.hosts)
+
+    def _check_addresses(self, host: str, port: int) -> None:
+        """Every address the host resolves to must be a public one (no private, loopback, link-local)."""
+        try:
+            addresses = list(self.resolver(host, port))
+        except (OSError, UnicodeError) as exc:
+            raise _RetryableDownloadError(f"cannot resolve media host: {type(exc).__name__}") from None
+        if not addresses:
+            raise _RetryableDownloadError("media host resolves to no address")
+        for address in addresses:
+            if not _is_public(address):
+                raise MediaRefusedError(
+                    f"media host {host} resolves to a non-public address", "forbidden_source"
+                )
+
+
+def _is_public(address: str) -> bool:
+    """True for a globally routable unicast address (IPv4-mapped IPv6 judged as its IPv4)."""
+    try:
+        ip = ipaddress.ip_address(address.split("%", 1)[0])
+    except ValueError:
+        return False
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return ip.is_global and not ip.is_multicast
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +117,7 @@ class TwilioMediaDownloader:
     retries: int
     backoff: float
     sleep: Callable[[float], None] = time.sleep
+    sources: MediaSourcePolicy = field(default_factory=MediaSourcePolicy)
 
     def fetch(self, media: InboundMedia) -> DownloadedMedia:
         """Download `media.ref`; raise MediaRefused, PermanentSend or TransientSend errors."""
@@ -70,25 +147,32 @@ class TwilioMediaDownloader:
         return None
 
     def _fetch_once(self, media: InboundMedia) -> DownloadedMedia:
-        """One GET; redirects are followed and cross-host ones lose the auth header."""
+        """One GET; each redirect is checked like the first URL and cross-host ones lose the auth."""
+        url = media.ref
         with requests.Session() as session:
-            session.max_redirects = _MAX_REDIRECTS
-            try:
-                response = session.get(
-                    media.ref,
-                    auth=self._auth_for(media.ref),
-                    timeout=self.timeout,
-                    stream=True,
-                    allow_redirects=True,
-                )
-            except (requests.ConnectionError, requests.Timeout) as exc:
-                raise _RetryableDownloadError(f"network error: {type(exc).__name__}") from None
-            except requests.TooManyRedirects:
-                raise PermanentSendError(
-                    "media URL redirects too many times", "too_many_redirects"
-                ) from None
-            with response:
-                return self._read(media, response)
+            session.trust_env = False  # no proxy or .netrc from the environment
+            for _ in range(_MAX_REDIRECTS + 1):
+                self.sources.check(url)
+                response = self._get(session, url)
+                location = response.headers.get("Location") if response.is_redirect else None
+                if location is None:
+                    with response:
+                        return self._read(media, response)
+                response.close()
+                url = urljoin(url, location)
+        raise PermanentSendError("media URL redirects too many times", "too_many_redirects")
+
+    def _get(self, session: requests.Session, url: str) -> requests.Response:
+        """GET one URL without following redirects; network failures may be retried."""
+        try:
+            return session.get(
+                url, auth=self._auth_for(url), timeout=self.timeout, stream=True, allow_redirects=False
+            )
+        except (requests.ConnectionError, requests.Timeout) as exc:
+            raise _RetryableDownloadError(f"network error: {type(exc).__name__}") from None
+        except requests.RequestException as exc:  # invalid URL, schema and the like: never better
+            reason = f"media URL cannot be fetched: {type(exc).__name__}"
+            raise MediaRefusedError(reason, "forbidden_source") from None
 
     def _read(self, media: InboundMedia, response: requests.Response) -> DownloadedMedia:
         """Check the answer's status, declared size and type, then stream the body under the cap."""
@@ -102,7 +186,7 @@ class TwilioMediaDownloader:
         for declared_type in {content_type, media.content_type}:
             self.policy.check(declared_type, filename, _declared_length(response))
         content = _read_capped(response, self.policy.max_bytes)
-        self.policy.check_content(content, content_type, filename)
+        content_type = self.policy.check_content(content, content_type, filename)
         return DownloadedMedia(content=content, content_type=content_type, filename=filename)
 
 

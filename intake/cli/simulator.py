@@ -16,6 +16,7 @@ from bot.messages import Channel, InboundMedia, InboundMessage, MediaKind
 from channels.base import OutboundMessage
 from channels.local import LocalChatAdapter
 from intake.bootstrap import Container
+from intake.cli.terminal import terminal_safe
 from intake.db.models import Agent, Conversation
 from intake.services.agent_actions import ActionError, AgentActions
 
@@ -113,9 +114,10 @@ def _media(path: Path) -> InboundMedia:
 
 
 def render(message: OutboundMessage) -> str:
-    """How a bot message looks in the terminal: its text and numbered options."""
-    lines = [message.text]
-    lines += [f"  {i}. {option.title}" for i, option in enumerate(message.options, start=1)]
+    """How a bot message looks in the terminal: its text and numbered options, without control sequences."""
+    lines = [terminal_safe(message.text)]
+    for number, option in enumerate(message.options, start=1):
+        lines.append(f"  {number}. {terminal_safe(option.title, single_line=True)}")
     return "\n".join(lines)
 
 

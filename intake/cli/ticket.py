@@ -11,6 +11,7 @@ import click
 
 from intake.bootstrap import Container
 from intake.cli.common import open_container
+from intake.cli.terminal import terminal_safe
 from intake.services.agent_actions import ActionError, ActionResult, AgentActions, Registration
 from intake.services.ticket_views import TicketDetails, human_size, ticket_details, ticket_summaries
 from sla.priority import Priority
@@ -31,10 +32,11 @@ def list_tickets(ctx: click.Context, show_all: bool) -> None:
     """List tickets, most urgent deadline first: company, contact, channel, assignee, resolution clock."""
     with _container(ctx) as container, container.session_factory() as session:
         for t in ticket_summaries(session, container.sla, container.clock(), everything=show_all):
-            click.echo(
+            line = (
                 f"{t.number}  {t.priority}  {t.status:<17} {t.resolution}  {t.title}\n"
                 f"    {t.company} · {t.contact} · {t.channel} · module {t.module} · {t.assignee}"
             )
+            click.echo(terminal_safe(line))
 
 
 @ticket_group.command("show")
@@ -47,7 +49,7 @@ def show(ctx: click.Context, number: str) -> None:
         if found is None:
             raise click.ClickException(f"no ticket {number.strip().upper()}")
         for line in details_lines(found):
-            click.echo(line)
+            click.echo(terminal_safe(line))
 
 
 def details_lines(d: TicketDetails) -> list[str]:

@@ -8,7 +8,7 @@ works in the caller's transaction; `now` is always a parameter.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -146,8 +146,11 @@ class WhatsAppRouter:
         templates: TemplateSource,
         *,
         template_fields: Mapping[str, Sequence[str]] | None = None,
+        email_ready: Callable[[], bool] | None = None,
     ) -> None:
         self.templates = templates
+        # Whether e-mail can be delivered at all (an e-mail channel is configured); None: assume so.
+        self.email_ready = email_ready or (lambda: True)
         fields = DEFAULT_TEMPLATE_FIELDS if template_fields is None else template_fields
         self.template_fields: dict[str, tuple[str, ...]] = {k: tuple(v) for k, v in fields.items()}
 
@@ -236,16 +239,27 @@ class WhatsAppRouter:
         if row.payload.get(NOTIFIED_KEY):
             return
         email = _email_address(session, _contact(session, row))
-        copy_id = _email_copy(session, row, message, email, now) if email else None
+        # Without SMTP a copy could never leave: it is not queued (it would stay pending forever).
+        mailable = bool(email) and self.email_ready()
+        copy_id = _email_copy(session, row, message, email, now) if email and mailable else None
         row.payload = {**row.payload, NOTIFIED_KEY: True}
         if row.ticket_id is None:
             return
-        sent = f" A copy was sent by e-mail to {email}." if email else " The contact has no e-mail address."
+        if mailable:
+            sent = f" A copy was sent by e-mail to {email}."
+        elif email:
+            sent = f" No e-mail copy was sent to {email}: e-mail (SMTP) is not configured."
+        else:
+            sent = " The contact has no e-mail address."
         body = (
             f"The customer cannot be reached on WhatsApp ({e164(row.recipient)}): outside the 24-hour window "
             f"and {cause}. The message is held and goes out when the customer writes again.{sent}"
         )
-        data = {"outbox_id": row.id, "kind": message.kind, "email": email, "email_outbox_id": copy_id}
+        data: dict[str, Any] = {
+            "outbox_id": row.id, "kind": message.kind, "email": email, "email_outbox_id": copy_id
+        }
+        if email and not mailable:
+            data["email_unavailable"] = "smtp_not_configured"
         _event(session, row.ticket_id, EventKind.CUSTOMER_UNREACHABLE, body, data=data, now=now)
 
     # --- status callbacks ------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.messages import InboundMedia, MediaKind
-from channels.base import MediaRefusedError, MediaSource, TransientSendError
+from channels.base import MediaRefusedError, MediaSource, PermanentSendError, TransientSendError
 from intake.db import unit_of_work
 from intake.db.models import Attachment, TicketEvent
 from intake.db.storage import FileStore
@@ -89,6 +89,8 @@ class MediaDownloadJob:
                 downloaded = adapter.download(media)
             except MediaRefusedError as exc:
                 self._refuse(session, row, exc.code, exc.reason)
+            except PermanentSendError as exc:  # 401/403, redirect loops: retrying cannot help
+                self._refuse(session, row, exc.code or "download_failed", exc.reason)
             except TransientSendError as exc:
                 self._retry(session, row, exc.reason, exc.retry_after)
             except Exception as exc:  # an adapter bug must not kill the worker
@@ -116,7 +118,7 @@ class MediaDownloadJob:
         log.info("attachment %s: attempt %s failed (%s)", row.id, row.attempts, reason)
 
     def _refuse(self, session: Session, row: Attachment, code: str, reason: str) -> None:
-        row.status, row.locked_until, row.refusal_reason = "refused", None, f"{code}: {reason}"
+        row.status, row.locked_until, row.refusal_reason = "refused", None, clip(f"{code}: {reason}", 200)
         self._event(session, row, "attachment_refused", f"File not kept: {reason}")
         if self.on_refused is not None:
             self.on_refused(session, row, code, self.clock())

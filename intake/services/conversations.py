@@ -205,7 +205,7 @@ class ConversationService:
             contact=_contact_view(contact),
             companies=companies,
             plan_includes_requests=plan.includes_requests if plan is not None else True,
-            tickets=self._ticket_views(session, contact, now),
+            tickets=self._ticket_views(session, contact, now, group_conversation_id(conversation)),
             idle_timeout=self.settings.idle_timeout,
             duplicate_window=self.settings.duplicate_window,
             open_now=open_now,
@@ -227,12 +227,15 @@ class ConversationService:
         ).first()
         return row.number if row is not None and row.status in OPEN_STATUSES else None
 
-    def _ticket_views(self, session: Session, contact: Contact | None, now: datetime) -> list[TicketView]:
+    def _ticket_views(
+        self, session: Session, contact: Contact | None, now: datetime, only_conversation: int | None = None
+    ) -> list[TicketView]:
         if contact is None:
             return []
-        rows = session.scalars(
-            select(Ticket).where(visible_to(contact)).order_by(Ticket.updated_at.desc()).limit(RECENT_TICKETS)
-        )
+        query = select(Ticket).where(visible_to(contact))
+        if only_conversation is not None:  # in a group, only the tickets opened in that conversation
+            query = query.where(Ticket.conversation_id == only_conversation)
+        rows = session.scalars(query.order_by(Ticket.updated_at.desc()).limit(RECENT_TICKETS))
         views = []
         for ticket in rows:
             tz = ZoneInfo(self.sla.calendar_for(session, ticket.company_id).timezone)
@@ -450,7 +453,11 @@ class ConversationService:
         contact = session.get(Contact, conversation.contact_id) if conversation.contact_id else None
         if contact is None:
             return None
-        return session.scalar(select(Ticket).where(Ticket.number == number, visible_to(contact)))
+        query = select(Ticket).where(Ticket.number == number, visible_to(contact))
+        in_group = group_conversation_id(conversation)
+        if in_group is not None:
+            query = query.where(Ticket.conversation_id == in_group)
+        return session.scalar(query)
 
     def _conversation_of(self, session: Session, ticket: Ticket) -> Conversation | None:
         if ticket.conversation_id is None:
@@ -488,6 +495,20 @@ class ConversationService:
                 now=now,
                 visible=True,
             )
+
+
+def is_group_chat(channel: str, chat_id: str | None) -> bool:
+    """A Telegram group, supergroup or channel (negative chat ids; private chats are positive)."""
+    return channel == "telegram" and (chat_id or "").strip().startswith("-")
+
+
+def group_conversation_id(conversation: Conversation) -> int | None:
+    """The conversation's id when it takes place in a group chat, else None.
+
+    Nothing about a company is said in a group: there the dialog sees and acts only on the tickets
+    opened from that same group conversation, never the contact's or the company's other tickets.
+    """
+    return conversation.id if is_group_chat(conversation.channel, conversation.chat_id) else None
 
 
 def visible_to(contact: Contact) -> ColumnElement[bool]:

@@ -12,12 +12,16 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.messages import Channel, InboundMessage
+from bot.messages import Channel, InboundMessage, Reply
+from bot.parsing import Command, parse_command
+from bot.texts import text
 from intake.db import unit_of_work
 from intake.db.models import ChannelIdentity, Conversation, Message, ProcessedMessage
 from intake.delivery.whatsapp_window import release_held
 from intake.domain.events import Actor
-from intake.services.conversations import ConversationService
+from intake.services.conversations import ConversationService, is_group_chat
+from intake.services.inbound_limits import bound_inbound
+from intake.services.notify import reply_to_conversation
 
 log = logging.getLogger(__name__)
 
@@ -65,8 +69,27 @@ class InboundService:
     def _converse(self, session: Session, recorded: Recorded) -> None:
         """A message reopens WhatsApp's window (held messages go out), then the dialog answers it."""
         inbound, now = recorded.inbound, recorded.now
+        if _asks_status_in_group(inbound):
+            conversation = recorded.conversation
+            reply = Reply(text=text("group_status_private", conversation.language))
+            query_id = inbound.callback_query_id
+            reply_to_conversation(session, conversation, reply, now=now, callback_query_id=query_id)
+            return
         release_held(session, str(inbound.channel), inbound.reply_to, now)
-        self.conversations.handle(session, recorded.conversation, inbound, recorded.record, now)
+        conversation = recorded.conversation
+        bounded = bound_inbound(inbound, conversation.state, conversation.language)
+        for note in bounded.notes:
+            reply_to_conversation(session, conversation, note, now=now)
+        if not bounded.empty:
+            self.conversations.handle(session, conversation, bounded.inbound, recorded.record, now)
+
+
+def _asks_status_in_group(inbound: InboundMessage) -> bool:
+    """'/estado', 'mis tickets' and the like sent in a group chat: answered only in private."""
+    if not is_group_chat(str(inbound.channel), inbound.chat_id) or inbound.is_edit:
+        return False
+    found = parse_command(inbound.text, fuzzy=True)
+    return found is not None and found.command is Command.STATUS
 
 
 def process_inbound(

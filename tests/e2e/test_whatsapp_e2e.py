@@ -138,6 +138,9 @@ def env(
             "TWILIO_AUTH_TOKEN": TOKEN,
             "TWILIO_WHATSAPP_FROM": SANDBOX,
             "TWILIO_API_BASE_URL": twilio.base_url,
+            # The fake's media CDN answers on 127.0.0.1 (another host than the API's "localhost").
+            "TWILIO_MEDIA_HOSTS": "127.0.0.1",
+            "TWILIO_MEDIA_ALLOW_PRIVATE": "true",
             "TWILIO_QUICK_REPLY_TEMPLATES": (
                 f"validation_ask={VALIDATION_SID},survey_rating={SURVEY_RATING_SID},"
                 f"survey_comment={SURVEY_COMMENT_SID}"

@@ -294,7 +294,7 @@ def test_a_file_right_after_registration_is_attached_to_the_new_ticket(
     number = open_ticket_through_chat(chat, "El POS no imprime boletas desde la mañana")
     clock.advance(minutes=1)
     evidence = tmp_path / "pos.png"
-    evidence.write_bytes(b"\x89PNG fake screenshot")
+    evidence.write_bytes(b"\x89PNG\r\n\x1a\n fake screenshot")
     told = texts(chat.say(files=(evidence,)))
     assert f"agregamos su mensaje al ticket {number}" in told and "¿Qué necesita?" not in told
     with container.session_factory() as session:

@@ -211,3 +211,54 @@ def test_token_is_absent_from_download_failures_and_logs(
     for text in texts:
         assert TOKEN_KEY not in text
     assert TOKEN_KEY not in caplog.text
+
+
+# --- issue 16: getFile paths are relative Bot API paths, never local files ---------------------------
+
+
+@pytest.mark.parametrize(
+    "file_path",
+    ["/proc/self/environ", "../../etc/hostname", "documents/../../../etc/passwd", "/etc/hostname",
+     "file:///etc/hostname", "https://evil.example/x.pdf", "documents/file 7.pdf", "documents//x.pdf",
+     "a/b/c/d/e/f.pdf", "documents/" + "x" * 200 + ".pdf"],
+)
+def test_get_file_paths_that_are_not_relative_bot_api_paths_are_refused(
+    api: FakeBotApi, adapter: TelegramAdapter, file_path: str
+) -> None:
+    api.add_file("BQAC-doc", PDF, file_path)
+    with pytest.raises(MediaRefusedError) as refused:
+        adapter.download(doc())
+    assert refused.value.code == "unavailable"
+    assert api.downloads == []
+
+
+def test_a_get_file_path_naming_an_existing_local_file_is_never_read(
+    api: FakeBotApi, adapter: TelegramAdapter, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    secret = tmp_path / "environ"
+    secret.write_bytes(b"%PDF-1.7 TELEGRAM_BOT_TOKEN=leaked")
+    (tmp_path / "documents").mkdir()
+    (tmp_path / "documents" / "file_7.pdf").write_bytes(b"%PDF-1.7 local copy, not the Bot API's")
+    monkeypatch.chdir(tmp_path)
+    api.add_file("BQAC-abs", PDF, str(secret))
+    with pytest.raises(MediaRefusedError):
+        adapter.download(doc("BQAC-abs"))
+    api.add_file("BQAC-rel", PDF, "documents/file_7.pdf")  # also a local file relative to the cwd
+    assert adapter.download(doc("BQAC-rel")).content == PDF  # fetched from the Bot API, not the disk
+    assert api.downloads == ["documents/file_7.pdf"]
+
+
+def test_the_bot_is_never_in_local_mode(api: FakeBotApi, adapter: TelegramAdapter) -> None:
+    api.add_file("BQAC-doc", PDF, "documents/file_7.pdf")
+    adapter.download(doc())
+    assert adapter._bot is not None and adapter._bot.local_mode is False
+
+
+def test_a_shell_script_sent_as_a_photo_is_refused_by_its_bytes(
+    api: FakeBotApi, adapter: TelegramAdapter
+) -> None:
+    api.add_file("AgAC-fake-photo", b"#!/bin/sh\nid\n", "photos/file_9.jpg")
+    media = InboundMedia(ref="AgAC-fake-photo", kind=MediaKind.IMAGE, content_type="image/jpeg", size=13)
+    with pytest.raises(MediaRefusedError) as refused:
+        adapter.download(media)
+    assert refused.value.code == "forbidden_type"

@@ -443,8 +443,9 @@ def test_a_group_message_is_answered_in_the_group(client: FlaskClient, env: Tele
     group = fixture_json("group_message.json")
     user, chat = group["message"]["from"]["id"], group["message"]["chat"]["id"]
     assert post(client, dated(group, env.clock)).status_code == 200
-    conversation = conversation_of(env, user)
-    assert (conversation.address, conversation.chat_id) == (str(user), str(chat))
+    with env.session() as session:
+        conversation = session.scalars(select(Conversation)).one()
+    assert (conversation.address, conversation.chat_id) == (f"{user}@{chat}", str(chat))  # issue 16
     env.work()
     replies = env.api.messages_to(chat)
     assert replies and env.api.messages_to(user) == []
@@ -677,3 +678,130 @@ def test_a_file_over_two_gigabytes_is_refused_without_losing_the_ticket(
     assert attachment.refusal_reason is not None and attachment.refusal_reason.startswith("too_large")
     assert env.api.calls_to("getFile") == []
     assert any("respaldo.zip" in m["text"] for m in env.api.messages_to(CUSTOMER))
+
+
+# --- issue 16: deeply nested JSON is a 400, not a RecursionError ------------------------------------
+
+
+@pytest.mark.parametrize("depth", [40, 5000, 100_000], ids=["past-limit", "deep", "past-python-recursion"])
+def test_deeply_nested_json_is_400_and_nothing_is_stored(
+    client: FlaskClient, env: TelegramEnv, depth: int
+) -> None:
+    update = dated(message_update(CUSTOMER, text="hola"), env.clock)
+    nested = b"[" * depth + b"]" * depth
+    body = json.dumps(update).encode()[:-1] + b', "extra": ' + nested + b"}"
+    response = post(client, body)
+    assert response.status_code == 400
+    assert env.stored() == {name: 0 for name in env.stored()}
+
+
+def test_a_real_update_with_a_reply_and_a_keyboard_is_within_the_depth_limit(
+    client: FlaskClient, env: TelegramEnv
+) -> None:
+    seed_customer(env)
+    update = dated(message_update(CUSTOMER, text=FIRST_MESSAGE), env.clock)
+    update["message"]["reply_to_message"] = {
+        "message_id": 1, "date": 1, "chat": {"id": CUSTOMER, "type": "private"}, "text": "¿Qué ocurre?",
+        "reply_markup": {
+            "inline_keyboard": [[{"text": "Reportar una falla", "callback_data": "ask_type:incident"}]]
+        },
+    }
+    assert post(client, update).status_code == 200
+
+
+# --- issue 16: anonymous admins, groups and a company's tickets ---------------------------------------
+
+GROUP_A, GROUP_B = -1001111111111, -1002222222222
+ANONYMOUS_ADMIN = 1087968824  # @GroupAnonymousBot: every anonymous admin of every group
+
+
+def anonymous(env: TelegramEnv, group: int, text: str) -> dict[str, Any]:
+    """A message an anonymous admin posts in `group` (from GroupAnonymousBot, sender_chat the group)."""
+    update = dated(message_update(ANONYMOUS_ADMIN, chat_id=group, text=text), env.clock)
+    update["message"]["from"] = {"id": ANONYMOUS_ADMIN, "is_bot": True, "first_name": "Group",
+                                 "username": "GroupAnonymousBot"}
+    update["message"]["sender_chat"] = {"id": group, "title": f"Grupo {group}", "type": "supergroup"}
+    return update
+
+
+def group_texts(env: TelegramEnv, chat: int) -> str:
+    return "\n".join(m.get("text", "") for m in env.api.messages_to(chat))
+
+
+def test_an_anonymous_admin_in_another_group_is_never_the_first_groups_contact(
+    client: FlaskClient, env: TelegramEnv
+) -> None:
+    seed_customer(env, with_identity=False)
+    for text in ("Hola", "Admin Grupo A", "Comercial Andes", "Sí", "admin.a@andes.example",
+                 "Reportar una falla", FIRST_MESSAGE, "Factura electrónica", "Omitir", "Toda la operación",
+                 "Sí, hoy mismo", "Confirmar"):
+        assert post(client, anonymous(env, GROUP_A, text)).status_code == 200
+    env.work()
+    with env.session() as session:
+        ticket = session.scalars(select(Ticket)).one()
+        events = select(TicketEvent).where(TicketEvent.ticket_id == ticket.id)
+        events_before = len(session.scalars(events).all())
+    number = ticket.number or ""
+    assert f"Registramos su ticket {number}" in group_texts(env, GROUP_A)
+
+    attempts = ("Hola", "mis tickets", f"/estado {number}", f"Agrego al ticket {number}: ya funciona, cerrar")
+    for text in attempts:
+        assert post(client, anonymous(env, GROUP_B, text)).status_code == 200
+    env.work()
+    seen_in_b = group_texts(env, GROUP_B)
+    assert "Admin Grupo A" not in seen_in_b and number not in seen_in_b and "CAF" not in seen_in_b
+    assert "¿Cuál es su nombre?" in seen_in_b  # a stranger to the bot
+    assert "solo se informa en un chat privado" in seen_in_b
+    with env.session() as session:
+        conversations = {c.address: c for c in session.scalars(select(Conversation))}
+        assert set(conversations) == {f"{GROUP_A}@{GROUP_A}", f"{GROUP_B}@{GROUP_B}"}
+        assert conversations[f"{GROUP_B}@{GROUP_B}"].contact_id is None
+        assert len(session.scalars(events).all()) == events_before
+        again = session.get(Ticket, ticket.id)
+        assert again is not None and again.status == ticket.status
+
+
+def test_status_in_a_group_is_refused_and_the_private_chat_keeps_the_notifications(
+    client: FlaskClient, env: TelegramEnv
+) -> None:
+    seed_customer(env)
+    ticket = open_ticket_by_text(client, env)  # privately, as the known contact
+    env.work()
+    for text in ("/estado", "mis tickets", f"estado {ticket.number}"):
+        update = dated(message_update(CUSTOMER, chat_id=GROUP_A, text=text), env.clock)
+        assert post(client, update).status_code == 200
+    env.work()
+    seen_in_group = group_texts(env, GROUP_A)
+    assert (ticket.number or "") not in seen_in_group and "Comercial Andes" not in seen_in_group
+    assert seen_in_group.count("solo se informa en un chat privado") == 3
+    private = conversation_of(env)
+    assert private.chat_id == str(CUSTOMER)  # the group never redirected the customer's chat
+    with env.session() as session:
+        identity = session.scalars(select(ChannelIdentity)).one()
+        assert identity.chat_id == str(CUSTOMER)
+        notified = env.container.agent_actions
+        agent = session.scalars(select(Agent)).one()
+    notified.take(ticket.number or "", agent.id)
+    env.work()
+    assert "Ana Soporte" in env.api.messages_to(CUSTOMER)[-1]["text"]
+    assert "Ana Soporte" not in group_texts(env, GROUP_A)
+
+
+def test_in_a_group_even_a_linked_contact_never_sees_other_tickets(
+    client: FlaskClient, env: TelegramEnv
+) -> None:
+    """An agent linked the group identity to the verified contact: the group sees only its own tickets."""
+    seed_customer(env)
+    ticket = open_ticket_by_text(client, env)  # in private
+    with env.container.transaction() as session:
+        contact = session.scalars(select(Contact)).one()
+        session.add(ChannelIdentity(contact=contact, channel="telegram", address=f"{CUSTOMER}@{GROUP_A}",
+                                    chat_id=str(GROUP_A)))
+    env.work()
+    for text in ("Hola", "Reportar una falla", FIRST_MESSAGE):  # the same problem as the private ticket
+        update = dated(message_update(CUSTOMER, chat_id=GROUP_A, text=text), env.clock)
+        assert post(client, update).status_code == 200
+    env.work()
+    seen_in_group = group_texts(env, GROUP_A)
+    assert "Camila" in seen_in_group  # recognized through the linked identity
+    assert (ticket.number or "") not in seen_in_group  # but no duplicate offer naming the private ticket

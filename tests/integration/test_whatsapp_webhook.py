@@ -24,6 +24,8 @@ from pytest_httpserver import HTTPServer
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from bot.messages import Channel, InboundMedia, MediaKind
+from channels.base import OutboundMessage, SendResult
 from channels.whatsapp.adapter import WhatsAppAdapter
 from intake.bootstrap import Container, build_container
 from intake.config import load_settings
@@ -111,8 +113,22 @@ class Env:
         raise AssertionError("background jobs never went quiet")
 
 
+class MailRecorder:
+    """Stands in for the SMTP e-mail channel: records what it is asked to send."""
+
+    channel = Channel.EMAIL
+
+    def __init__(self) -> None:
+        self.sent: list[OutboundMessage] = []
+
+    def send(self, message: OutboundMessage) -> SendResult:
+        """Record one e-mail."""
+        self.sent.append(message)
+        return SendResult((f"<mail-{len(self.sent)}@test>",))
+
+
 def build_env(
-    database_url: str, data_dir: Path, server: HTTPServer, clock: FakeClock, **env: str
+    database_url: str, data_dir: Path, server: HTTPServer, clock: FakeClock, *, email: bool = True, **env: str
 ) -> Env:
     """Settings → whatsapp_config → WhatsAppAdapter → container → Flask app, as production does."""
     settings = load_settings(
@@ -130,7 +146,10 @@ def build_env(
         env_file=None,
     )
     adapter = WhatsAppAdapter(whatsapp_config(settings), clock=clock)
-    container = build_container(settings, clock=clock, adapters={"whatsapp": adapter})
+    adapters: dict[str, Any] = {"whatsapp": adapter}
+    if email:  # e-mail configured (SMTP), recorded instead of sent
+        adapters["email"] = MailRecorder()
+    container = build_container(settings, clock=clock, adapters=adapters)
     twilio = FakeTwilio(server, TOKEN)
     return Env(container, create_app(container).test_client(), clock, twilio)
 
@@ -610,3 +629,119 @@ def test_a_permanent_4xx_is_dead_lettered_with_twilios_reason_on_the_ticket(env:
     assert (notice.status, notice.error_code) == ("failed", "21211")
     [event] = ticket_events(env, "delivery_failed")
     assert event.ticket_id == ticket_id and "is not a valid phone number" in event.body
+
+
+# --- issue 16: signed fields out of bounds are a clear 400, never a 500 ----------------------------
+
+OVERSIZED_INBOUND = {
+    "message-sid": {key: "SM" + "a" * 99 for key in ("MessageSid", "SmsMessageSid", "SmsSid")},
+    "from": {"From": "whatsapp:+" + "5" * 260},
+    "to": {"To": "whatsapp:+" + "1" * 260},
+    "wa-id": {"From": "", "WaId": "5" * 300},
+    "num-media-huge": {"NumMedia": "30000000"},
+    "num-media-eleven": {
+        "NumMedia": "11", **{f"MediaUrl{i}": f"https://api.twilio.com/{i}" for i in range(11)}
+    },
+    "media-url": {"NumMedia": "1", "MediaUrl0": "https://api.twilio.com/" + "m" * 600},
+}
+
+
+@pytest.mark.parametrize("fields", list(OVERSIZED_INBOUND.values()), ids=list(OVERSIZED_INBOUND))
+def test_an_out_of_bounds_signed_message_is_400_and_nothing_is_stored(
+    env: Env, fields: dict[str, str]
+) -> None:
+    started = time.perf_counter()
+    response = env.post(INBOUND_PATH, {**fixture("inbound_text"), **fields})
+    assert response.status_code == 400, response.get_data(as_text=True)
+    assert time.perf_counter() - started < 2.0
+    assert env.stored() == NOTHING
+
+
+OVERSIZED_STATUS = {
+    "message-sid": {"MessageSid": "SM" + "b" * 99},
+    "status": {"MessageStatus": "delivered" * 3},
+    "error-code": {"MessageStatus": "failed", "ErrorCode": "3" * 21},
+    "to": {"To": "whatsapp:+" + "1" * 260},
+}
+
+
+@pytest.mark.parametrize("fields", list(OVERSIZED_STATUS.values()), ids=list(OVERSIZED_STATUS))
+def test_an_out_of_bounds_signed_status_callback_is_400(env: Env, fields: dict[str, str]) -> None:
+    ticket_id, _ = open_ticket(env)
+    sid = registration(env, ticket_id).provider_message_id or ""
+    before = env.stored()
+    response = env.post(STATUS_PATH, status_form("status_sent", sid, **fields))
+    assert response.status_code == 400, response.get_data(as_text=True)
+    assert env.stored() == before
+
+
+def test_ten_media_items_are_still_accepted(env: Env) -> None:
+    form = {**fixture("inbound_text"), "NumMedia": "10", "MessageType": "image"}
+    form.update({f"MediaUrl{i}": f"https://api.twilio.com/2010-04-01/Accounts/{ACCOUNT}/Messages/MM{i}/Media/ME{i}"
+                 for i in range(10)})
+    form.update({f"MediaContentType{i}": "image/jpeg" for i in range(10)})
+    steps = ("hola", "1", "No puedo emitir facturas desde la mañana, da error", "omitir")
+    for index, body in enumerate(steps):
+        post_fast(env, text_form(f"SM{index:032d}", body))
+    post_fast(env, form)
+    kept = [item["ref"] for item in conversation(env).state["evidence"]]
+    assert kept == [form[f"MediaUrl{i}"] for i in range(10)]
+
+
+# --- issue 16: the media job never fetches off Twilio's hosts and never retries a refused URL ---------
+
+
+def test_media_urls_off_twilios_hosts_are_refused_once_stored_never_and_the_customer_told(env: Env) -> None:
+    post_fast(env, fixture("inbound_text"))
+    env.work()
+    urls = ["file:///proc/self/environ", "http://169.254.169.254/latest/meta-data/",
+            env.twilio.server.url_for("/internal/export.csv").replace("localhost", "127.0.0.1")]
+    internal = env.twilio.server.expect_request("/internal/export.csv")
+    internal.respond_with_data("secret", content_type="text/csv")
+    with env.container.transaction() as session:
+        chat = session.scalars(select(Conversation)).one()
+        contact = session.get(Contact, chat.contact_id)
+        media = [InboundMedia(ref=url, content_type="text/csv", kind=MediaKind.DOCUMENT) for url in urls]
+        data = NewTicket("incident", "No puedo emitir facturas", Impact.HIGH, Urgency.MEDIUM, media=media)
+        env.container.tickets.open_ticket(session, chat, contact, data, now=env.clock())
+    env.work()
+    with env.session() as session:
+        rows = session.scalars(select(Attachment).order_by(Attachment.id)).all()
+        assert [(r.status, r.attempts, r.storage_path) for r in rows] == [("refused", 1, None)] * 3
+        assert all((r.refusal_reason or "").startswith("forbidden_source") for r in rows)
+    assert [r for r in env.twilio.server.log if "/internal/" in r[0].path] == []
+    bodies = [call.get("Body", "") for call in env.twilio.calls]
+    assert len([body for body in bodies if "No pudimos recibir el archivo" in body]) == 3
+
+
+# --- issue 16: without SMTP, no e-mail copy is queued to stay pending forever -------------------------
+
+
+@pytest.fixture
+def without_email(
+    database_url: str, tmp_path: Path, httpserver: HTTPServer, clock: FakeClock
+) -> Iterator[Env]:
+    """A container with WhatsApp but no e-mail channel (no SMTP configured)."""
+    built = build_env(database_url, tmp_path / "data", httpserver, clock, email=False)
+    seed_customer(built)
+    yield built
+    built.container.close()
+
+
+def test_without_smtp_no_email_copy_is_queued_and_agents_are_told_the_customer_was_not_reached(
+    without_email: Env,
+) -> None:
+    env = without_email
+    ticket_id, _ = open_ticket(env, refuse_notice=True)
+    [event] = ticket_events(env, "customer_unreachable")
+    assert event.ticket_id == ticket_id
+    assert "cannot be reached" in event.body and "SMTP) is not configured" in event.body
+    assert event.data is not None and event.data["email_unavailable"] == "smtp_not_configured"
+    assert event.data["email_outbox_id"] is None
+    with env.session() as session:
+        assert session.scalars(select(OutboxMessage).where(OutboxMessage.channel == "email")).all() == []
+    health = env.client.get("/healthz").get_json()
+    assert health["outbox_backlog"] == 0 and health["outbox_held"] == 1
+    env.clock.advance(hours=2)
+    env.work()
+    assert env.client.get("/healthz").get_json()["outbox_backlog"] == 0

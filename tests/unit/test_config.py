@@ -111,3 +111,20 @@ def test_a_public_deployment_with_a_real_secret_key_loads() -> None:
     )
     assert s.public_base_url == "https://support.example.com"
     assert "x" * 32 not in repr(s)
+
+
+def test_media_sources_default_to_twilios_hosts_and_public_addresses_only() -> None:
+    from channels.whatsapp.media import DEFAULT_MEDIA_HOSTS
+    from intake.wiring import whatsapp_config
+
+    base = {"TWILIO_ACCOUNT_SID": "AC1", "TWILIO_AUTH_TOKEN": "t"}
+    base["TWILIO_WHATSAPP_FROM"] = "whatsapp:+14155238886"
+    config = whatsapp_config(load_settings(base, env_file=None))
+    assert config.media_hosts == DEFAULT_MEDIA_HOSTS and config.media_allow_private is False
+    assert "api.twilio.com" in DEFAULT_MEDIA_HOSTS
+    custom = load_settings({**base, "TWILIO_MEDIA_HOSTS": "api.twilio.com, .Media.Example.com",
+                            "TWILIO_MEDIA_ALLOW_PRIVATE": "true"}, env_file=None)
+    assert whatsapp_config(custom).media_hosts == ("api.twilio.com", ".media.example.com")
+    assert whatsapp_config(custom).media_allow_private is True
+    with pytest.raises(SettingsError, match="TWILIO_MEDIA_HOSTS"):
+        load_settings({**base, "TWILIO_MEDIA_HOSTS": "http://evil.example/x"}, env_file=None)

@@ -208,7 +208,7 @@ def test_edited_message_is_marked_as_edit_with_its_own_id(adapter: TelegramAdapt
 def test_group_message_replies_to_the_group(adapter: TelegramAdapter) -> None:
     [msg] = parse(adapter, body("group_message.json"))
     assert msg.chat_id == "-1001987654321"
-    assert msg.sender_id == "7033445566"
+    assert msg.sender_id == "7033445566@-1001987654321"  # issue 16: never the person's private key
     assert msg.reply_to == "-1001987654321"
     assert msg.text == "/ayuda"
     assert msg.language_code == "en"
@@ -327,3 +327,65 @@ def test_mutated_updates_never_raise_anything_but_malformed(
         assert isinstance(msg.text, str)
         assert msg.received_at.tzinfo is not None
         assert all(isinstance(m.ref, str) and m.ref for m in msg.media)
+
+
+# --- issue 16: anonymous admins and channel senders are never one shared contact ---------------------
+
+ANONYMOUS_ADMIN = {"id": 1087968824, "is_bot": True, "first_name": "Group", "username": "GroupAnonymousBot"}
+
+
+def group_update(chat_id: int, *, sender: dict[str, Any], sender_chat: dict[str, Any] | None = None,
+                 update_id: int = 900) -> bytes:
+    message: dict[str, Any] = {
+        "message_id": 1, "date": 1736942950, "text": "mis tickets", "from": sender,
+        "chat": {"id": chat_id, "title": f"Grupo {chat_id}", "type": "supergroup"},
+    }
+    if sender_chat is not None:
+        message["sender_chat"] = sender_chat
+    return json.dumps({"update_id": update_id, "message": message}).encode()
+
+
+def test_anonymous_admins_of_two_groups_are_two_senders_keyed_by_their_group(
+    adapter: TelegramAdapter,
+) -> None:
+    group_a, group_b = -1001111111111, -1002222222222
+    chat_a = {"id": group_a, "title": "Grupo A", "type": "supergroup"}
+    chat_b = {"id": group_b, "title": "Grupo B", "type": "supergroup"}
+    [in_a] = parse(adapter, group_update(group_a, sender=ANONYMOUS_ADMIN, sender_chat=chat_a))
+    [in_b] = parse(adapter, group_update(group_b, sender=ANONYMOUS_ADMIN, sender_chat=chat_b))
+    assert in_a.sender_id == f"{group_a}@{group_a}" and in_b.sender_id == f"{group_b}@{group_b}"
+    assert "1087968824" not in in_a.sender_id + in_b.sender_id
+    assert (in_a.reply_to, in_b.reply_to) == (str(group_a), str(group_b))
+    assert in_a.profile_name == "Grupo A" and in_a.language_code is None
+
+
+def test_a_proxy_account_without_sender_chat_is_keyed_by_the_group(adapter: TelegramAdapter) -> None:
+    [msg] = parse(adapter, group_update(-1003333333333, sender=ANONYMOUS_ADMIN))
+    assert msg.sender_id == "-1003333333333@-1003333333333"
+
+
+def test_a_channel_posting_in_its_linked_group_is_keyed_by_the_channel_in_that_group(
+    adapter: TelegramAdapter,
+) -> None:
+    telegram = {"id": 777000, "is_bot": False, "first_name": "Telegram"}
+    channel = {"id": -1004444444444, "title": "Noticias ACME", "type": "channel"}
+    [msg] = parse(adapter, group_update(-1005555555555, sender=telegram, sender_chat=channel))
+    assert msg.sender_id == "-1004444444444@-1005555555555"
+
+
+def test_a_person_in_a_group_is_not_their_private_chat(adapter: TelegramAdapter) -> None:
+    person = {"id": 5011223344, "is_bot": False, "first_name": "Camila"}
+    [msg] = parse(adapter, group_update(-1006666666666, sender=person))
+    assert msg.sender_id == "5011223344@-1006666666666" and msg.chat_id == "-1006666666666"
+
+
+def test_a_button_pressed_in_a_group_belongs_to_that_persons_group_conversation(
+    adapter: TelegramAdapter,
+) -> None:
+    press = {"update_id": 901, "callback_query": {
+        "id": "q1", "chat_instance": "c", "data": "ask_type:incident",
+        "from": {"id": 5011223344, "is_bot": False, "first_name": "Camila"},
+        "message": {"message_id": 5, "date": 1, "chat": {"id": -1006666666666, "type": "supergroup"},
+                    "text": "¿Qué necesita?"}}}
+    [msg] = parse(adapter, json.dumps(press).encode())
+    assert msg.sender_id == "5011223344@-1006666666666" and msg.chat_id == "-1006666666666"
