@@ -31,6 +31,7 @@ from intake.services.inbound import InboundService
 from intake.services.notify import AlertRouting, tell_file_refused
 from intake.services.sla import SlaService
 from intake.services.tickets import TicketService
+from intake.services.tracking import LinkKeys, configure_links
 
 log = logging.getLogger(__name__)
 
@@ -88,6 +89,7 @@ class Container:
             self.session_factory, self.tickets, self.conversations, self.store, self.clock
         )
         self.handoffs = Handoffs(self.session_factory, self.conversations, self.clock)
+        configure_links(self.session_factory, LinkKeys(s.secret_key, s.public_base_url))  # tracking links
 
     def delivery_status(self, update: Any) -> None:
         """Apply a provider's delivery-status callback (WhatsApp's)."""

@@ -15,6 +15,7 @@ from intake.db.events import record_event
 from intake.db.models import Agent, Attachment, Conversation, Ticket
 from intake.delivery.outbox import enqueue
 from intake.domain.events import Actor, EventKind
+from intake.services.tracking import tracking_line
 
 
 def reply_to_conversation(
@@ -70,9 +71,11 @@ def notify_customer(
     if conversation is None:
         return
     values = {"number": ticket.number or "", **variables}
-    reply = Reply(
-        text=text(key, ticket.language, **values), options=options, step=step, kind=kind, variables=values
-    )
+    body = text(key, ticket.language, **values)
+    line = tracking_line(session, ticket, ticket.language, now=now)  # set when PUBLIC_BASE_URL is
+    if line is not None:
+        body = f"{body}\n\n{line}"
+    reply = Reply(text=body, options=options, step=step, kind=kind, variables=values)
     reply_to_conversation(
         session, conversation, reply, now=now, ticket_id=ticket.id, author=author, agent_id=agent_id
     )
