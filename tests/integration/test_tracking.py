@@ -28,7 +28,11 @@ LINK = re.compile(r"(?:Seguimiento|Tracking|Acompanhamento): (\S+)")
 def desk(database_url: str, tmp_path: Path, clock: FakeClock) -> Iterator[Container]:
     """A container whose notifications carry tracking links (PUBLIC_BASE_URL set), with one agent."""
     container = make_container(
-        database_url, tmp_path, clock, PUBLIC_BASE_URL=BASE, SECRET_KEY="tracking-test-secret-0123456789abcdef"
+        database_url,
+        tmp_path,
+        clock,
+        PUBLIC_BASE_URL=BASE,
+        SECRET_KEY="tracking-test-secret-0123456789abcdef",
     )
     with container.transaction() as session:
         session.add(Agent(name="Ana", email="ana@soporte.example", is_supervisor=False))
@@ -48,7 +52,9 @@ def opened(container: Container) -> tuple[ChatSession, str, str]:
     number = open_ticket_through_chat(chat, "El POS no imprime boletas desde esta mañana")
     with container.session_factory() as session:
         registered = session.scalars(
-            select(OutboxMessage).where(OutboxMessage.kind == "registration").order_by(OutboxMessage.id.desc())
+            select(OutboxMessage)
+            .where(OutboxMessage.kind == "registration")
+            .order_by(OutboxMessage.id.desc())
         ).first()
     assert registered is not None
     url = LINK.search(registered.payload["text"])
