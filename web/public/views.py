@@ -176,7 +176,7 @@ def _not_found() -> Any:
 
 def _render(template: str, language: str, **context: Any) -> str:
     return render_template(
-        template, lang=language, _=lambda text: public_translate(text, language), honeypot=HONEYPOT, **context
+        template, lang=language, t=lambda text: public_translate(text, language), honeypot=HONEYPOT, **context
     )
 
 
