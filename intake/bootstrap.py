@@ -19,6 +19,7 @@ from intake.db.models import utcnow
 from intake.db.storage import FileStore
 from intake.delivery.media_links import MediaLinks
 from intake.delivery.outbox import OutboxWorker, RetryPolicy
+from intake.delivery.tracking_links import LinkKeys, configure_links
 from intake.delivery.whatsapp_window import WhatsAppRouter
 from intake.jobs.media import MediaDownloadJob
 from intake.jobs.sweeper import Sweeper
@@ -31,7 +32,6 @@ from intake.services.inbound import InboundService
 from intake.services.notify import AlertRouting, tell_file_refused
 from intake.services.sla import SlaService
 from intake.services.tickets import TicketService
-from intake.services.tracking import LinkKeys, configure_links
 
 log = logging.getLogger(__name__)
 

@@ -14,7 +14,7 @@ from intake.cli.common import open_container
 from intake.cli.terminal import terminal_safe
 from intake.services.agent_actions import ActionError, ActionResult, AgentActions, Registration
 from intake.services.ticket_views import TicketDetails, human_size, ticket_details, ticket_summaries
-from intake.services.tracking_pages import TrackingPages
+from intake.services.tracking import TrackingPages
 from sla.priority import Priority
 
 AGENT_OPTION = click.option("--agent", "agent_email", required=True, help="E-mail of the agent acting.")

@@ -14,8 +14,8 @@ from channels.base import OutboundMessage
 from intake.db.events import record_event
 from intake.db.models import Agent, Attachment, Conversation, Ticket
 from intake.delivery.outbox import enqueue
+from intake.delivery.tracking_links import tracking_line
 from intake.domain.events import Actor, EventKind
-from intake.services.tracking import tracking_line
 
 
 def reply_to_conversation(

@@ -23,10 +23,10 @@ from channels.media_policy import MediaPolicy
 from intake.db import unit_of_work
 from intake.db.models import Conversation, Message, OutboxMessage, Ticket
 from intake.db.storage import FileStore
+from intake.delivery.tracking_links import current_token
 from intake.domain.events import Actor
 from intake.services.inbound import InboundService
-from intake.services.tracking import current_token
-from intake.services.tracking_pages import Refusals, Upload
+from intake.services.tracking import Refusals, Upload
 
 MAX_FILES_PER_STEP = 10
 _KINDS = {"image": MediaKind.IMAGE, "audio": MediaKind.AUDIO, "video": MediaKind.VIDEO}

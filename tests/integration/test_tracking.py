@@ -15,7 +15,7 @@ from sqlalchemy import select
 from intake.bootstrap import Container
 from intake.cli.simulator import ChatSession
 from intake.db.models import Agent, Attachment, OutboxMessage, Ticket, TicketPause, TrackingLink
-from intake.services.tracking_pages import TrackingPages, Upload
+from intake.services.tracking import TrackingPages, Upload
 from tests.integration.service_harness import make_container, open_ticket_through_chat, texts
 from tests.support.clock import FakeClock
 

@@ -9,7 +9,7 @@ from playwright.sync_api import Page
 from sqlalchemy import select
 
 from intake.db.models import Ticket
-from intake.services.tracking import current_token
+from intake.delivery.tracking_links import current_token
 from tests.support.browser import LiveServer, screenshot
 from tests.web.conftest import Console, chat, open_ticket
 

@@ -10,9 +10,9 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from intake.db.models import Attachment, Contact, Ticket
+from intake.delivery.tracking_links import current_token
 from intake.services.demo import DEMO_EMAIL
-from intake.services.tracking import current_token
-from intake.services.tracking_pages import TrackingPages
+from intake.services.tracking import TrackingPages
 from tests.web.conftest import Console, chat, open_ticket
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')

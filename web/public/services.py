@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from flask import current_app
 
 from intake.bootstrap import Container
-from intake.services.tracking_pages import TrackingPages
+from intake.services.tracking import TrackingPages
 from intake.services.web_intake import WebIntake
 
 

@@ -21,7 +21,7 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from werkzeug.datastructures import FileStorage
 
-from intake.services.tracking_pages import Upload
+from intake.services.tracking import Upload
 from intake.services.web_intake import Answer, WebStep
 from web.auth import protect_forms
 from web.i18n import PUBLIC_LANGUAGES, public_translate
