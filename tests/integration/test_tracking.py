@@ -10,9 +10,11 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from click.testing import CliRunner
 from sqlalchemy import select
 
 from intake.bootstrap import Container
+from intake.cli import cli
 from intake.cli.simulator import ChatSession
 from intake.db.models import Agent, Attachment, OutboxMessage, Ticket, TicketPause, TrackingLink
 from intake.services.tracking import TrackingPages, Upload
@@ -20,6 +22,7 @@ from tests.integration.service_harness import make_container, open_ticket_throug
 from tests.support.clock import FakeClock
 
 BASE = "https://soporte.example"
+SECRET = "tracking-test-secret-0123456789abcdef"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 LINK = re.compile(r"(?:Seguimiento|Tracking|Acompanhamento): (\S+)")
 
@@ -176,3 +179,19 @@ def test_without_a_public_base_url_notifications_carry_no_link(
         assert number and not any("Seguimiento" in t for t in texts_sent)
     finally:
         container.close()
+
+
+def test_the_cli_revokes_a_tickets_links(desk: Container, database_url: str, tmp_path: Path) -> None:
+    _, number, token = opened(desk)
+    env = {
+        "DATABASE_URL": database_url,
+        "DATA_DIR": str(tmp_path),
+        "SECRET_KEY": SECRET,
+        "PUBLIC_BASE_URL": BASE,
+    }
+    runner = CliRunner()
+    result = runner.invoke(cli, ["ticket", "revoke-link", number], env=env, obj={}, catch_exceptions=False)
+    assert result.exit_code == 0 and f"{number}: 1 tracking link(s) revoked" in result.output
+    assert pages(desk).view(number, token) is None
+    unknown = runner.invoke(cli, ["ticket", "revoke-link", "LA-999999"], env=env, obj={})
+    assert unknown.exit_code == 1 and "no ticket LA-999999" in unknown.output
