@@ -13,6 +13,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from channels.base import OutboundChannel
+from channels.web import WebPageAdapter
 from intake.config import Settings
 from intake.db import make_engine, make_session_factory, unit_of_work
 from intake.db.models import utcnow
@@ -74,6 +75,7 @@ class Container:
         )
         self.conversations = ConversationService(self.sla, self.tickets, dialog)
         self.store = FileStore(s.attachments_dir)
+        self.adapters.setdefault("web", WebPageAdapter(self.store.root))  # web form: replies shown, uploads
         self.media_links = MediaLinks(s.secret_key, s.public_base_url, self.clock)
         self.inbound = InboundService(self.session_factory, self.conversations, self.clock)
         whatsapp = self.adapters.get("whatsapp")
@@ -89,7 +91,7 @@ class Container:
             self.session_factory, self.tickets, self.conversations, self.store, self.clock
         )
         self.handoffs = Handoffs(self.session_factory, self.conversations, self.clock)
-        configure_links(self.session_factory, LinkKeys(s.secret_key, s.public_base_url))  # tracking links
+        configure_links(self.session_factory, LinkKeys(s.secret_key, s.public_base_url, bool(s.smtp_host)))
 
     def delivery_status(self, update: Any) -> None:
         """Apply a provider's delivery-status callback (WhatsApp's)."""

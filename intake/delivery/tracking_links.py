@@ -31,6 +31,8 @@ class LinkKeys:
 
     secret_key: str
     public_base_url: str | None
+    # SMTP is configured: a web form's customer (no chat to push to) gets notifications by e-mail
+    email_copies: bool = False
 
     def url(self, number: str, token: str) -> str | None:
         """The tracking page's absolute URL, or None without a public base URL."""

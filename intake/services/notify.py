@@ -12,9 +12,9 @@ from bot.messages import Channel, Option, Reply
 from bot.texts import TEXTS, text
 from channels.base import OutboundMessage
 from intake.db.events import record_event
-from intake.db.models import Agent, Attachment, Conversation, Ticket
+from intake.db.models import Agent, Attachment, Contact, Conversation, Ticket
 from intake.delivery.outbox import enqueue
-from intake.delivery.tracking_links import tracking_line
+from intake.delivery.tracking_links import link_keys, tracking_line
 from intake.domain.events import Actor, EventKind
 
 
@@ -79,6 +79,24 @@ def notify_customer(
     reply_to_conversation(
         session, conversation, reply, now=now, ticket_id=ticket.id, author=author, agent_id=agent_id
     )
+    if conversation.channel == Channel.WEB:
+        _email_web_customer(session, ticket, reply, now)
+
+
+def _email_web_customer(session: Session, ticket: Ticket, reply: Reply, now: datetime) -> None:
+    """A web form's customer has no chat we can push to: the notification also goes to their e-mail."""
+    keys = link_keys(session)
+    contact = session.get(Contact, ticket.contact_id) if ticket.contact_id is not None else None
+    if keys is None or not keys.email_copies or contact is None or not contact.email:
+        return
+    message = OutboundMessage(
+        channel=Channel.EMAIL,
+        recipient=contact.email,
+        text=reply.text,
+        kind=reply.kind,
+        language=ticket.language,
+    )
+    enqueue(session, message, now=now, ticket_id=ticket.id, author=Actor.BOT)
 
 
 @dataclass(frozen=True, slots=True)

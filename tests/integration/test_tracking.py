@@ -18,6 +18,7 @@ from intake.cli import cli
 from intake.cli.simulator import ChatSession
 from intake.db.models import Agent, Attachment, OutboxMessage, Ticket, TicketPause, TrackingLink
 from intake.services.tracking import TrackingPages, Upload
+from intake.services.web_intake import Answer, WebIntake
 from tests.integration.service_harness import make_container, open_ticket_through_chat, texts
 from tests.support.clock import FakeClock
 
@@ -195,3 +196,46 @@ def test_the_cli_revokes_a_tickets_links(desk: Container, database_url: str, tmp
     assert pages(desk).view(number, token) is None
     unknown = runner.invoke(cli, ["ticket", "revoke-link", "LA-999999"], env=env, obj={})
     assert unknown.exit_code == 1 and "no ticket LA-999999" in unknown.output
+
+
+def test_a_web_form_ticket_is_told_by_email_with_its_link(
+    database_url: str, tmp_path: Path, clock: FakeClock
+) -> None:
+    container = make_container(
+        database_url, tmp_path, clock, PUBLIC_BASE_URL=BASE, SECRET_KEY=SECRET, SMTP_HOST="smtp.example"
+    )
+    intake = WebIntake(container.session_factory, container.inbound, container.store, SECRET, container.clock)
+    try:
+        assert "nombre" in intake.start("visitor-1", "es").replies[0].text
+        for answer in (
+            Answer("Rosa Díaz"),
+            Answer("Ferretería del Sur"),
+            Answer("rosa@ferreteria.example"),
+            Answer(choice="ask_type:incident"),
+            Answer("No cuadra el inventario valorizado"),
+            Answer(choice="ask_module:inventory"),
+            Answer(files=[Upload(PNG, "image/png", "kardex.png")]),
+            Answer(choice="ask_evidence:done"),
+            Answer(choice="ask_impact:medium"),
+            Answer(choice="ask_urgency:medium"),
+        ):
+            step = intake.answer("visitor-1", answer, "es")
+        assert step.step == "confirm_summary" and "P3" in step.replies[-1].text
+        done = intake.answer("visitor-1", Answer(choice="confirm_summary:confirm"), "es")
+        assert (
+            done.ticket_number
+            and done.tracking_path
+            and done.tracking_path.startswith(f"/t/{done.ticket_number}?k=")
+        )
+        token = done.tracking_path.split("?k=", 1)[1]
+        with container.session_factory() as session:
+            mails = session.scalars(select(OutboxMessage).where(OutboxMessage.channel == "email")).all()
+            ticket = session.scalars(select(Ticket)).one()
+            assert ticket.channel == "web" and ticket.needs_verification
+        mailed = [m for m in mails if m.recipient == "rosa@ferreteria.example"]
+        assert mailed and f"Seguimiento: {BASE}{done.tracking_path}" in mailed[0].payload["text"]
+        container.run_jobs_once()  # the media job files the upload from the store
+        view = pages(container).view(done.ticket_number, token)
+        assert view is not None and [e.filename for e in view.evidence] == ["kardex.png"]
+    finally:
+        container.close()

@@ -8,15 +8,13 @@ from __future__ import annotations
 
 from flask import Blueprint, Flask
 
-from channels.web import WebPageAdapter
 from intake.bootstrap import Container
 from web.public.services import PublicServices
 from web.public.views import register
 
 
 def register_public(app: Flask, container: Container) -> None:
-    """Mount /soporte and /t/…; the web channel's adapter joins the container's (replies, uploads)."""
-    container.adapters.setdefault("web", WebPageAdapter(container.store.root))
+    """Mount /soporte and /t/…; the container wires the web channel's adapter."""
     app.extensions["public"] = PublicServices.build(container)
     bp = Blueprint(
         "public",
