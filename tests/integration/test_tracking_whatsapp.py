@@ -1,5 +1,6 @@
-"""A ticket opened on WhatsApp (fake Twilio, the real signed webhook) and followed on its tracking page in
-headless Chromium; with the 24-hour window closed and no template, the e-mail copy carries the link."""
+"""A ticket opened on WhatsApp (fake Twilio, the real signed webhook): its messages quote the tracking
+link, and with the 24-hour window closed and no template, the e-mail copy carries the link. (Followed in
+Chromium: tests/web/test_public_whatsapp.py, where the browser fixtures live.)"""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page
 from pytest_httpserver import HTTPServer
 
 from tests.integration.test_whatsapp_webhook import (
@@ -20,10 +20,8 @@ from tests.integration.test_whatsapp_webhook import (
     seed_customer,
     text_form,
 )
-from tests.support.browser import LiveServer, browser, live_server, page, playwright_driver, screenshot
 from tests.support.clock import FakeClock
 
-__all__ = ["browser", "live_server", "page", "playwright_driver"]
 LINK = re.compile(r"Seguimiento: (https://\S+)")
 STEPS = ("Hola", "1", "El módulo de ventas no confirma pedidos", "omitir", "omitir", "1", "1", "confirmar")
 
@@ -49,28 +47,6 @@ def open_on_whatsapp(env: Env) -> tuple[str, str]:
     number = re.search(r"/t/([A-Z]+-\d+)\?", path)
     assert number is not None
     return number.group(1), path
-
-
-def test_the_whatsapp_registration_links_to_the_tracking_page(
-    env: Env, live_server: LiveServer, page: Page
-) -> None:
-    number, path = open_on_whatsapp(env)
-    live_server.mount(env.client.application)
-    page.goto(live_server.url + path)
-    assert page.locator("#number").inner_text() == number
-    assert page.locator("#status").inner_text() == "nuevo"
-    assert page.locator("#priority").inner_text() == "P1"  # impact high × urgency high
-    screenshot(page, "public-tracking-whatsapp")
-    env.container.agent_actions.ask(number, "ana@soporte.example", "¿Qué pedido falla?")
-    env.work()
-    assert LINK.search(env.twilio.calls[-1].get("Body") or ""), "the information request quotes the link"
-    page.reload()
-    assert "esperamos su respuesta" in page.locator("#resolution").inner_text()
-    page.fill("#reply-body", "El pedido S00042")
-    with page.expect_navigation():
-        page.click("#reply button[type=submit]")
-    assert page.locator("#status").inner_text() == "en curso"
-    assert "S00042" in page.locator("#timeline").inner_text()
 
 
 def test_with_the_window_closed_and_no_template_the_email_copy_carries_the_link(env: Env) -> None:
