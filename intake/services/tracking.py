@@ -15,6 +15,9 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.flow import StepName
+from bot.settle import SURVEY_STEPS, VALIDATION_STEPS, settle_prompt
+from bot.state import DialogState
 from channels.base import MediaRefusedError
 from channels.media_policy import MediaPolicy
 from intake.db import unit_of_work
@@ -171,7 +174,10 @@ class TrackingPages:
             if ticket is None or ticket.status != TicketStatus.SOLUTION_PROPOSED:
                 return False
             note = comment.strip()[:MAX_REPLY_CHARS] or None
-            return self.conversations.answer_validation(session, ticket, accepted, note, now)
+            answered = self.conversations.answer_validation(session, ticket, accepted, note, now)
+            if answered:
+                _settle_chat(session, ticket, VALIDATION_STEPS)  # a yes started the survey in the chat
+            return answered
 
     def rate(self, number: str, token: str, rating: int, comment: str) -> bool:
         """The satisfaction survey (1–5 and a comment) of a closed ticket; False when not open for it."""
@@ -185,6 +191,7 @@ class TrackingPages:
                 self.tickets.record_survey(session, ticket, rating, note, now=now)
             except TicketError:
                 return False
+            _settle_chat(session, ticket, SURVEY_STEPS)
             return True
 
     def revoke(self, number: str) -> int | None:
@@ -272,6 +279,16 @@ class TrackingPages:
                 created_at=now,
             )
         )
+
+
+def _settle_chat(session: Session, ticket: Ticket, steps: frozenset[StepName]) -> None:
+    """The ticket's chat stops asking what the page just answered (its conversation is locked already)."""
+    conversation = session.get(Conversation, ticket.conversation_id) if ticket.conversation_id else None
+    if conversation is None or not conversation.state:
+        return
+    settled = settle_prompt(DialogState.from_dict(conversation.state), ticket.number or "", steps)
+    if settled is not None:
+        conversation.state, conversation.step = settled.to_dict(), settled.step
 
 
 def _timeline(session: Session, ticket: Ticket) -> list[TimelineEntry]:

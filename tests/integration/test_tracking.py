@@ -16,7 +16,7 @@ from sqlalchemy import select
 from intake.bootstrap import Container
 from intake.cli import cli
 from intake.cli.simulator import ChatSession
-from intake.db.models import Agent, Attachment, OutboxMessage, Ticket, TicketPause, TrackingLink
+from intake.db.models import Agent, Attachment, Conversation, OutboxMessage, Ticket, TicketPause, TrackingLink
 from intake.services.tracking import TrackingPages, Upload
 from intake.services.web_intake import Answer, WebIntake
 from tests.integration.service_harness import make_container, open_ticket_through_chat, texts
@@ -239,3 +239,25 @@ def test_a_web_form_ticket_is_told_by_email_with_its_link(
         assert view is not None and [e.filename for e in view.evidence] == ["kardex.png"]
     finally:
         container.close()
+
+
+def chat_step(container: Container) -> str | None:
+    """The demo contact's WhatsApp chat's dialog step."""
+    with container.session_factory() as session:
+        return session.scalars(select(Conversation.step)).one()
+
+
+def test_answers_given_on_the_page_stop_the_chat_asking_them(desk: Container) -> None:
+    chat, number, token = opened(desk)
+    chat.agent("take", number)
+    chat.agent("solve", number, "Reinstalamos el driver")
+    assert chat_step(desk) == "validation_ask"
+    assert pages(desk).validate(number, token, False, "Sigue igual")
+    assert chat_step(desk) is None
+    assert "¿Se resolvió" not in texts(chat.say("hola"))
+    chat.say("cancelar")
+    chat.agent("solve", number, "Cambiamos el cable")
+    assert pages(desk).validate(number, token, True, "")
+    assert chat_step(desk) == "survey_rating"  # a yes closes the ticket and the chat asks the survey
+    assert pages(desk).rate(number, token, 5, "")
+    assert chat_step(desk) is None
