@@ -13,6 +13,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from channels.base import OutboundChannel
+from channels.web import WebPageAdapter
 from intake.config import Settings
 from intake.db import make_engine, make_session_factory, unit_of_work
 from intake.db.models import Attachment, OutboxMessage, utcnow
@@ -20,6 +21,7 @@ from intake.db.storage import FileStore
 from intake.delivery.media_links import MediaLinks
 from intake.delivery.outbox import OutboxWorker, RetryPolicy
 from intake.delivery.runner import DeliveryLoop
+from intake.delivery.tracking_links import LinkKeys, configure_links
 from intake.delivery.wakeup import WAKEUPS, PostgresListener
 from intake.delivery.whatsapp_window import WhatsAppRouter
 from intake.jobs.media import MediaDownloadJob
@@ -79,6 +81,7 @@ class Container:
         )
         self.conversations = ConversationService(self.sla, self.tickets, dialog)
         self.store = FileStore(s.attachments_dir)
+        self.adapters.setdefault("web", WebPageAdapter(self.store.root))  # web form: replies shown, uploads
         self.media_links = MediaLinks(s.secret_key, s.public_base_url, self.clock)
         self.inbound = InboundService(self.session_factory, self.conversations, self.clock)
         whatsapp = self.adapters.get("whatsapp")
@@ -106,6 +109,7 @@ class Container:
             ticket_prefix=s.ticket_prefix,
         )
         self.inbound.agents = self.agent_chat  # agents' Telegram traffic goes to their use case
+        configure_links(self.session_factory, LinkKeys(s.secret_key, s.public_base_url, bool(s.smtp_host)))
 
     def delivery_status(self, update: Any) -> None:
         """Apply a provider's delivery-status callback (WhatsApp's)."""

@@ -14,6 +14,7 @@ from web.auth import init_auth, throttle_sign_in
 from web.console import console_blueprint
 from web.format import init_format
 from web.i18n import init_i18n
+from web.public import register_public
 
 
 def register_console(app: Flask, container: Container) -> None:
@@ -24,3 +25,4 @@ def register_console(app: Flask, container: Container) -> None:
     app.register_blueprint(console_blueprint())
     throttle_sign_in(app, "console.sign_in")
     register_api(app, container)
+    register_public(app, container)  # the customer's pages: /soporte and /t/<number> (issue 13)

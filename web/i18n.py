@@ -398,3 +398,133 @@ def init_i18n(app: Flask) -> None:
     def _inject() -> dict[str, object]:
         language = agent_language()
         return {"_": lambda text: translate(text, language), "lang": language}
+
+
+# --- the customer's pages (/soporte, /t/<number>): English source, Spanish and Portuguese -----------------
+PUBLIC_STRINGS: dict[str, tuple[str, str]] = {  # English: (Spanish, Portuguese)
+    "Support": ("Soporte", "Suporte"),
+    "Support request": ("Solicitud de soporte", "Solicitação de suporte"),
+    "Your answer": ("Su respuesta", "Sua resposta"),
+    "Choose one": ("Elija una opción", "Escolha uma opção"),
+    "Continue": ("Continuar", "Continuar"),
+    "Attach files (screenshots, documents, up to 16 MB each)": (
+        "Adjuntar archivos (capturas, documentos, hasta 16 MB cada uno)",
+        "Anexar arquivos (capturas, documentos, até 16 MB cada)",
+    ),
+    "Files not kept": ("Archivos no guardados", "Arquivos não guardados"),
+    "type not accepted": ("tipo no aceptado", "tipo não aceito"),
+    "too large": ("demasiado grande", "grande demais"),
+    "Start a new request": ("Iniciar otra solicitud", "Iniciar outra solicitação"),
+    "Your ticket": ("Su ticket", "Seu ticket"),
+    "Follow your ticket on its tracking page": (
+        "Siga su ticket en su página de seguimiento",
+        "Acompanhe seu ticket na página de acompanhamento",
+    ),
+    "Keep this link: it is your access to the ticket.": (
+        "Guarde este enlace: es su acceso al ticket.",
+        "Guarde este link: é o seu acesso ao ticket.",
+    ),
+    "Leave this field empty": ("Deje este campo vacío", "Deixe este campo vazio"),
+    "Language": ("Idioma", "Idioma"),
+    "Page not found": ("Página no encontrada", "Página não encontrada"),
+    "This page does not exist or its link is no longer valid.": (
+        "Esta página no existe o su enlace ya no es válido.",
+        "Esta página não existe ou o link não é mais válido.",
+    ),
+    "Ticket": ("Ticket", "Ticket"),
+    "Status": ("Estado", "Status"),
+    "Priority": ("Prioridad", "Prioridade"),
+    "Type": ("Tipo", "Tipo"),
+    "Deadlines": ("Plazos", "Prazos"),
+    "Response": ("Respuesta", "Resposta"),
+    "Resolution": ("Resolución", "Resolução"),
+    "History": ("Historial", "Histórico"),
+    "Evidence": ("Evidencia", "Evidências"),
+    "No files yet.": ("Aún no hay archivos.", "Ainda não há arquivos."),
+    "Write to support": ("Escribir a soporte", "Escrever ao suporte"),
+    "Message": ("Mensaje", "Mensagem"),
+    "Attach files": ("Adjuntar archivos", "Anexar arquivos"),
+    "Send": ("Enviar", "Enviar"),
+    "Did the solution work?": ("¿Funcionó la solución?", "A solução funcionou?"),
+    "Yes, it works": ("Sí, funciona", "Sim, funciona"),
+    "No, it still fails": ("No, sigue fallando", "Não, continua falhando"),
+    "Comment (optional)": ("Comentario (opcional)", "Comentário (opcional)"),
+    "How satisfied are you with the support?": (
+        "¿Qué tan satisfecho está con el soporte?",
+        "Quão satisfeito você está com o suporte?",
+    ),
+    "1 = very unsatisfied, 5 = very satisfied": (
+        "1 = muy insatisfecho, 5 = muy satisfecho",
+        "1 = muito insatisfeito, 5 = muito satisfeito",
+    ),
+    "Your rating": ("Su calificación", "Sua avaliação"),
+    "Thank you for your rating": ("Gracias por su calificación", "Obrigado pela sua avaliação"),
+    "Your message was sent.": ("Su mensaje fue enviado.", "Sua mensagem foi enviada."),
+    "Thank you, your answer was recorded.": (
+        "Gracias, registramos su respuesta.",
+        "Obrigado, registramos sua resposta.",
+    ),
+    "Write a message or attach a file.": (
+        "Escriba un mensaje o adjunte un archivo.",
+        "Escreva uma mensagem ou anexe um arquivo.",
+    ),
+    "That action is not available now.": (
+        "Esa acción no está disponible ahora.",
+        "Essa ação não está disponível agora.",
+    ),
+    "Too many requests; wait a minute and try again.": (
+        "Demasiadas solicitudes; espere un minuto y vuelva a intentarlo.",
+        "Solicitações demais; aguarde um minuto e tente novamente.",
+    ),
+    "paused while we wait for your answer": (
+        "en pausa mientras esperamos su respuesta",
+        "em pausa enquanto aguardamos sua resposta",
+    ),
+    "paused while you validate the solution": (
+        "en pausa mientras usted valida la solución",
+        "em pausa enquanto você valida a solução",
+    ),
+    "paused: contingency declared": ("en pausa: contingencia declarada", "em pausa: contingência declarada"),
+    "overdue": ("vencido", "vencido"),
+    "answered": ("atendido", "atendido"),
+    "you": ("usted", "você"),
+    "support": ("soporte", "suporte"),
+    "system": ("sistema", "sistema"),
+    "bot": ("asistente", "assistente"),
+    "new": ("nuevo", "novo"),
+    "in_analysis": ("en análisis", "em análise"),
+    "waiting_customer": ("esperando su respuesta", "aguardando sua resposta"),
+    "in_progress": ("en curso", "em andamento"),
+    "solution_proposed": ("solución propuesta", "solução proposta"),
+    "reopened": ("reabierto", "reaberto"),
+    "closed": ("cerrado", "fechado"),
+    "cancelled": ("cancelado", "cancelado"),
+    "incident": ("incidente", "incidente"),
+    "request": ("requerimiento", "solicitação"),
+    "created": ("ticket registrado", "ticket registrado"),
+    "taken": ("tomado por soporte", "assumido pelo suporte"),
+    "agent_reply": ("respuesta de soporte", "resposta do suporte"),
+    "info_requested": ("soporte pide información", "o suporte pede informações"),
+    "progress": ("avance", "andamento"),
+    "escalated": ("escalado", "escalado"),
+    "solution_proposed_event": ("solución propuesta", "solução proposta"),
+    "agent_file": ("archivo de soporte", "arquivo do suporte"),
+    "customer_reply": ("su mensaje", "sua mensagem"),
+    "validated": ("solución validada", "solução validada"),
+    "auto_closed": ("cerrado sin validación", "fechado sem validação"),
+    "survey_answered": ("encuesta respondida", "pesquisa respondida"),
+}
+PUBLIC_LANGUAGES = ("es", "en", "pt")
+_PUBLIC_ENGLISH = {"solution_proposed_event": "solution proposed"} | {
+    key: key.replace("_", " ") for key in PUBLIC_STRINGS if "_" in key and " " not in key
+}
+
+
+def public_translate(text: str, language: str) -> str:
+    """A customer page's string in es, en or pt (English is the source)."""
+    if language == "en":
+        return _PUBLIC_ENGLISH.get(text, text)
+    pair = PUBLIC_STRINGS.get(text)
+    if pair is None:
+        return text
+    return pair[1] if language == "pt" else pair[0]

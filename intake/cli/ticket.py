@@ -14,6 +14,7 @@ from intake.cli.common import open_container
 from intake.cli.terminal import terminal_safe
 from intake.services.agent_actions import ActionError, ActionResult, AgentActions, Registration
 from intake.services.ticket_views import TicketDetails, human_size, ticket_details, ticket_summaries
+from intake.services.tracking import TrackingPages
 from sla.priority import Priority
 
 AGENT_OPTION = click.option("--agent", "agent_email", required=True, help="E-mail of the agent acting.")
@@ -210,6 +211,26 @@ def register(
     """Register a ticket on behalf of a customer (told in their chat, like a ticket opened by chat)."""
     data = Registration(contact_id, ticket_type, description, impact, urgency, module)
     _run(ctx, "registered", lambda actions: actions.register(agent_email, data))
+
+
+@ticket_group.command("revoke-link")
+@click.argument("number")
+@click.pass_context
+def revoke_link(ctx: click.Context, number: str) -> None:
+    """Revoke the ticket's tracking links (the next notification carries a new one)."""
+    with _container(ctx) as container:
+        pages = TrackingPages(
+            container.session_factory,
+            container.tickets,
+            container.conversations,
+            container.sla,
+            container.store,
+            container.clock,
+        )
+        revoked = pages.revoke(number)
+    if revoked is None:
+        raise click.ClickException(f"no ticket {number}")
+    click.echo(f"{number}: {revoked} tracking link(s) revoked")
 
 
 def _run(ctx: click.Context, done: str, action: Callable[[AgentActions], ActionResult]) -> None:

@@ -466,3 +466,17 @@ class AgentUpload(Base):
     chat_id: Mapped[str] = mapped_column(String(64))  # where the agent is told the outcome
     caption: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column()
+
+
+class TrackingLink(Base):
+    """A customer's link to a ticket's tracking page: the token is kept only as its SHA-256 (to look it up)
+    and sealed with the app's secret key (to quote it again in later notifications); revocable."""
+
+    __tablename__ = "tracking_links"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id"), default=None)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    sealed_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column()
+    revoked_at: Mapped[datetime | None] = mapped_column(default=None)

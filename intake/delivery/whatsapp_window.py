@@ -31,6 +31,7 @@ from intake.db.models import (
     Ticket,
 )
 from intake.delivery.outbox import enqueue, from_payload
+from intake.delivery.tracking_links import tracking_line
 from intake.delivery.wakeup import mark_written
 from intake.domain.events import Actor, EventKind, OutboxStatus
 
@@ -472,7 +473,7 @@ def _email_copy(
     copy = OutboundMessage(
         channel=Channel.EMAIL,
         recipient=address,
-        text=message.text,
+        text=_with_tracking_link(session, row, message.text, now),
         options=message.options,
         kind=message.kind,
         template_variables=named,
@@ -482,6 +483,15 @@ def _email_copy(
         media_url=message.media_url,
     )
     return enqueue(session, copy, now=now, ticket_id=row.ticket_id, author=Actor.SYSTEM).id
+
+
+def _with_tracking_link(session: Session, row: OutboxMessage, text: str, now: datetime) -> str:
+    """The e-mail copy of a ticket's message always carries the tracking link (when links are public)."""
+    ticket = session.get(Ticket, row.ticket_id) if row.ticket_id is not None else None
+    line = tracking_line(session, ticket, ticket.language, now=now) if ticket is not None else None
+    if line is None or line in text:
+        return text
+    return f"{text}\n\n{line}"
 
 
 def _event(

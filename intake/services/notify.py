@@ -12,8 +12,9 @@ from bot.messages import Channel, Option, Reply
 from bot.texts import TEXTS, text
 from channels.base import OutboundMessage
 from intake.db.events import record_event
-from intake.db.models import Agent, AgentAlert, Attachment, Conversation, OutboxMessage, Ticket
+from intake.db.models import Agent, AgentAlert, Attachment, Contact, Conversation, OutboxMessage, Ticket
 from intake.delivery.outbox import enqueue
+from intake.delivery.tracking_links import link_keys, tracking_line
 from intake.domain.events import Actor, EventKind
 
 
@@ -70,12 +71,32 @@ def notify_customer(
     if conversation is None:
         return
     values = {"number": ticket.number or "", **variables}
-    reply = Reply(
-        text=text(key, ticket.language, **values), options=options, step=step, kind=kind, variables=values
-    )
+    body = text(key, ticket.language, **values)
+    line = tracking_line(session, ticket, ticket.language, now=now)  # set when PUBLIC_BASE_URL is
+    if line is not None:
+        body = f"{body}\n\n{line}"
+    reply = Reply(text=body, options=options, step=step, kind=kind, variables=values)
     reply_to_conversation(
         session, conversation, reply, now=now, ticket_id=ticket.id, author=author, agent_id=agent_id
     )
+    if conversation.channel == Channel.WEB:
+        _email_web_customer(session, ticket, reply, now)
+
+
+def _email_web_customer(session: Session, ticket: Ticket, reply: Reply, now: datetime) -> None:
+    """A web form's customer has no chat we can push to: the notification also goes to their e-mail."""
+    keys = link_keys(session)
+    contact = session.get(Contact, ticket.contact_id) if ticket.contact_id is not None else None
+    if keys is None or not keys.email_copies or contact is None or not contact.email:
+        return
+    message = OutboundMessage(
+        channel=Channel.EMAIL,
+        recipient=contact.email,
+        text=reply.text,
+        kind=reply.kind,
+        language=ticket.language,
+    )
+    enqueue(session, message, now=now, ticket_id=ticket.id, author=Actor.BOT)
 
 
 @dataclass(frozen=True, slots=True)

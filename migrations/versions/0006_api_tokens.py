@@ -1,7 +1,7 @@
 """api tokens: per-agent, stored as SHA-256, revocable, with their last use
 
 Revision ID: 0006
-Revises: 0004
+Revises: 0005
 Create Date: 2026-12-05 14:20:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import intake.db.models
 
 revision = "0006"
-down_revision = "0004"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
