@@ -244,8 +244,12 @@ def _company_of(
         )
         if plan is None:
             known = ", ".join(session.scalars(select(SupportPlan.name).order_by(SupportPlan.name)))
-            code = "import.plan_unknown" if known else "import.plan_unknown_none"
-            errors.append(row_error(row, "plan", code, plan=cleaned["plan"], known=known))
+            if known:
+                errors.append(
+                    row_error(row, "plan", "import.plan_unknown", plan=cleaned["plan"], known=known)
+                )
+            else:
+                errors.append(row_error(row, "plan", "import.plan_unknown_none", plan=cleaned["plan"]))
     by_tax = (
         session.scalar(select(Company).where(Company.tax_id == cleaned["tax_id"]))
         if cleaned["tax_id"]
