@@ -350,6 +350,11 @@ DESK_SETUP_SPANISH: dict[str, str] = {
     "Friday": "Viernes",
     "Saturday": "Sábado",
     "Sunday": "Domingo",
+    # the fixed messages of an agent account refused (intake/services/accounts.py AccountError, flashed)
+    "an agent needs a name": "el agente necesita un nombre",
+    "a password needs at least 10 characters": "la contraseña necesita al menos 10 caracteres",
+    "language must be one of es, en": "el idioma debe ser uno de es, en",
+    "role must be one of agent, supervisor, admin": "el rol debe ser uno de agent, supervisor, admin",
 }
 SPANISH.update({key: value for key, value in DESK_SETUP_SPANISH.items() if key not in SPANISH})
 

@@ -221,7 +221,7 @@ def test_a_stranger_is_merged_into_an_existing_contact(desk: Console, admin: Fla
 def test_agents_are_added_edited_disabled_and_their_password_reset(desk: Console, admin: FlaskClient) -> None:
     form = {"name": "Beatriz", "email": "bea@latamadvisory.example", "password": "short", "role": "agent"}
     status, page = _post(admin, "/console/admin/agents", {**form, "language": "en"})
-    assert status == 400 and "at least 10 characters" in page
+    assert status == 400 and "la contraseña necesita al menos 10 caracteres" in page
     status, _ = _post(admin, "/console/admin/agents", {**form, "password": PASSWORD, "language": "en"})
     assert status == 302
     bea_client = signed_in(desk, "bea@latamadvisory.example")

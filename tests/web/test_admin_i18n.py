@@ -14,11 +14,12 @@ import pytest
 from flask.testing import FlaskClient
 
 from intake.services import customer_import, desk_contacts, desk_setup, setup_rules
+from intake.services.accounts import AccountError
 from intake.services.setup_messages import NAMED, SETUP_MESSAGES, message
 from intake.services.setup_rules import Problem, SetupError, clean_email
 from tests.web.conftest import Console, csrf_token, signed_in
 from web.console import admin, admin_contacts
-from web.i18n import plural, problem_text
+from web.i18n import plural, problem_text, translate
 
 SOURCES = [Path(m.__file__ or "") for m in (setup_rules, desk_setup, desk_contacts, customer_import)]
 SOURCES += [Path(m.__file__ or "") for m in (admin, admin_contacts)]
@@ -167,3 +168,20 @@ def test_the_console_shows_set_up_errors_in_the_agents_language(desk: Console, l
     assert f'<div class="cell-error" data-column="company">company: {expected["empty"]}</div>' in page
     assert f'<span id="import-summary">{expected["summary"]}</span>' in page
     assert f"<td>{expected['result']}</td>" in page
+
+
+@pytest.mark.parametrize(
+    ("email", "name", "password", "kwargs"),
+    [
+        ("x@latamadvisory.example", " ", "a long enough password", {}),
+        ("x@latamadvisory.example", "X", "short", {}),
+        ("x@latamadvisory.example", "X", "a long enough password", {"language": "fr"}),
+        ("x@latamadvisory.example", "X", "a long enough password", {"role": "boss"}),
+    ],
+)
+def test_the_fixed_account_refusals_the_agents_page_flashes_read_in_spanish(
+    desk: Console, email: str, name: str, password: str, kwargs: dict[str, str]
+) -> None:
+    with pytest.raises(AccountError) as refused:
+        desk.accounts.add(email, name, password, **kwargs)
+    assert translate(str(refused.value), "es") != str(refused.value), str(refused.value)
