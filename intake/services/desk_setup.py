@@ -1,8 +1,8 @@
 """Setting up the desk (admins): companies, support plans and their calendars, agents' profiles.
 
 Every change is one transaction that also writes an audit entry; a refused change raises SetupError (a
-Problem, code and params, per form field) and writes nothing. Contacts live in desk_contacts.py, the CSV import in
-customer_import.py.
+Problem, code and params, per form field) and writes nothing. Contacts live in desk_contacts.py, the CSV
+import in customer_import.py.
 """
 
 from __future__ import annotations

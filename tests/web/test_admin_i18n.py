@@ -8,6 +8,7 @@ import ast
 import io
 import re
 import string
+from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
@@ -47,7 +48,7 @@ def _raised_codes() -> list[tuple[str, set[str] | None]]:
             if name == "Problem":
                 extra = node.args[1] if len(node.args) > 1 else None
                 params = (
-                    {k.value for k in extra.keys if isinstance(k, ast.Constant)}
+                    {str(k.value) for k in extra.keys if isinstance(k, ast.Constant)}
                     if isinstance(extra, ast.Dict)
                     else (set() if extra is None else None)
                 )
@@ -110,9 +111,9 @@ def _client(desk: Console, language: str) -> FlaskClient:
     return signed_in(desk, email)
 
 
-def _post(client: FlaskClient, path: str, data: dict[str, object], **kwargs: object) -> tuple[int, str]:
+def _post(client: FlaskClient, path: str, data: Mapping[str, object], **kwargs: object) -> tuple[int, str]:
     form = {**data, "csrf_token": csrf_token(client, "/console/admin/")}
-    response = client.post(path, data=form, **kwargs)  # type: ignore[arg-type]
+    response = client.post(path, data=form, **kwargs)
     return response.status_code, response.get_data(as_text=True).replace("&#39;", "'")
 
 
