@@ -312,6 +312,7 @@ DESK_SETUP_SPANISH: dict[str, str] = {
     "active": "activa",
     "claims": "declara",
     "column": "columna",
+    "(empty)": "(vacía)",
     "company": "empresa",
     "contact": "contacto",
     "disabled": "deshabilitado",
