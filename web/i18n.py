@@ -5,6 +5,8 @@ from __future__ import annotations
 from flask import Flask
 from flask_login import current_user
 
+from intake.services.setup_rules import Problem
+
 SPANISH: dict[str, str] = {
     "Support console": "Consola de soporte",
     "Sign in": "Iniciar sesión",
@@ -333,22 +335,32 @@ DESK_SETUP_SPANISH: dict[str, str] = {
     "active": "activa",
     "claims": "declara",
     "column": "columna",
+    "(empty)": "(vacía)",
     "company": "empresa",
     "contact": "contacto",
     "disabled": "deshabilitado",
-    "good rows": "filas correctas",
     "inactive": "inactiva",
     "no": "no",
     "yes": "sí",
     "no password": "sin contraseña",
     "none (the default calendar)": "ninguno (el calendario por defecto)",
     "row": "fila",
-    "skipped": "omitidas",
     "to verify": "por verificar",
     "typed e-mail": "correo escrito",
     "verified": "verificado",
     "updated": "actualizado",
     "unchanged": "sin cambios",
+    # the CSV import's result per row and summary (agreeing in gender and number)
+    "company created": "empresa creada",
+    "company updated": "empresa actualizada",
+    "company unchanged": "empresa sin cambios",
+    "contact created": "contacto creado",
+    "contact updated": "contacto actualizado",
+    "contact unchanged": "contacto sin cambios",
+    "{} good row": "{} fila correcta",
+    "{} good rows": "{} filas correctas",
+    "{} row skipped": "{} fila omitida",
+    "{} rows skipped": "{} filas omitidas",
     "standard": "estándar",
     "extended": "extendido",
     "24x7": "24×7",
@@ -362,6 +374,11 @@ DESK_SETUP_SPANISH: dict[str, str] = {
     "Friday": "Viernes",
     "Saturday": "Sábado",
     "Sunday": "Domingo",
+    # the fixed messages of an agent account refused (intake/services/accounts.py AccountError, flashed)
+    "an agent needs a name": "el agente necesita un nombre",
+    "a password needs at least 10 characters": "la contraseña necesita al menos 10 caracteres",
+    "language must be one of es, en": "el idioma debe ser uno de es, en",
+    "role must be one of agent, supervisor, admin": "el rol debe ser uno de agent, supervisor, admin",
 }
 SPANISH.update({key: value for key, value in DESK_SETUP_SPANISH.items() if key not in SPANISH})
 
@@ -385,6 +402,18 @@ def translate(text: str, language: str) -> str:
     return CATALOGUES.get(language, {}).get(text, text)
 
 
+def plural(count: int, one: str, other: str, language: str) -> str:
+    """`one` or `other` (English source strings holding `{}` for the count), translated, with the count."""
+    return translate(one if count == 1 else other, language).format(count)
+
+
+def problem_text(problem: Problem | str, language: str) -> str:
+    """A set-up problem (a field's or a CSV cell's) in the language; plain text is translated as a string."""
+    if isinstance(problem, Problem):
+        return problem.text(language)
+    return translate(problem, language)
+
+
 def agent_language() -> str:
     """The signed-in agent's language, else Spanish."""
     account = getattr(current_user, "account", None)
@@ -397,7 +426,12 @@ def init_i18n(app: Flask) -> None:
     @app.context_processor
     def _inject() -> dict[str, object]:
         language = agent_language()
-        return {"_": lambda text: translate(text, language), "lang": language}
+        return {
+            "_": lambda text: translate(text, language),
+            "lang": language,
+            "problem": lambda problem: problem_text(problem, language),
+            "plural": lambda count, one, other: plural(count, one, other, language),
+        }
 
 
 # --- the customer's pages (/soporte, /t/<number>): English source, Spanish and Portuguese -----------------

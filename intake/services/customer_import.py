@@ -21,6 +21,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from intake.db.models import ChannelIdentity, Company, Contact, SupportPlan
 from intake.services.desk_contacts import CHANNEL_LABELS, apply_contact, check_clashes
 from intake.services.setup_rules import (
+    Invalid,
+    Problem,
     SetupError,
     audit,
     clean_email,
@@ -39,14 +41,24 @@ MAX_ROWS = 5_000
 
 @dataclass(frozen=True, slots=True)
 class RowError:
-    """What is wrong with one cell: the file's line number (the header is line 1), the column, the reason."""
+    """What is wrong with one cell: the file's line number (the header is line 1), the column, the problem."""
 
     row: int
     column: str
-    message: str
+    problem: Problem
+
+    @property
+    def message(self) -> str:
+        """The problem in English."""
+        return self.problem.text()
 
     def __str__(self) -> str:
         return f"row {self.row}, column {self.column}: {self.message}"
+
+
+def row_error(row: int, column: str, code: str, **params: Any) -> RowError:
+    """A RowError with a problem code and its params (see setup_messages.SETUP_MESSAGES)."""
+    return RowError(row, column, Problem(code, params))
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,11 +142,11 @@ def read_csv(data: bytes | str) -> tuple[list[ParsedRow], list[RowError]]:
     """The data rows (line number, values by column, shape errors) or the file-level errors."""
     if isinstance(data, bytes):
         if len(data) > MAX_BYTES:
-            return [], [RowError(1, "-", f"the file is larger than {MAX_BYTES // 1000} kB; split it")]
+            return [], [row_error(1, "-", "import.too_large", kb=MAX_BYTES // 1000)]
         try:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError:
-            return [], [RowError(1, "-", "the file is not UTF-8 text (save it as CSV UTF-8)")]
+            return [], [row_error(1, "-", "import.not_utf8")]
     else:
         text = data.removeprefix("\ufeff")
     sample = text[:4096]
@@ -149,11 +161,11 @@ def read_csv(data: bytes | str) -> tuple[list[ParsedRow], list[RowError]]:
         if not any(cell.strip() for cell in cells):
             continue
         if len(rows) >= MAX_ROWS:
-            return [], [RowError(reader.line_num, "-", f"more than {MAX_ROWS} rows; split the file")]
+            return [], [row_error(reader.line_num, "-", "import.too_many_rows", limit=MAX_ROWS)]
         shape = []
         if len(cells) > len(header):
             shape.append(
-                RowError(reader.line_num, "-", f"{len(cells)} cells but the header names {len(header)}")
+                row_error(reader.line_num, "-", "import.extra_cells", cells=len(cells), columns=len(header))
             )
         values = {column: (cells[i].strip() if i < len(cells) else "") for i, column in enumerate(header)}
         rows.append((reader.line_num, {c: values.get(c, "") for c in COLUMNS}, shape))
@@ -162,15 +174,15 @@ def read_csv(data: bytes | str) -> tuple[list[ParsedRow], list[RowError]]:
 
 def _header_errors(header: list[str]) -> list[RowError]:
     if not header:
-        return [RowError(1, "-", "the file is empty; the first row must name the columns")]
+        return [row_error(1, "-", "import.empty")]
     unknown = [h for h in header if h not in COLUMNS]
     errors = [
-        RowError(1, h or "(empty)", f"unknown column; the columns are {', '.join(COLUMNS)}") for h in unknown
+        row_error(1, h or "(empty)", "import.unknown_column", columns=", ".join(COLUMNS)) for h in unknown
     ]
     if "company" not in header:
-        errors.append(RowError(1, "company", "the header has no company column"))
+        errors.append(row_error(1, "company", "import.no_company_column"))
     duplicated = sorted({h for h in header if header.count(h) > 1})
-    errors += [RowError(1, h, "the column appears twice") for h in duplicated]
+    errors += [row_error(1, h, "import.duplicate_column") for h in duplicated]
     return errors
 
 
@@ -215,11 +227,9 @@ def _clean(row: int, values: dict[str, str]) -> tuple[dict[str, Any], list[RowEr
     for column, check in checks.items():
         try:
             cleaned[column] = check(values[column])
-        except ValueError as exc:
-            message = str(exc)
-            if column == "contact_name":
-                message = "a row with contact details needs the contact's name"
-            errors.append(RowError(row, column, message))
+        except Invalid as exc:
+            problem = Problem("import.contact_name_missing") if column == "contact_name" else exc.problem
+            errors.append(RowError(row, column, problem))
     return cleaned, errors
 
 
@@ -233,10 +243,13 @@ def _company_of(
             select(SupportPlan).where(func.lower(SupportPlan.name) == cleaned["plan"].lower())
         )
         if plan is None:
-            known = (
-                ", ".join(session.scalars(select(SupportPlan.name).order_by(SupportPlan.name))) or "none yet"
-            )
-            errors.append(RowError(row, "plan", f"no plan named {cleaned['plan']!r} (plans: {known})"))
+            known = ", ".join(session.scalars(select(SupportPlan.name).order_by(SupportPlan.name)))
+            if known:
+                errors.append(
+                    row_error(row, "plan", "import.plan_unknown", plan=cleaned["plan"], known=known)
+                )
+            else:
+                errors.append(row_error(row, "plan", "import.plan_unknown_none", plan=cleaned["plan"]))
     by_tax = (
         session.scalar(select(Company).where(Company.tax_id == cleaned["tax_id"]))
         if cleaned["tax_id"]
@@ -245,13 +258,25 @@ def _company_of(
     by_name = session.scalar(select(Company).where(func.lower(Company.name) == cleaned["company"].lower()))
     if by_tax is not None and by_name is not None and by_tax.id != by_name.id:
         errors.append(
-            RowError(
-                row, "tax_id", f"tax id {cleaned['tax_id']} belongs to {by_tax.name}, not {by_name.name}"
+            row_error(
+                row,
+                "tax_id",
+                "import.tax_id_elsewhere",
+                tax_id=cleaned["tax_id"],
+                owner=by_tax.name,
+                company=by_name.name,
             )
         )
     elif by_tax is None and by_name is not None and by_name.tax_id and cleaned["tax_id"]:
         errors.append(
-            RowError(row, "tax_id", f"{by_name.name} has tax id {by_name.tax_id}, not {cleaned['tax_id']}")
+            row_error(
+                row,
+                "tax_id",
+                "import.tax_id_mismatch",
+                company=by_name.name,
+                tax_id=by_name.tax_id,
+                given=cleaned["tax_id"],
+            )
         )
     return by_tax or by_name, plan, errors
 
@@ -266,13 +291,18 @@ def _contact_of(
         and (company is None or contact.company_id != company.id)
     ):
         owner = session.get(Company, contact.company_id)
-        where = owner.name if owner else "another company"
-        message = f"{cleaned[column]} is already {contact.name} (#{contact.id}), a contact of {where}"
-        return contact, [RowError(row, column, message)]
+        where = owner.name if owner else f"#{contact.company_id}"
+        params = {
+            "value": cleaned[column],
+            "contact": contact.name,
+            "contact_id": contact.id,
+            "company": where,
+        }
+        return contact, [row_error(row, column, "import.contact_elsewhere", **params)]
     try:
         check_clashes(session, contact.id if contact else None, cleaned)
     except SetupError as exc:
-        return contact, [RowError(row, column, message) for column, message in exc.errors.items()]
+        return contact, [RowError(row, column, problem) for column, problem in exc.errors.items()]
     return contact, []
 
 

@@ -18,6 +18,8 @@ from intake.db import unit_of_work
 from intake.db.models import ChannelIdentity, Company, Contact, Conversation, Ticket
 from intake.domain.lifecycle import OPEN_STATUSES
 from intake.services.setup_rules import (
+    Invalid,
+    Problem,
     SetupError,
     audit,
     clean_email,
@@ -100,7 +102,7 @@ class DeskContacts:
         with unit_of_work(self.session_factory) as session:
             contact = _contact(session, contact_id) if contact_id is not None else None
             if data.company_id is not None and session.get(Company, data.company_id) is None:
-                raise refuse("company_id", f"no company {data.company_id}")
+                raise refuse("company_id", "company.not_found", id=data.company_id)
             check_clashes(session, contact_id, values)
             if contact is None:
                 contact = Contact(created_at=self.clock())
@@ -117,10 +119,10 @@ class DeskContacts:
             contact = _contact(session, contact_id)
             if company_id is not None:
                 if session.get(Company, company_id) is None:
-                    raise refuse("company_id", f"no company {company_id}")
+                    raise refuse("company_id", "company.not_found", id=company_id)
                 contact.company_id = company_id
             if contact.company_id is None:
-                raise refuse("company_id", "choose the contact's company first")
+                raise refuse("company_id", "contact.company_required")
             contact.self_identified, contact.verified = False, True
             _settle_open_tickets(session, contact)
             audit(
@@ -136,7 +138,7 @@ class DeskContacts:
     def merge(self, actor: str, source_id: int, target_id: int) -> ContactView:
         """Merge a contact into another: identities, conversations and tickets move; the source is deleted."""
         if source_id == target_id:
-            raise refuse("target_id", "a contact cannot be merged into itself")
+            raise refuse("target_id", "contact.merge_into_itself")
         with unit_of_work(self.session_factory) as session:
             source, target = _contact(session, source_id), _contact(session, target_id, field="target_id")
             moved = {
@@ -164,7 +166,7 @@ class DeskContacts:
 
 def validate_contact(data: ContactInput) -> dict[str, Any]:
     """The contact's cleaned values, or SetupError naming every field that is wrong."""
-    errors: dict[str, str] = {}
+    errors: dict[str, Problem] = {}
     values: dict[str, Any] = {}
     checks: dict[str, Callable[[], Any]] = {
         "name": lambda: clean_name(data.name, "contact"),
@@ -176,8 +178,8 @@ def validate_contact(data: ContactInput) -> dict[str, Any]:
     for name, check in checks.items():
         try:
             values[name] = check()
-        except ValueError as exc:
-            errors[name] = str(exc)
+        except Invalid as exc:
+            errors[name] = exc.problem
     if errors:
         raise SetupError(errors)
     return values
@@ -192,7 +194,9 @@ def check_clashes(session: Session, contact_id: int | None, values: dict[str, An
             )
         )
         if other is not None:
-            raise refuse("email", f"{values['email']} is already the e-mail of {other.name} (#{other.id})")
+            raise refuse(
+                "email", "contact.email_taken", email=values["email"], owner=other.name, owner_id=other.id
+            )
     for channel, label in CHANNEL_LABELS.items():
         address = values.get(channel)
         if not address:
@@ -205,8 +209,11 @@ def check_clashes(session: Session, contact_id: int | None, values: dict[str, An
         if owner is not None and owner.id != contact_id:
             raise refuse(
                 channel,
-                f"{label} {address} already belongs to {owner.name} (#{owner.id});"
-                " merge the two contacts instead",
+                "contact.identity_taken",
+                channel=label,
+                address=address,
+                owner=owner.name,
+                owner_id=owner.id,
             )
 
 
@@ -271,7 +278,7 @@ def contact_view(session: Session, contact: Contact) -> ContactView:
 def _contact(session: Session, contact_id: int, field: str = "id") -> Contact:
     contact = session.get(Contact, contact_id, with_for_update=True)
     if contact is None:
-        raise refuse(field, f"no contact {contact_id}")
+        raise refuse(field, "contact.not_found", id=contact_id)
     return contact
 
 

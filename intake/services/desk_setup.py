@@ -1,12 +1,13 @@
 """Setting up the desk (admins): companies, support plans and their calendars, agents' profiles.
 
-Every change is one transaction that also writes an audit entry; a refused change raises SetupError (with
-one message per form field) and writes nothing. Contacts live in desk_contacts.py, the CSV import in
-customer_import.py.
+Every change is one transaction that also writes an audit entry; a refused change raises SetupError (a
+Problem, code and params, per form field) and writes nothing. Contacts live in desk_contacts.py, the CSV
+import in customer_import.py.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -18,7 +19,16 @@ from sqlalchemy.orm import Session, sessionmaker
 from intake.db import unit_of_work
 from intake.db.models import Agent, Company, Contact, SupportPlan
 from intake.services.accounts import LANGUAGES, Role
-from intake.services.setup_rules import SetupError, audit, clean_name, clean_tax_id, clean_telegram, refuse
+from intake.services.setup_rules import (
+    Invalid,
+    Problem,
+    SetupError,
+    audit,
+    clean_name,
+    clean_tax_id,
+    clean_telegram,
+    refuse,
+)
 from sla.calendar import WEEKDAY_KEYS, BusinessCalendar, calendar_from_dict, parse_day_hours
 from sla.calendar_presets import resolve_calendar
 
@@ -28,6 +38,7 @@ PACKAGES: Mapping[str, Mapping[str, str]] = {
     "24x7": {day: "00:00-24:00" for day in WEEKDAY_KEYS},
 }
 """Weekly hours of the packages sold (a plan may also have its own hours: package "custom")."""
+_INTERVAL = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*[-–]\s*(\d{1,2}):(\d{2})\s*$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,7 +148,7 @@ class DeskSetup:
             plan = _existing(session, SupportPlan, plan_id, "plan")
             clash = session.scalar(select(SupportPlan.id).where(func.lower(SupportPlan.name) == name.lower()))
             if clash is not None and clash != plan_id:
-                raise refuse("name", f"a plan named {name!r} already exists")
+                raise refuse("name", "plan.name_taken", name=name)
             if plan is None:
                 plan = SupportPlan(name=name)
                 session.add(plan)
@@ -183,7 +194,7 @@ class DeskSetup:
 
     def save_company(self, actor: str, data: CompanyInput, company_id: int | None = None) -> CompanyView:
         """Create a company (no id) or change one: name and tax id unique, the plan must exist."""
-        errors: dict[str, str] = {}
+        errors: dict[str, Problem] = {}
         name = _field(errors, "name", lambda: clean_name(data.name, "company"))
         tax_id = _field(errors, "tax_id", lambda: clean_tax_id(data.tax_id))
         if errors:
@@ -192,7 +203,7 @@ class DeskSetup:
             company = _existing(session, Company, company_id, "company")
             _check_company_clashes(session, company_id, name or "", tax_id)
             if data.plan_id is not None and session.get(SupportPlan, data.plan_id) is None:
-                raise refuse("plan_id", f"no plan {data.plan_id}")
+                raise refuse("plan_id", "plan.not_found", id=data.plan_id)
             if company is None:
                 company = Company(name=name, created_at=self.clock())
                 session.add(company)
@@ -239,13 +250,13 @@ class DeskSetup:
 
     def save_agent(self, actor: str, agent_id: int, data: AgentInput) -> AgentView:
         """Change an agent's name, role, language, Telegram user id, active flag (keeping an admin)."""
-        errors: dict[str, str] = {}
+        errors: dict[str, Problem] = {}
         name = _field(errors, "name", lambda: clean_name(data.name, "agent"))
         telegram = _field(errors, "telegram_user_id", lambda: clean_telegram(data.telegram_user_id))
         if data.role not in {r.value for r in Role}:
-            errors["role"] = f"role must be one of {', '.join(r.value for r in Role)}"
+            errors["role"] = Problem("agent.role_invalid", {"choices": ", ".join(r.value for r in Role)})
         if data.language not in LANGUAGES:
-            errors["language"] = f"language must be one of {', '.join(LANGUAGES)}"
+            errors["language"] = Problem("agent.language_invalid", {"choices": ", ".join(LANGUAGES)})
         if errors:
             raise SetupError(errors)
         with unit_of_work(self.session_factory) as session:
@@ -281,20 +292,21 @@ class DeskSetup:
 
 def validate_plan(data: PlanInput) -> tuple[str, BusinessCalendar, int]:
     """The plan's name, calendar and hours bank, or SetupError naming every field that is wrong."""
-    errors: dict[str, str] = {}
+    errors: dict[str, Problem] = {}
     name = _field(errors, "name", lambda: clean_name(data.name, "plan", 120))
     if data.package != "custom" and data.package not in PACKAGES:
-        errors["package"] = f"unknown package {data.package!r}; choose {', '.join([*PACKAGES, 'custom'])}"
+        choices = ", ".join([*PACKAGES, "custom"])
+        errors["package"] = Problem("plan.package_unknown", {"package": data.package, "choices": choices})
     hours = dict(PACKAGES.get(data.package, data.hours))
     for day in WEEKDAY_KEYS:
-        _field(errors, f"hours_{day}", lambda day=day: parse_day_hours(hours.get(day, "")))  # type: ignore[misc]
+        _field(errors, f"hours_{day}", lambda day=day: _day_hours(hours.get(day, "")))  # type: ignore[misc]
     if not errors and not any(hours.get(day, "").strip() for day in WEEKDAY_KEYS):
-        errors["hours_mon"] = "the plan must be open at some time of the week"
+        errors["hours_mon"] = Problem("plan.closed_all_week")
     timezone = data.timezone.strip()
-    _field(errors, "timezone", lambda: BusinessCalendar(timezone=timezone, country=None))
+    _field(errors, "timezone", lambda: _timezone(timezone))
     country = data.country.strip().upper() or None
     subdivision = data.subdivision.strip().upper() or None
-    _field(errors, "country", lambda: BusinessCalendar(country=country, subdivision=subdivision))
+    _field(errors, "country", lambda: _holidays(country, subdivision))
     closed = _field(errors, "extra_closed", lambda: _dates(data.extra_closed)) or []
     bank = _field(errors, "hours_bank", lambda: _hours_bank(data.hours_bank))
     if errors:
@@ -313,13 +325,55 @@ def package_of(calendar: Mapping[str, Any]) -> str:
     return "custom"
 
 
-def _field(errors: dict[str, str], name: str, check: Callable[[], Any]) -> Any:
-    """Run one field's check; a ValueError becomes that field's error message."""
+def _field(errors: dict[str, Problem], name: str, check: Callable[[], Any]) -> Any:
+    """Run one field's check; an Invalid becomes that field's problem."""
     try:
         return check()
-    except ValueError as exc:
-        errors[name] = str(exc)
+    except Invalid as exc:
+        errors[name] = exc.problem
         return None
+
+
+def _day_hours(raw: str) -> Any:
+    """One day's opening hours (sla.calendar.parse_day_hours), with a Problem naming what is wrong."""
+    previous_close = -1
+    for part in (p.strip() for p in raw.split(",") if raw.strip()):
+        match = _INTERVAL.match(part)
+        if match is None:
+            raise Invalid("plan.hours_format", value=part)
+        oh, om, ch, cm = (int(g) for g in match.groups())
+        if om > 59 or cm > 59 or oh > 23 or ch > 24 or (ch == 24 and cm != 0):
+            raise Invalid("plan.hours_time", value=part)
+        opens, closes = oh * 60 + om, ch * 60 + cm
+        if opens >= closes:
+            raise Invalid("plan.hours_order", value=part)
+        if opens < previous_close:
+            raise Invalid("plan.hours_overlap")
+        previous_close = closes
+    try:
+        return parse_day_hours(raw)
+    except ValueError:
+        raise Invalid("plan.hours_invalid", value=raw) from None
+
+
+def _timezone(name: str) -> None:
+    try:
+        BusinessCalendar(timezone=name, country=None)
+    except ValueError:
+        raise Invalid("plan.timezone_unknown", value=name) from None
+
+
+def _holidays(country: str | None, subdivision: str | None) -> None:
+    if country is None and subdivision is not None:
+        raise Invalid("plan.subdivision_needs_country")
+    try:
+        BusinessCalendar(country=country)
+    except ValueError:
+        raise Invalid("plan.country_unknown", value=country) from None
+    try:
+        BusinessCalendar(country=country, subdivision=subdivision)
+    except ValueError:
+        raise Invalid("plan.subdivision_unknown", value=subdivision, country=country) from None
 
 
 def _dates(raw: str) -> list[str]:
@@ -328,14 +382,14 @@ def _dates(raw: str) -> list[str]:
         try:
             found.append(date.fromisoformat(item).isoformat())
         except ValueError:
-            raise ValueError(f"{item!r} is not a date; write dates as YYYY-MM-DD") from None
+            raise Invalid("plan.date_invalid", value=item) from None
     return sorted(set(found))
 
 
 def _hours_bank(raw: str) -> int:
     text = str(raw).strip() or "0"
     if not text.isdigit():
-        raise ValueError(f"{raw!r} is not a whole number of hours")
+        raise Invalid("plan.hours_bank_invalid", value=raw)
     return int(text)
 
 
@@ -344,18 +398,18 @@ def _existing(session: Session, model: type[Any], item_id: int | None, what: str
         return None
     found = session.get(model, item_id, with_for_update=True)
     if found is None:
-        raise refuse("id", f"no {what} {item_id}")
+        raise refuse("id", f"{what}.not_found", id=item_id)
     return found
 
 
 def _check_company_clashes(session: Session, company_id: int | None, name: str, tax_id: str | None) -> None:
     same_name = session.scalar(select(Company.id).where(func.lower(Company.name) == name.lower()))
     if same_name is not None and same_name != company_id:
-        raise refuse("name", f"a company named {name!r} already exists")
+        raise refuse("name", "company.name_taken", name=name)
     if tax_id is not None:
         same_tax = session.scalar(select(Company).where(Company.tax_id == tax_id))
         if same_tax is not None and same_tax.id != company_id:
-            raise refuse("tax_id", f"tax id {tax_id} already belongs to {same_tax.name}")
+            raise refuse("tax_id", "company.tax_id_taken", tax_id=tax_id, owner=same_tax.name)
 
 
 def _check_agent_change(session: Session, agent: Agent, data: AgentInput, telegram: str | None) -> None:
@@ -364,11 +418,11 @@ def _check_agent_change(session: Session, agent: Agent, data: AgentInput, telegr
             select(func.count(Agent.id)).where(Agent.role == Role.ADMIN.value, Agent.active.is_(True))
         )
         if (admins or 0) <= 1:
-            raise refuse("role", "this is the last active admin: make another agent admin first")
+            raise refuse("role", "agent.last_admin")
     if telegram is not None:
         owner = session.scalar(select(Agent).where(Agent.telegram_user_id == telegram, Agent.id != agent.id))
         if owner is not None:
-            raise refuse("telegram_user_id", f"Telegram user {telegram} is already {owner.email}")
+            raise refuse("telegram_user_id", "agent.telegram_taken", telegram=telegram, owner=owner.email)
 
 
 def _plan_view(session: Session, plan: SupportPlan) -> PlanView:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -10,6 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from intake.db.models import Agent, AuditEntry
+from intake.services.setup_messages import message
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _PHONE = re.compile(r"^\+[1-9]\d{6,14}$")
@@ -17,68 +20,96 @@ _TAX_ID = re.compile(r"^[0-9A-Z][0-9A-Z.\-/ ]{1,38}[0-9A-Z]$")
 _PHONE_NOISE = str.maketrans("", "", " -().")
 
 
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """What is wrong with one field or cell: a stable code and the values its message names."""
+
+    code: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+    def text(self, language: str = "en") -> str:
+        """The message in a language (see setup_messages.SETUP_MESSAGES); English by default."""
+        return message(self.code, self.params, language)
+
+    def __str__(self) -> str:
+        return self.text()
+
+
+class Invalid(ValueError):
+    """A value was refused; `problem` says why (str() is the English message)."""
+
+    def __init__(self, code: str, **params: Any) -> None:
+        self.problem = Problem(code, params)
+        super().__init__(self.problem.text())
+
+
 class SetupError(ValueError):
     """A desk set-up change was refused; nothing was written. `errors`: form field -> what is wrong."""
 
-    def __init__(self, errors: dict[str, str]) -> None:
-        super().__init__("; ".join(f"{field}: {message}" for field, message in errors.items()))
-        self.errors = errors
+    def __init__(self, errors: Mapping[str, Problem]) -> None:
+        self.errors = dict(errors)
+        super().__init__("; ".join(f"{name}: {problem}" for name, problem in self.errors.items()))
+
+    @property
+    def messages(self) -> dict[str, str]:
+        """Each field's message in English (logs, the command line)."""
+        return {name: problem.text() for name, problem in self.errors.items()}
 
 
-def refuse(field: str, message: str) -> SetupError:
+def refuse(field_name: str, code: str, **params: Any) -> SetupError:
     """A SetupError about one field."""
-    return SetupError({field: message})
+    return SetupError({field_name: Problem(code, params)})
 
 
 def clean_email(raw: str | None) -> str | None:
-    """A lower-cased e-mail address, None when empty; ValueError when it is not one."""
+    """A lower-cased e-mail address, None when empty; Invalid when it is not one."""
     text = (raw or "").strip().lower()
     if not text:
         return None
     if not _EMAIL.match(text) or len(text) > 254:
-        raise ValueError(f"{raw!r} is not an e-mail address (name@example.com)")
+        raise Invalid("email.invalid", value=raw)
     return text
 
 
 def clean_phone(raw: str | None) -> str | None:
-    """An E.164 number (spaces, dashes, dots and brackets dropped), None when empty; ValueError otherwise."""
+    """An E.164 number (spaces, dashes, dots and brackets dropped), None when empty; Invalid otherwise."""
     text = (raw or "").strip().translate(_PHONE_NOISE)
     if text.lower().startswith("whatsapp:"):
         text = text[len("whatsapp:") :]
     if not text:
         return None
     if not _PHONE.match(text):
-        raise ValueError(f"{raw!r} is not a phone number in international form (+56 9 1234 5678)")
+        raise Invalid("phone.invalid", value=raw)
     return text
 
 
 def clean_telegram(raw: str | None) -> str | None:
-    """A Telegram user id (digits), None when empty; ValueError otherwise."""
+    """A Telegram user id (digits), None when empty; Invalid otherwise."""
     text = (raw or "").strip()
     if not text:
         return None
     if not text.isdigit() or len(text) > 20:
-        raise ValueError(f"{raw!r} is not a Telegram user id (digits only, e.g. 123456789)")
+        raise Invalid("telegram.invalid", value=raw)
     return text
 
 
 def clean_tax_id(raw: str | None) -> str | None:
-    """A tax id (RUT, RFC, NIT…) upper-cased without dots or spaces, None when empty; ValueError otherwise."""
+    """A tax id (RUT, RFC, NIT…) upper-cased without dots or spaces, None when empty; Invalid otherwise."""
     text = (raw or "").strip().upper()
     if not text:
         return None
     if not _TAX_ID.match(text):
-        raise ValueError(f"{raw!r} is not a tax id (letters, digits, dots and dashes, e.g. 76.123.456-7)")
+        raise Invalid("tax_id.invalid", value=raw)
     return text.replace(".", "").replace(" ", "")
 
 
 def clean_name(raw: str | None, what: str, limit: int = 200) -> str:
-    """A required name, stripped; ValueError when empty or too long."""
+    """A required name, stripped; Invalid when empty or too long (`what`: one of setup_messages.NAMED)."""
     text = " ".join((raw or "").split())
     if not text:
-        raise ValueError(f"a {what} needs a name")
+        raise Invalid(f"{what}.name_missing")
     if len(text) > limit:
-        raise ValueError(f"a {what} name has at most {limit} characters")
+        raise Invalid(f"{what}.name_too_long", limit=limit)
     return text
 
 

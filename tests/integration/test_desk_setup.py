@@ -71,7 +71,7 @@ def _refused(container: Container, change: Callable[[], object]) -> dict[str, st
     with pytest.raises(SetupError) as refused:
         change()
     assert _snapshot(container) == before
-    return refused.value.errors
+    return refused.value.messages
 
 
 def _audit_actions(container: Container) -> list[str]:

@@ -109,7 +109,7 @@ def test_a_company_is_created_with_its_tax_id_and_plan_searched_and_deactivated(
     with desk.container.session_factory() as session:
         plan_id = session.scalars(select(SupportPlan.id).where(SupportPlan.name == "Plan Incidentes")).one()
     status, page = _post(admin, "/console/admin/companies/new", {"name": "Minera", "tax_id": "96.555.444-3!"})
-    assert status == 400 and "is not a tax id" in _errors(page)["tax_id"] and 'value="Minera"' in page
+    assert status == 400 and "no es un ID tributario" in _errors(page)["tax_id"] and 'value="Minera"' in page
     form = {"name": "Minera Norte", "tax_id": "96.555.444-3", "plan_id": str(plan_id), "active": "1"}
     response = admin.post(
         "/console/admin/companies/new", data={**form, "csrf_token": csrf_token(admin, "/console/")}
@@ -119,7 +119,7 @@ def test_a_company_is_created_with_its_tax_id_and_plan_searched_and_deactivated(
     assert "Minera Norte" in listed and "96555444-3" in listed and "Plan Incidentes" in listed
     assert "Comercial Andes" not in listed
     status, page = _post(admin, "/console/admin/companies/new", {"name": "minera norte"})
-    assert status == 400 and "already exists" in _errors(page)["name"]
+    assert status == 400 and "ya existe una empresa" in _errors(page)["name"]
     company_id = int(response.headers["Location"].rsplit("/", 1)[1])
     status, _ = _post(admin, f"/console/admin/companies/{company_id}/deactivate", {})
     assert status == 302
@@ -141,10 +141,10 @@ def test_plan_form_says_what_is_wrong_and_keeps_what_was_typed(desk: Console, ad
     status, page = _post(admin, "/console/admin/plans/new", form)
     errors = _errors(page)
     assert status == 400
-    assert "must open before it closes" in errors["hours_mon"]
-    assert "unknown time zone 'America/Atlantis'" in errors["timezone"]
-    assert "'ZZ' has no public holidays" in errors["country"]
-    assert "YYYY-MM-DD" in errors["extra_closed"] and "whole number" in errors["hours_bank"]
+    assert "debe abrir antes de cerrar" in errors["hours_mon"]
+    assert "zona horaria desconocida 'America/Atlantis'" in errors["timezone"]
+    assert "'ZZ' no tiene feriados" in errors["country"]
+    assert "AAAA-MM-DD" in errors["extra_closed"] and "número entero" in errors["hours_bank"]
     assert 'value="18:00-09:00"' in page and 'value="America/Atlantis"' in page
     with desk.container.session_factory() as session:
         assert session.scalar(select(func.count(SupportPlan.id))) == 2
@@ -176,7 +176,7 @@ def test_a_contact_is_added_with_its_channels_and_a_stranger_verified(
         andes = session.scalars(select(Company.id).where(Company.name == "Comercial Andes SpA")).one()
     form = {"name": "Pedro Rojas", "company_id": str(andes), "email": "pedro@", "whatsapp": "+56 9 8765 4321"}
     status, page = _post(admin, "/console/admin/contacts/new", form)
-    assert status == 400 and "not an e-mail address" in _errors(page)["email"]
+    assert status == 400 and "no es una dirección de correo" in _errors(page)["email"]
     status, _ = _post(
         admin, "/console/admin/contacts/new", {**form, "email": "pedro@comercialandes.cl", "verified": "1"}
     )
@@ -193,7 +193,7 @@ def test_a_contact_is_added_with_its_channels_and_a_stranger_verified(
     assert "Rosa Pérez" in admin.get("/console/admin/").get_data(as_text=True)
     assert "Rosa Pérez" in admin.get("/console/admin/contacts?to_verify=1").get_data(as_text=True)
     status, page = _post(admin, f"/console/admin/contacts/{rosa}/verify", {"company_id": ""})
-    assert status == 400 and "company first" in _errors(page)["company_id"]
+    assert status == 400 and "elija primero la empresa" in _errors(page)["company_id"]
     status, _ = _post(admin, f"/console/admin/contacts/{rosa}/verify", {"company_id": str(andes)})
     assert status == 302
     assert "Rosa Pérez" not in admin.get("/console/admin/contacts?to_verify=1").get_data(as_text=True)
@@ -210,7 +210,7 @@ def test_a_stranger_is_merged_into_an_existing_contact(desk: Console, admin: Fla
     with desk.container.session_factory() as session:
         maria = session.scalars(select(Contact.id).where(Contact.name == "María González")).one()
     status, page = _post(admin, f"/console/admin/contacts/{rosa_id}/merge", {"target_id": ""})
-    assert status == 400 and "choose the contact" in _errors(page)["target_id"]
+    assert status == 400 and "elija el contacto" in _errors(page)["target_id"]
     status, _ = _post(admin, f"/console/admin/contacts/{rosa_id}/merge", {"target_id": str(maria)})
     assert status == 302
     assert "whatsapp:+56977777777" in admin.get(f"/console/admin/contacts/{maria}").get_data(as_text=True)
@@ -221,7 +221,7 @@ def test_a_stranger_is_merged_into_an_existing_contact(desk: Console, admin: Fla
 def test_agents_are_added_edited_disabled_and_their_password_reset(desk: Console, admin: FlaskClient) -> None:
     form = {"name": "Beatriz", "email": "bea@latamadvisory.example", "password": "short", "role": "agent"}
     status, page = _post(admin, "/console/admin/agents", {**form, "language": "en"})
-    assert status == 400 and "at least 10 characters" in page
+    assert status == 400 and "la contraseña necesita al menos 10 caracteres" in page
     status, _ = _post(admin, "/console/admin/agents", {**form, "password": PASSWORD, "language": "en"})
     assert status == 302
     bea_client = signed_in(desk, "bea@latamadvisory.example")
@@ -235,7 +235,7 @@ def test_agents_are_added_edited_disabled_and_their_password_reset(desk: Console
         "active": "1",
     }
     status, page = _post(admin, f"/console/admin/agents/{bea.id}", profile)
-    assert status == 400 and "digits only" in _errors(page)["telegram_user_id"]
+    assert status == 400 and "solo dígitos" in _errors(page)["telegram_user_id"]
     status, _ = _post(admin, f"/console/admin/agents/{bea.id}", {**profile, "telegram_user_id": "987654"})
     assert status == 302
     status, _ = _post(
@@ -254,7 +254,7 @@ def test_agents_are_added_edited_disabled_and_their_password_reset(desk: Console
     status, page = _post(
         admin, f"/console/admin/agents/{me}", {"name": "Alicia", "role": "agent", "language": "es"}
     )
-    assert status == 400 and "last active admin" in _errors(page)["role"]
+    assert status == 400 and "último administrador activo" in _errors(page)["role"]
     assert _audit(desk)[-4:] == ["agent.add", "agent.update", "agent.reset_password", "agent.update"]
     assert "agent.update" in admin.get("/console/admin/audit").get_data(as_text=True)
 
@@ -275,9 +275,7 @@ def test_the_csv_import_previews_each_bad_row_then_imports_the_good_ones(
     upload = {"file": (io.BytesIO(CSV.encode()), "customers.csv")}
     status, page = _post(admin, "/console/admin/import", upload, content_type="multipart/form-data")
     assert status == 200
-    assert "row 3, column <code>plan</code>: no plan named &#39;Plan Oro&#39;" in page.replace(
-        "fila", "row"
-    ).replace("columna", "column")
+    assert "fila 3, columna <code>plan</code>: no hay un plan llamado &#39;Plan Oro&#39;" in page
     assert page.count('class="row-ok"') == 2 and page.count('class="row-error"') == 1
     with desk.container.session_factory() as session:
         assert session.scalar(select(Company.id).where(Company.name == "Minera Norte Ltda.")) is None
@@ -292,4 +290,4 @@ def test_the_csv_import_previews_each_bad_row_then_imports_the_good_ones(
     assert _audit(desk) == ["customers.import"]
     bad = {"file": (io.BytesIO(b"name,email\nX,x@y.cl\n"), "bad.csv")}
     status, page = _post(admin, "/console/admin/import", bad, content_type="multipart/form-data")
-    assert status == 400 and "unknown column" in page and 'id="import-confirm"' not in page
+    assert status == 400 and "columna desconocida" in page and 'id="import-confirm"' not in page

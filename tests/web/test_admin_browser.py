@@ -45,9 +45,10 @@ def test_an_admin_imports_a_csv_after_seeing_the_bad_row(
     page.click("#import-upload button[type=submit]")
     bad = page.locator("#import-preview tr.row-error")
     assert bad.count() == 1 and bad.get_attribute("data-row") == "3"
-    assert "no plan named 'Plan Oro'" in bad.inner_text()
+    assert "no hay un plan llamado 'Plan Oro'" in bad.inner_text()
     assert page.locator("#import-preview tr.row-ok").count() == 2
-    assert "fila 3, columna plan: no plan named 'Plan Oro'" in page.locator("#import-errors").inner_text()
+    errors = page.locator("#import-errors").inner_text()
+    assert "fila 3, columna plan: no hay un plan llamado 'Plan Oro'" in errors
     screenshot(page, "admin-import-preview")
     with desk.container.session_factory() as session:
         assert session.scalar(select(Company.id).where(Company.name == "Minera Norte Ltda.")) is None

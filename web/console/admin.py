@@ -14,7 +14,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 
 from intake.services.accounts import LANGUAGES, AccountError, Role
 from intake.services.desk_setup import PACKAGES, AgentInput, CompanyInput, PlanInput
-from intake.services.setup_rules import SetupError
+from intake.services.setup_rules import Problem, SetupError
 from sla.calendar import WEEKDAY_KEYS
 from web.console import admin_contacts, admin_import
 from web.console.admin_common import actor, admin_view, checked, desk, desk_contacts, optional_id, text
@@ -77,7 +77,7 @@ def company(company_id: int | None = None) -> Any:
         if found
         else {"active": True}
     )
-    errors: dict[str, str] = {}
+    errors: dict[str, Problem] = {}
     if request.method == "POST":
         form = {"name": text("name"), "tax_id": text("tax_id"), "plan_id": optional_id("plan_id")}
         form["active"] = checked("active")
@@ -115,7 +115,7 @@ def plan(plan_id: int | None = None) -> Any:
     if plan_id is not None and found is None:
         abort(404)
     form = _plan_form(found)
-    errors: dict[str, str] = {}
+    errors: dict[str, Problem] = {}
     if request.method == "POST":
         form = {
             key: text(key)
@@ -203,7 +203,7 @@ def agent(agent_id: int) -> Any:
         "telegram_user_id": found.telegram_user_id or "",
         "active": found.active,
     }
-    errors: dict[str, str] = {}
+    errors: dict[str, Problem] = {}
     if request.method == "POST":
         form = {key: text(key) for key in ("name", "role", "language", "telegram_user_id")} | {
             "active": checked("active")

@@ -8,7 +8,7 @@ from typing import Any
 from flask import abort, flash, redirect, render_template, request, url_for
 
 from intake.services.desk_contacts import ContactInput
-from intake.services.setup_rules import SetupError
+from intake.services.setup_rules import Problem, SetupError, refuse
 from web.console.admin_common import Route, actor, checked, desk, desk_contacts, optional_id, text
 
 
@@ -27,7 +27,7 @@ def contact(contact_id: int | None = None) -> Any:
     form: dict[str, Any] = (
         _form_of(found) if found else {"verified": True, "company_id": _query_id("company_id")}
     )
-    errors: dict[str, str] = {}
+    errors: dict[str, Problem] = {}
     if request.method == "POST":
         form = {key: text(key) for key in ("name", "email", "phone", "whatsapp", "telegram")}
         form |= {"company_id": optional_id("company_id"), "verified": checked("verified")}
@@ -55,7 +55,7 @@ def merge(contact_id: int) -> Any:
     """Merge this contact into another: its chats, identities and tickets move there."""
     target = optional_id("target_id")
     if target is None:
-        return _refused(contact_id, SetupError({"target_id": "choose the contact to merge into"}))
+        return _refused(contact_id, refuse("target_id", "contact.merge_target_missing"))
     try:
         merged = desk_contacts().merge(actor(), contact_id, target)
     except SetupError as exc:
@@ -71,7 +71,7 @@ def _refused(contact_id: int, error: SetupError) -> Any:
     return _page(found, _form_of(found), error.errors), 400
 
 
-def _page(found: Any, form: dict[str, Any], errors: dict[str, str]) -> str:
+def _page(found: Any, form: dict[str, Any], errors: dict[str, Problem]) -> str:
     others = [c for c in desk_contacts().contacts() if found is None or c.id != found.id]
     return render_template(
         "console/admin/contact.html",
