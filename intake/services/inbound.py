@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import select
@@ -15,12 +15,13 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.messages import Channel, InboundMessage, Reply
 from bot.parsing import Command, parse_command
 from bot.texts import text
+from channels.telegram.parse import media_group_of
 from intake.db import unit_of_work
 from intake.db.models import ChannelIdentity, Conversation, Message, ProcessedMessage
 from intake.delivery.whatsapp_window import release_held
 from intake.domain.events import Actor
 from intake.services.conversations import ConversationService, is_group_chat
-from intake.services.inbound_limits import bound_inbound
+from intake.services.inbound_limits import SenderLimit, bound_inbound, flood_reply, recent_inbound_count
 from intake.services.notify import reply_to_conversation
 
 log = logging.getLogger(__name__)
@@ -34,6 +35,7 @@ class Recorded:
     inbound: InboundMessage
     record: Message
     now: datetime
+    previous_inbound_at: datetime | None = None  # the sender's message before this one, if any
 
 
 # What happens to a recorded message inside the same transaction (the dialog, or nothing in benches).
@@ -57,10 +59,12 @@ class InboundService:
         session_factory: sessionmaker[Session],
         conversations: ConversationService,
         clock: Callable[[], datetime],
+        limit: SenderLimit | None = None,
     ) -> None:
         self.session_factory = session_factory
         self.conversations = conversations
         self.clock = clock
+        self.limit = limit or SenderLimit()
 
     def handle_inbound(self, inbound: InboundMessage, *, now: datetime | None = None) -> Outcome:
         """Handle one customer message exactly once, from dedupe to outbox, in one transaction."""
@@ -77,11 +81,52 @@ class InboundService:
             return
         release_held(session, str(inbound.channel), inbound.reply_to, now)
         conversation = recorded.conversation
+        if self._over_limit(session, recorded):
+            return
         bounded = bound_inbound(inbound, conversation.state, conversation.language)
         for note in bounded.notes:
             reply_to_conversation(session, conversation, note, now=now)
         if not bounded.empty:
-            self.conversations.handle(session, conversation, bounded.inbound, recorded.record, now)
+            quiet = _continues_album(session, recorded)
+            self.conversations.handle(
+                session, conversation, bounded.inbound, recorded.record, now, quiet=quiet
+            )
+
+    def _over_limit(self, session: Session, recorded: Recorded) -> bool:
+        """True when the sender is over the inbound limit: recorded, told once, no dialog turn."""
+        conversation, inbound = recorded.conversation, recorded.inbound
+        window = self.limit.window
+        count = recent_inbound_count(
+            session, conversation.id, inbound.received_at, recorded.previous_inbound_at, window
+        )
+        if count <= self.limit.max_messages:
+            return False
+        notice = flood_reply(count, self.limit, conversation.language)
+        query_id = inbound.callback_query_id
+        if notice is not None or query_id:  # a pressed button is always answered, if only silently
+            reply = notice or Reply(text="")
+            reply_to_conversation(session, conversation, reply, now=recorded.now, callback_query_id=query_id)
+        log.info("inbound %s: sender over the limit (%d in %s)", inbound.provider_message_id, count, window)
+        return True
+
+
+def _continues_album(session: Session, recorded: Recorded) -> bool:
+    """A later item of a Telegram album: the sender's previous message belongs to the same album."""
+    album = media_group_of(recorded.inbound)
+    if album is None or recorded.previous_inbound_at is None:
+        return False
+    previous = session.scalar(
+        select(Message.raw)
+        .where(
+            Message.conversation_id == recorded.conversation.id,
+            Message.direction == "in",
+            Message.id < recorded.record.id,
+        )
+        .order_by(Message.id.desc())
+        .limit(1)
+    )
+    earlier = replace(recorded.inbound, raw=previous) if isinstance(previous, dict) else None
+    return earlier is not None and media_group_of(earlier) == album
 
 
 def _asks_status_in_group(inbound: InboundMessage) -> bool:
@@ -128,6 +173,7 @@ def _process(session: Session, inbound: InboundMessage, step: InboundStep, now: 
     )
     session.flush()  # a concurrent duplicate fails here, before any other work
     conversation = lock_conversation(session, inbound, now)
+    previous_inbound_at = conversation.last_inbound_at
     conversation.last_inbound_at = inbound.received_at
     _touch_identity(session, inbound)
     record = Message(
@@ -142,7 +188,7 @@ def _process(session: Session, inbound: InboundMessage, step: InboundStep, now: 
     )
     session.add(record)
     session.flush()
-    step(session, Recorded(conversation, inbound, record, now))
+    step(session, Recorded(conversation, inbound, record, now, previous_inbound_at))
     conversation.version += 1
     conversation.updated_at = now
     return Outcome(inbound.provider_message_id, duplicate=False, conversation_id=conversation.id)
