@@ -8,16 +8,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, joinedload, sessionmaker
 
 from bot.messages import Channel, InboundMessage, Reply
 from bot.parsing import Command, parse_command
 from bot.texts import text
 from channels.telegram.parse import media_group_of
 from intake.db import unit_of_work
-from intake.db.models import ChannelIdentity, Conversation, Message, ProcessedMessage
+from intake.db.models import ChannelIdentity, Company, Contact, Conversation, Message, ProcessedMessage
 from intake.delivery.whatsapp_window import release_held
 from intake.domain.events import Actor
 from intake.services.conversations import ConversationService, is_group_chat
@@ -79,7 +80,8 @@ class InboundService:
             query_id = inbound.callback_query_id
             reply_to_conversation(session, conversation, reply, now=now, callback_query_id=query_id)
             return
-        release_held(session, str(inbound.channel), inbound.reply_to, now)
+        if inbound.channel == Channel.WHATSAPP:  # only WhatsApp's 24-hour window holds messages
+            release_held(session, str(inbound.channel), inbound.reply_to, now)
         conversation = recorded.conversation
         if self._over_limit(session, recorded):
             return
@@ -164,17 +166,14 @@ def process_inbound(
 
 
 def _process(session: Session, inbound: InboundMessage, step: InboundStep, now: datetime) -> Outcome:
-    if _seen(session, inbound):
+    if not _first_time(session, inbound, now):
         return Outcome(inbound.provider_message_id, duplicate=True)
-    session.add(
-        ProcessedMessage(
-            channel=str(inbound.channel), provider_message_id=inbound.provider_message_id, processed_at=now
-        )
-    )
-    session.flush()  # a concurrent duplicate fails here, before any other work
     conversation = lock_conversation(session, inbound, now)
     previous_inbound_at = conversation.last_inbound_at
+    # Written together in one UPDATE (at the next flush), not one UPDATE each before and after the dialog.
     conversation.last_inbound_at = inbound.received_at
+    conversation.version += 1
+    conversation.updated_at = now
     _touch_identity(session, inbound)
     record = Message(
         conversation_id=conversation.id,
@@ -189,17 +188,32 @@ def _process(session: Session, inbound: InboundMessage, step: InboundStep, now: 
     session.add(record)
     session.flush()
     step(session, Recorded(conversation, inbound, record, now, previous_inbound_at))
-    conversation.version += 1
-    conversation.updated_at = now
     return Outcome(inbound.provider_message_id, duplicate=False, conversation_id=conversation.id)
 
 
-def _seen(session: Session, inbound: InboundMessage) -> bool:
-    query = select(ProcessedMessage.id).where(
-        ProcessedMessage.channel == str(inbound.channel),
-        ProcessedMessage.provider_message_id == inbound.provider_message_id,
-    )
-    return session.scalar(query) is not None
+def _first_time(session: Session, inbound: InboundMessage, now: datetime) -> bool:
+    """Record the provider message id; False when it was already processed (a replay).
+
+    One `INSERT … ON CONFLICT DO NOTHING RETURNING` instead of a SELECT then an INSERT. A concurrent
+    duplicate waits for the other transaction and then inserts nothing (PostgreSQL); elsewhere the
+    unique constraint still raises IntegrityError, which `process_inbound` retries.
+    """
+    values = {
+        "channel": str(inbound.channel),
+        "provider_message_id": inbound.provider_message_id,
+        "processed_at": now,
+    }
+    dialect = session.get_bind().dialect.name
+    keys = ["channel", "provider_message_id"]
+    if dialect == "postgresql":
+        pg = postgresql.insert(ProcessedMessage).values(**values).on_conflict_do_nothing(index_elements=keys)
+        return session.execute(pg.returning(ProcessedMessage.id)).first() is not None
+    if dialect == "sqlite":
+        lite = sqlite.insert(ProcessedMessage).values(**values).on_conflict_do_nothing(index_elements=keys)
+        return session.execute(lite.returning(ProcessedMessage.id)).first() is not None
+    session.add(ProcessedMessage(**values))
+    session.flush()  # a concurrent duplicate fails here, before any other work
+    return True
 
 
 def lock_conversation(session: Session, inbound: InboundMessage, now: datetime) -> Conversation:
@@ -207,7 +221,10 @@ def lock_conversation(session: Session, inbound: InboundMessage, now: datetime) 
     query = (
         select(Conversation)
         .where(Conversation.channel == str(inbound.channel), Conversation.address == inbound.sender_id)
-        .with_for_update()
+        # The dialog's context needs the contact, its company and plan: loaded with the lock, in one
+        # round trip (only the conversation row is locked).
+        .options(joinedload(Conversation.contact).joinedload(Contact.company).joinedload(Company.plan))
+        .with_for_update(of=Conversation)
     )
     conversation = session.scalar(query)
     if conversation is not None:
@@ -219,6 +236,7 @@ def lock_conversation(session: Session, inbound: InboundMessage, now: datetime) 
         address=inbound.sender_id,
         chat_id=inbound.chat_id,
         state={},
+        last_inbound_at=inbound.received_at,
         created_at=now,
         updated_at=now,
     )
@@ -243,8 +261,16 @@ def _identity(session: Session, inbound: InboundMessage) -> ChannelIdentity | No
 
 
 def _touch_identity(session: Session, inbound: InboundMessage) -> None:
-    identity = _identity(session, inbound)
-    if identity is not None:
-        identity.last_inbound_at = inbound.received_at
-        if inbound.chat_id:
-            identity.chat_id = inbound.chat_id
+    """The sender's channel identity, if any, saw a message now: one UPDATE, no SELECT first."""
+    channel = str(inbound.channel)
+    if inbound.channel == Channel.CHAT:
+        channel = str(inbound.raw.get("simulated_channel") or channel)
+    values: dict[str, object] = {"last_inbound_at": inbound.received_at}
+    if inbound.chat_id:
+        values["chat_id"] = inbound.chat_id
+    session.execute(
+        update(ChannelIdentity)
+        .where(ChannelIdentity.channel == channel, ChannelIdentity.address == inbound.sender_id)
+        .values(**values)
+        .execution_options(synchronize_session="evaluate")
+    )
