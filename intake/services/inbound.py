@@ -194,23 +194,30 @@ def _process(session: Session, inbound: InboundMessage, step: InboundStep, now: 
 def _first_time(session: Session, inbound: InboundMessage, now: datetime) -> bool:
     """Record the provider message id; False when it was already processed (a replay).
 
-    One `INSERT … ON CONFLICT DO NOTHING RETURNING` instead of a SELECT then an INSERT. A concurrent
-    duplicate waits for the other transaction and then inserts nothing (PostgreSQL); elsewhere the
-    unique constraint still raises IntegrityError, which `process_inbound` retries.
+    One `INSERT … ON CONFLICT DO NOTHING RETURNING` instead of a SELECT then an INSERT. On PostgreSQL
+    a concurrent duplicate waits for the other transaction and then inserts nothing; SQLite serializes
+    writers at BEGIN IMMEDIATE. Other databases look first, then INSERT: a concurrent duplicate fails
+    the unique constraint (IntegrityError), which `process_inbound` retries.
     """
     values = {
         "channel": str(inbound.channel),
         "provider_message_id": inbound.provider_message_id,
         "processed_at": now,
     }
-    dialect = session.get_bind().dialect.name
+    dialect = session.get_bind().dialect
     keys = ["channel", "provider_message_id"]
-    if dialect == "postgresql":
+    if dialect.name == "postgresql":
         pg = postgresql.insert(ProcessedMessage).values(**values).on_conflict_do_nothing(index_elements=keys)
         return session.execute(pg.returning(ProcessedMessage.id)).first() is not None
-    if dialect == "sqlite":
+    if dialect.name == "sqlite" and dialect.insert_returning:  # SQLite 3.35 or later
         lite = sqlite.insert(ProcessedMessage).values(**values).on_conflict_do_nothing(index_elements=keys)
         return session.execute(lite.returning(ProcessedMessage.id)).first() is not None
+    seen = select(ProcessedMessage.id).where(
+        ProcessedMessage.channel == values["channel"],
+        ProcessedMessage.provider_message_id == inbound.provider_message_id,
+    )
+    if session.scalar(seen) is not None:
+        return False
     session.add(ProcessedMessage(**values))
     session.flush()  # a concurrent duplicate fails here, before any other work
     return True
