@@ -243,7 +243,6 @@ def lock_conversation(session: Session, inbound: InboundMessage, now: datetime) 
         address=inbound.sender_id,
         chat_id=inbound.chat_id,
         state={},
-        last_inbound_at=inbound.received_at,
         created_at=now,
         updated_at=now,
     )
