@@ -17,7 +17,10 @@ The fake Twilio (a threaded local HTTP server in this process) answers every Mes
 Phase 1, chat: `--customers` customers (each a known contact of its own company) do the intake at
 once — hola → 1 → description → omitir → omitir → 1 → 1 → confirmar — each posting a signed
 webhook, then waiting for the bot's answer at the fake Twilio, then "reading" for 0.3–1.0 s, like a
-person. Reply lag = from just before the webhook POST to the first new message reaching the fake
+person — and never sooner than 3.3 s after its previous webhook was answered (the dialog absorbs a
+text that follows the previous one within its 3 s burst window, `bot.engine.BURST_WINDOW`, as one
+answer; the server stamps a message when it handles it).
+Reply lag = from just before the webhook POST to the first new message reaching the fake
 Twilio for that customer. Webhook latency = the POST's round trip.
 
 Phase 2, blast: `--blast-customers` other customers' whole intakes (8 signed webhooks each, no
@@ -32,8 +35,9 @@ outage's worth of notifications); reported is the rate from that commit until th
 them all: the workers' delivery capacity (each chat in order, so at most one message per chat in
 flight).
 
-At the end (after the outbox drained) every customer must have exactly one ticket, every outbox
-row must be `sent`, and each customer's messages must have reached the fake Twilio exactly once and
+At the end (after the outbox drained) every chatting customer must have exactly one ticket (the
+blast's scripts do not wait for answers, so the dialog absorbs them as bursts), every outbox row
+must be `sent`, and each customer's messages must have reached the fake Twilio exactly once and
 in outbox order; otherwise the exit status is 1. The whole run is bounded by --timeout per phase.
 """
 
@@ -61,12 +65,15 @@ from urllib.parse import urlencode
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bot.engine import BURST_WINDOW  # noqa: E402  (after the path is set)
+
 ACCOUNT = "AC3f5a0c1e2d4b6a8c9e0f1a2b3c4d5e6f"
 TOKEN = "bench_7f3e9a1c5b2d8e4f6a0c9b3d7e1f5a2c"
 SANDBOX = "whatsapp:+14155238886"
 PUBLIC = "https://support.example.com"
 INBOUND = "/webhooks/whatsapp"
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
+BURST_SECONDS = BURST_WINDOW.total_seconds()
 DIALOG = ("hola", "1", None, "omitir", "omitir", "1", "1", "confirmar")  # None: the description
 PROBLEMS = (
     "No puedo emitir facturas electrónicas, el SII rechaza el envío",
@@ -308,7 +315,11 @@ def chat(provider: Any, port: int, numbers: Sequence[str], seed: int, timeout: f
                     return
                 run.lags.append(arrived - started)
                 run.after_answer.append(arrived - started - took)
-            time.sleep(rng.uniform(0.3, 1.0))
+            # Reading the answer, 0.3–1.0 s; and, like a person typing the next answer, never within the
+            # dialog's burst window of the previous message (bot.engine.BURST_WINDOW: a text that
+            # follows within it is absorbed into the previous answer, which would stall this script).
+            typed_after = BURST_SECONDS + 0.3 - (time.monotonic() - started - took)  # from the answer
+            time.sleep(max(rng.uniform(0.3, 1.0), typed_after))
 
     started = time.monotonic()
     threads = [threading.Thread(target=customer, args=(i, n)) for i, n in enumerate(numbers)]
@@ -515,7 +526,9 @@ def run_mode(mode: str, workers: int, args: argparse.Namespace, admin_url: str, 
         run.backlog, run.backlog_rate = backlog(url, provider, chatters, args.backlog, args.timeout)
         time.sleep(0.5)
         run.delivered = provider.count() - before
-        run.failures += verify(url, provider, numbers, since)
+        # One ticket each for the chatting customers; the blast posts a whole intake without waiting
+        # for answers, which the dialog reads as bursts (absorbed), so blasters need not end with one.
+        run.failures += verify(url, provider, chatters, since)
         if not run.failures:
             stack.callback(shutil.rmtree, tmp, ignore_errors=True)
         else:

@@ -936,6 +936,12 @@ _NOTIFICATIONS: dict[str, dict[str, str]] = {
         "pt": "Já recebemos o máximo de {limit} arquivos para esta solicitação; não guardamos "
         "o(s) último(s) {skipped}. Se forem necessários, envie quando um agente pedir.",
     },
+    # --- issue 16: fairness ---
+    "inbound_flood": {
+        "es": "Recibimos muchos mensajes seguidos; los leeremos en orden.",
+        "en": "We received many messages in a row; we will read them in order.",
+        "pt": "Recebemos muitas mensagens seguidas; vamos lê-las em ordem.",
+    },
 }
 
 # E-mail subjects: `email_subject.<notification kind>` with the ticket {number}, the generic

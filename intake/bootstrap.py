@@ -33,6 +33,7 @@ from intake.services.contingency import Contingencies, ContingencyService
 from intake.services.conversations import ConversationService, DialogSettings
 from intake.services.handoffs import Handoffs
 from intake.services.inbound import InboundService
+from intake.services.inbound_limits import SenderLimit
 from intake.services.notify import AlertRouting, alert_delivery_failed, forward_evidence, tell_file_refused
 from intake.services.queue import QueueService
 from intake.services.sla import SlaService
@@ -83,7 +84,8 @@ class Container:
         self.store = FileStore(s.attachments_dir)
         self.adapters.setdefault("web", WebPageAdapter(self.store.root))  # web form: replies shown, uploads
         self.media_links = MediaLinks(s.secret_key, s.public_base_url, self.clock)
-        self.inbound = InboundService(self.session_factory, self.conversations, self.clock)
+        limit = SenderLimit(s.inbound_sender_max_messages, timedelta(seconds=s.inbound_sender_window_seconds))
+        self.inbound = InboundService(self.session_factory, self.conversations, self.clock, limit=limit)
         whatsapp = self.adapters.get("whatsapp")
         # The pre-send hook: WhatsApp's 24-hour window routing, when WhatsApp is configured.
         self.whatsapp_router = (

@@ -127,6 +127,9 @@ class Settings:
     dialog_idle_minutes: int = 120
     validation_auto_close_business_days: int = 3
     duplicate_window_days: int = 7
+    # Fairness: one sender's messages beyond this many per window get no dialog turn (recorded, told once)
+    inbound_sender_max_messages: int = 20
+    inbound_sender_window_seconds: float = 30.0
     # Twilio / WhatsApp
     twilio_account_sid: str | None = None
     twilio_auth_token: str | None = field(default=None, repr=False)
@@ -242,6 +245,8 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: str | None
         dialog_idle_minutes=_int(env, "DIALOG_IDLE_MINUTES", 120, minimum=1),
         validation_auto_close_business_days=_int(env, "VALIDATION_AUTO_CLOSE_BUSINESS_DAYS", 3, 1),
         duplicate_window_days=_int(env, "DUPLICATE_WINDOW_DAYS", 7, minimum=0),
+        inbound_sender_max_messages=_int(env, "INBOUND_SENDER_MAX_MESSAGES", 20, minimum=1),
+        inbound_sender_window_seconds=_float(env, "INBOUND_SENDER_WINDOW_SECONDS", 30.0),
         twilio_account_sid=env.get("TWILIO_ACCOUNT_SID", "").strip() or None,
         twilio_auth_token=env.get("TWILIO_AUTH_TOKEN", "").strip() or None,
         twilio_whatsapp_from=env.get("TWILIO_WHATSAPP_FROM", "").strip() or None,
@@ -278,3 +283,7 @@ def _check_delivery(s: Settings) -> None:
     """A lease too short to cover one send would let a second worker send the same message."""
     if s.outbox_lease_seconds < 1:
         raise SettingsError(f"OUTBOX_LEASE_SECONDS must be at least 1, got {s.outbox_lease_seconds}")
+    if s.inbound_sender_window_seconds <= 0:
+        raise SettingsError(
+            f"INBOUND_SENDER_WINDOW_SECONDS must be positive, got {s.inbound_sender_window_seconds}"
+        )

@@ -222,6 +222,24 @@ def group_sender(speaker_id: int | str, chat_id: int | str) -> str:
     return f"{speaker_id}@{chat_id}"
 
 
+MAX_MEDIA_GROUP_ID_LENGTH = 64
+
+
+def media_group_of(inbound: InboundMessage) -> str | None:
+    """The album (`media_group_id`) a Telegram message belongs to, else None.
+
+    Telegram delivers an album of N photos or files as N updates sharing one media_group_id; the
+    service treats them as one step (one acknowledgement, not one per photo).
+    """
+    if inbound.channel != Channel.TELEGRAM:
+        return None
+    message = inbound.raw.get("message") or inbound.raw.get("edited_message")
+    group = message.get("media_group_id") if isinstance(message, dict) else None
+    if isinstance(group, str) and 0 < len(group) <= MAX_MEDIA_GROUP_ID_LENGTH:
+        return group
+    return None
+
+
 def _is_private(chat: Any) -> bool:
     return chat is not None and getattr(chat, "type", None) == "private"
 

@@ -87,8 +87,11 @@ class ConversationService:
         inbound: InboundMessage,
         record: Message,
         now: datetime,
+        *,
+        quiet: bool = False,
     ) -> None:
-        """Advance the dialog with one recorded inbound message (the caller owns the transaction)."""
+        """Advance the dialog with one recorded inbound message (the caller owns the transaction);
+        `quiet`: the turn's replies are not sent (a later item of an album already acknowledged)."""
         if inbound.is_edit:
             self._record_edit(session, conversation, inbound, now)
             return
@@ -102,6 +105,7 @@ class ConversationService:
             callback_query_id=inbound.callback_query_id,
             record=record,
             inbound=inbound,
+            quiet=quiet,
         )
 
     def expire_idle(self, session: Session, conversation: Conversation, now: datetime) -> bool:
@@ -272,12 +276,13 @@ class ConversationService:
         record: Message | None = None,
         inbound: InboundMessage | None = None,
         ticket: Ticket | None = None,
+        quiet: bool = False,
     ) -> None:
         conversation.state = turn.state.to_dict()
         conversation.step = turn.state.step
         conversation.language = turn.state.lang
         ticket_id = ticket.id if ticket is not None else None
-        for index, reply in enumerate(turn.replies):
+        for index, reply in enumerate(() if quiet else turn.replies):
             reply_to_conversation(
                 session,
                 conversation,
@@ -286,7 +291,7 @@ class ConversationService:
                 ticket_id=ticket_id,
                 callback_query_id=callback_query_id if index == 0 else None,
             )
-        if callback_query_id and not turn.replies:
+        if callback_query_id and (quiet or not turn.replies):
             # A pressed button is always answered, also when the turn itself says nothing (confirming
             # the summary: the registration notice comes from the CreateTicket effect).
             reply_to_conversation(

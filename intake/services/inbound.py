@@ -5,23 +5,25 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Protocol
 
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, joinedload, sessionmaker
 
 from bot.messages import Channel, InboundMessage, Reply
 from bot.parsing import Command, parse_command
 from bot.texts import text
+from channels.telegram.parse import media_group_of
 from intake.db import unit_of_work
-from intake.db.models import ChannelIdentity, Conversation, Message, ProcessedMessage
+from intake.db.models import ChannelIdentity, Company, Contact, Conversation, Message, ProcessedMessage
 from intake.delivery.whatsapp_window import release_held
 from intake.domain.events import Actor
 from intake.services.conversations import ConversationService, is_group_chat
-from intake.services.inbound_limits import bound_inbound
+from intake.services.inbound_limits import SenderLimit, bound_inbound, flood_reply, recent_inbound_count
 from intake.services.notify import reply_to_conversation
 
 log = logging.getLogger(__name__)
@@ -35,6 +37,7 @@ class Recorded:
     inbound: InboundMessage
     record: Message
     now: datetime
+    previous_inbound_at: datetime | None = None  # the sender's message before this one, if any
 
 
 # What happens to a recorded message inside the same transaction (the dialog, or nothing in benches).
@@ -71,11 +74,13 @@ class InboundService:
         conversations: ConversationService,
         clock: Callable[[], datetime],
         agents: AgentTraffic | None = None,
+        limit: SenderLimit | None = None,
     ) -> None:
         self.session_factory = session_factory
         self.conversations = conversations
         self.clock = clock
         self.agents = agents
+        self.limit = limit or SenderLimit()
 
     def handle_inbound(self, inbound: InboundMessage, *, now: datetime | None = None) -> Outcome:
         """Handle one customer message exactly once, from dedupe to outbox, in one transaction.
@@ -96,13 +101,55 @@ class InboundService:
             query_id = inbound.callback_query_id
             reply_to_conversation(session, conversation, reply, now=now, callback_query_id=query_id)
             return
-        release_held(session, str(inbound.channel), inbound.reply_to, now)
+        if inbound.channel == Channel.WHATSAPP:  # only WhatsApp's 24-hour window holds messages
+            release_held(session, str(inbound.channel), inbound.reply_to, now)
         conversation = recorded.conversation
+        if self._over_limit(session, recorded):
+            return
         bounded = bound_inbound(inbound, conversation.state, conversation.language)
         for note in bounded.notes:
             reply_to_conversation(session, conversation, note, now=now)
         if not bounded.empty:
-            self.conversations.handle(session, conversation, bounded.inbound, recorded.record, now)
+            quiet = _continues_album(session, recorded)
+            self.conversations.handle(
+                session, conversation, bounded.inbound, recorded.record, now, quiet=quiet
+            )
+
+    def _over_limit(self, session: Session, recorded: Recorded) -> bool:
+        """True when the sender is over the inbound limit: recorded, told once, no dialog turn."""
+        conversation, inbound = recorded.conversation, recorded.inbound
+        window = self.limit.window
+        count = recent_inbound_count(
+            session, conversation.id, inbound.received_at, recorded.previous_inbound_at, window
+        )
+        if count <= self.limit.max_messages:
+            return False
+        notice = flood_reply(count, self.limit, conversation.language)
+        query_id = inbound.callback_query_id
+        if notice is not None or query_id:  # a pressed button is always answered, if only silently
+            reply = notice or Reply(text="")
+            reply_to_conversation(session, conversation, reply, now=recorded.now, callback_query_id=query_id)
+        log.info("inbound %s: sender over the limit (%d in %s)", inbound.provider_message_id, count, window)
+        return True
+
+
+def _continues_album(session: Session, recorded: Recorded) -> bool:
+    """A later item of a Telegram album: the sender's previous message belongs to the same album."""
+    album = media_group_of(recorded.inbound)
+    if album is None or recorded.previous_inbound_at is None:
+        return False
+    previous = session.scalar(
+        select(Message.raw)
+        .where(
+            Message.conversation_id == recorded.conversation.id,
+            Message.direction == "in",
+            Message.id < recorded.record.id,
+        )
+        .order_by(Message.id.desc())
+        .limit(1)
+    )
+    earlier = replace(recorded.inbound, raw=previous) if isinstance(previous, dict) else None
+    return earlier is not None and media_group_of(earlier) == album
 
 
 def _asks_status_in_group(inbound: InboundMessage) -> bool:
@@ -140,16 +187,14 @@ def process_inbound(
 
 
 def _process(session: Session, inbound: InboundMessage, step: InboundStep, now: datetime) -> Outcome:
-    if _seen(session, inbound):
+    if not _first_time(session, inbound, now):
         return Outcome(inbound.provider_message_id, duplicate=True)
-    session.add(
-        ProcessedMessage(
-            channel=str(inbound.channel), provider_message_id=inbound.provider_message_id, processed_at=now
-        )
-    )
-    session.flush()  # a concurrent duplicate fails here, before any other work
     conversation = lock_conversation(session, inbound, now)
+    previous_inbound_at = conversation.last_inbound_at
+    # Written together in one UPDATE (at the next flush), not one UPDATE each before and after the dialog.
     conversation.last_inbound_at = inbound.received_at
+    conversation.version += 1
+    conversation.updated_at = now
     _touch_identity(session, inbound)
     record = Message(
         conversation_id=conversation.id,
@@ -163,18 +208,40 @@ def _process(session: Session, inbound: InboundMessage, step: InboundStep, now: 
     )
     session.add(record)
     session.flush()
-    step(session, Recorded(conversation, inbound, record, now))
-    conversation.version += 1
-    conversation.updated_at = now
+    step(session, Recorded(conversation, inbound, record, now, previous_inbound_at))
     return Outcome(inbound.provider_message_id, duplicate=False, conversation_id=conversation.id)
 
 
-def _seen(session: Session, inbound: InboundMessage) -> bool:
-    query = select(ProcessedMessage.id).where(
-        ProcessedMessage.channel == str(inbound.channel),
+def _first_time(session: Session, inbound: InboundMessage, now: datetime) -> bool:
+    """Record the provider message id; False when it was already processed (a replay).
+
+    One `INSERT … ON CONFLICT DO NOTHING RETURNING` instead of a SELECT then an INSERT. On PostgreSQL
+    a concurrent duplicate waits for the other transaction and then inserts nothing; SQLite serializes
+    writers at BEGIN IMMEDIATE. Other databases look first, then INSERT: a concurrent duplicate fails
+    the unique constraint (IntegrityError), which `process_inbound` retries.
+    """
+    values = {
+        "channel": str(inbound.channel),
+        "provider_message_id": inbound.provider_message_id,
+        "processed_at": now,
+    }
+    dialect = session.get_bind().dialect
+    keys = ["channel", "provider_message_id"]
+    if dialect.name == "postgresql":
+        pg = postgresql.insert(ProcessedMessage).values(**values).on_conflict_do_nothing(index_elements=keys)
+        return session.execute(pg.returning(ProcessedMessage.id)).first() is not None
+    if dialect.name == "sqlite" and dialect.insert_returning:  # SQLite 3.35 or later
+        lite = sqlite.insert(ProcessedMessage).values(**values).on_conflict_do_nothing(index_elements=keys)
+        return session.execute(lite.returning(ProcessedMessage.id)).first() is not None
+    seen = select(ProcessedMessage.id).where(
+        ProcessedMessage.channel == values["channel"],
         ProcessedMessage.provider_message_id == inbound.provider_message_id,
     )
-    return session.scalar(query) is not None
+    if session.scalar(seen) is not None:
+        return False
+    session.add(ProcessedMessage(**values))
+    session.flush()  # a concurrent duplicate fails here, before any other work
+    return True
 
 
 def lock_conversation(session: Session, inbound: InboundMessage, now: datetime) -> Conversation:
@@ -182,7 +249,10 @@ def lock_conversation(session: Session, inbound: InboundMessage, now: datetime) 
     query = (
         select(Conversation)
         .where(Conversation.channel == str(inbound.channel), Conversation.address == inbound.sender_id)
-        .with_for_update()
+        # The dialog's context needs the contact, its company and plan: loaded with the lock, in one
+        # round trip (only the conversation row is locked).
+        .options(joinedload(Conversation.contact).joinedload(Contact.company).joinedload(Company.plan))
+        .with_for_update(of=Conversation)
     )
     conversation = session.scalar(query)
     if conversation is not None:
@@ -218,8 +288,16 @@ def _identity(session: Session, inbound: InboundMessage) -> ChannelIdentity | No
 
 
 def _touch_identity(session: Session, inbound: InboundMessage) -> None:
-    identity = _identity(session, inbound)
-    if identity is not None:
-        identity.last_inbound_at = inbound.received_at
-        if inbound.chat_id:
-            identity.chat_id = inbound.chat_id
+    """The sender's channel identity, if any, saw a message now: one UPDATE, no SELECT first."""
+    channel = str(inbound.channel)
+    if inbound.channel == Channel.CHAT:
+        channel = str(inbound.raw.get("simulated_channel") or channel)
+    values: dict[str, object] = {"last_inbound_at": inbound.received_at}
+    if inbound.chat_id:
+        values["chat_id"] = inbound.chat_id
+    session.execute(
+        update(ChannelIdentity)
+        .where(ChannelIdentity.channel == channel, ChannelIdentity.address == inbound.sender_id)
+        .values(**values)
+        .execution_options(synchronize_session="evaluate")
+    )

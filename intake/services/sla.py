@@ -3,10 +3,11 @@ and the SLA bookkeeping of a ticket (its clocks' level crossings and the sweeper
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -29,6 +30,10 @@ class SlaService:
 
     def __init__(self, default_calendar: str = "default") -> None:
         self.default_calendar = get_calendar(default_calendar)
+        # Built once per process and plan content (not per turn); keyed by the stored JSON itself, so
+        # a plan an admin edits gets a fresh entry and nothing stale is ever served.
+        self._calendars: dict[str, BusinessCalendar] = {}
+        self._targets: dict[str, dict[Priority, Target]] = {}
 
     def calendar_for(self, session: Session, company_id: int | None) -> BusinessCalendar:
         """The business calendar of a company's plan (the default one when it has none)."""
@@ -36,13 +41,22 @@ class SlaService:
         if plan is None:
             return self.default_calendar
         if plan.calendar_config:
-            return calendar_from_dict(plan.calendar_config)
+            key = _cache_key(plan.calendar_config)
+            calendar = self._calendars.get(key)
+            if calendar is None:
+                calendar = _remember(self._calendars, key, calendar_from_dict(plan.calendar_config))
+            return calendar
         return get_calendar(plan.calendar_name) if plan.calendar_name else self.default_calendar
 
     def targets_for(self, session: Session, company_id: int | None) -> dict[Priority, Target]:
-        """The contract's targets, with the plan's overrides applied."""
+        """The contract's targets, with the plan's overrides applied (a copy the caller may change)."""
         plan = self._plan(session, company_id)
-        return targets_with_overrides(plan.target_overrides if plan else None)
+        overrides = plan.target_overrides if plan else None
+        key = _cache_key(overrides or {})
+        targets = self._targets.get(key)
+        if targets is None:
+            targets = _remember(self._targets, key, targets_with_overrides(overrides))
+        return dict(targets)
 
     def deadlines(
         self, session: Session, ticket: Ticket, pauses: Iterable[TicketPause]
@@ -90,6 +104,22 @@ class SlaService:
             return None
         company = session.get(Company, company_id)
         return company.plan if company is not None else None
+
+
+_V = TypeVar("_V")
+_CACHE_LIMIT = 256  # distinct plan contents kept per process; cleared when exceeded
+
+
+def _cache_key(config: Mapping[str, Any]) -> str:
+    return json.dumps(config, sort_keys=True, default=str)
+
+
+def _remember(cache: dict[str, _V], key: str, value: _V) -> _V:
+    """Store a built value (bounded: a process never holds more than _CACHE_LIMIT entries)."""
+    if len(cache) >= _CACHE_LIMIT:
+        cache.clear()
+    cache[key] = value
+    return value
 
 
 def targets_with_overrides(overrides: Mapping[str, Any] | None) -> dict[Priority, Target]:
