@@ -141,3 +141,27 @@ def test_replying_validating_and_rating_from_the_tracking_page(
         page.click("#survey button[type=submit]")
     assert "5/5" in page.locator("#rated").inner_text()
     screenshot(page, "public-tracking-rated")
+
+
+def test_a_wrong_or_revoked_link_is_the_same_404_in_the_browser(
+    desk: Console, live_server: LiveServer, page: Page
+) -> None:
+    """A guessed token and a revoked one show the same 'not found' page, naming nothing of the ticket."""
+    live_server.mount(desk.app)
+    number = open_ticket(desk, "El POS no imprime boletas desde la mañana")
+    with desk.container.transaction() as session:
+        ticket = session.scalars(select(Ticket).where(Ticket.number == number)).one()
+        token = current_token(session, ticket, desk.container.settings.secret_key, now=desk.container.clock())
+    opened = page.goto(f"{live_server.url}/t/{number}?k={token}")
+    assert opened is not None and opened.status == 200
+    assert "POS" in page.content()
+    wrong = page.goto(f"{live_server.url}/t/{number}?k={token[:-2]}xx")
+    assert wrong is not None and wrong.status == 404
+    wrong_body = page.locator("body").inner_text()
+    desk.app.extensions["public"].tracking.revoke(number)
+    revoked = page.goto(f"{live_server.url}/t/{number}?k={token}")
+    assert revoked is not None and revoked.status == 404
+    assert page.locator("body").inner_text() == wrong_body
+    for leak in (number, "POS", "boletas", "Comercial Andes"):
+        assert leak not in page.content()
+    screenshot(page, "public-tracking-404")
