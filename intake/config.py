@@ -92,6 +92,16 @@ def _hosts(env: Mapping[str, str], name: str) -> tuple[str, ...] | None:
     return hosts
 
 
+def _chat_id(env: Mapping[str, str], name: str) -> str | None:
+    """A Telegram chat id: a signed integer (a group's @name cannot be matched against updates)."""
+    raw = env.get(name, "").strip()
+    if not raw:
+        return None
+    if not re.fullmatch(r"-?\d{1,20}", raw):
+        raise SettingsError(f"{name} must be the numeric chat id (e.g. -1001234567890), got {raw!r}")
+    return raw
+
+
 def _language(env: Mapping[str, str], name: str) -> str:
     raw = env.get(name, "es").strip().lower() or "es"
     if raw not in {"es", "en", "pt"}:
@@ -269,7 +279,7 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: str | None
         smtp_starttls=_bool(env, "SMTP_STARTTLS", False),
         email_from=env.get("EMAIL_FROM", "").strip() or "soporte@example.com",
         supervisor_email=env.get("SUPERVISOR_EMAIL", "").strip() or None,
-        agent_telegram_chat_id=env.get("AGENT_TELEGRAM_CHAT_ID", "").strip() or None,
+        agent_telegram_chat_id=_chat_id(env, "AGENT_TELEGRAM_CHAT_ID"),
         ratelimit_storage_uri=env.get("RATELIMIT_STORAGE_URI", "").strip() or "memory://",
         sign_in_rate_limit=env.get("SIGN_IN_RATE_LIMIT", "").strip() or "5/minute",
     )

@@ -55,6 +55,7 @@ def init_auth(app: Flask, container: Container) -> None:
         WTF_CSRF_TIME_LIMIT=None,
     )
     csrf.init_app(app)
+    app.before_request(allow_uploads)  # before protect_forms, whose CSRF check reads (parses) the form
     app.before_request(protect_forms)
     manager = LoginManager(app)
     manager.login_view = "console.sign_in"
@@ -94,6 +95,17 @@ def exempt_from_csrf(blueprint: Blueprint) -> None:
     """A blueprint authenticated by a bearer token, never by the session cookie (the JSON API)."""
     _TOKEN_AUTHENTICATED.add(blueprint.name)
     csrf.exempt(blueprint)
+
+
+# Pages that take files (16 MB each, as WhatsApp's outbound media limit; several per form) get more room
+# than the app's 2 MB cap, which stays for the provider webhooks (app-level views, no blueprint).
+PAGE_UPLOAD_MAX_BYTES = 3 * 16 * 1024 * 1024 + 256 * 1024
+
+
+def allow_uploads() -> None:
+    """Raise the body limit for blueprint pages (console, customer pages, API), never for webhooks."""
+    if request.blueprint is not None:
+        request.max_content_length = PAGE_UPLOAD_MAX_BYTES
 
 
 def protect_forms() -> None:

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -198,6 +198,9 @@ class AgentChat:
             answer = self._dispatch(inbound, agent)
         except ActionError as exc:
             answer = Answer(text=f"⚠️ {exc.message}", notice=exc.message)
+        except Exception:
+            self._forget(inbound)  # nothing was done: Telegram's retry of this update must act
+            raise
         if answer is not None:
             self._answer(inbound, answer)
         return True
@@ -211,6 +214,16 @@ class AgentChat:
                 return None
             may = found.is_supervisor or found.role in _CONTINGENCY_ROLES
             return ActingAgent(found.id, found.name, found.email, may)
+
+    def _forget(self, inbound: InboundMessage) -> None:
+        """Undo `_first_time` for an update whose action failed unexpectedly."""
+        with unit_of_work(self.session_factory) as session:
+            session.execute(
+                delete(ProcessedMessage).where(
+                    ProcessedMessage.channel == str(inbound.channel),
+                    ProcessedMessage.provider_message_id == inbound.provider_message_id,
+                )
+            )
 
     def _first_time(self, inbound: InboundMessage) -> bool:
         """Mark the update processed; False when it already was (Telegram retried it)."""

@@ -95,16 +95,15 @@ class InboundService:
     def _converse(self, session: Session, recorded: Recorded) -> None:
         """A message reopens WhatsApp's window (held messages go out), then the dialog answers it."""
         inbound, now = recorded.inbound, recorded.now
-        if _asks_status_in_group(inbound):
-            conversation = recorded.conversation
-            reply = Reply(text=text("group_status_private", conversation.language))
-            query_id = inbound.callback_query_id
-            reply_to_conversation(session, conversation, reply, now=now, callback_query_id=query_id)
-            return
         if inbound.channel == Channel.WHATSAPP:  # only WhatsApp's 24-hour window holds messages
             release_held(session, str(inbound.channel), inbound.reply_to, now)
         conversation = recorded.conversation
         if self._over_limit(session, recorded):
+            return
+        if _asks_status_in_group(inbound):
+            reply = Reply(text=text("group_status_private", conversation.language))
+            query_id = inbound.callback_query_id
+            reply_to_conversation(session, conversation, reply, now=now, callback_query_id=query_id)
             return
         bounded = bound_inbound(inbound, conversation.state, conversation.language)
         for note in bounded.notes:

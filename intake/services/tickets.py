@@ -83,7 +83,9 @@ class TicketService:
             session.scalar(
                 select(Conversation.id).where(Conversation.id == found.conversation_id).with_for_update()
             )
-        return session.scalar(select(Ticket).where(Ticket.id == found.id).with_for_update())
+        # populate_existing: the object may already be in this session with attributes read before the lock
+        locked = select(Ticket).where(Ticket.id == found.id).with_for_update()
+        return session.scalar(locked.execution_options(populate_existing=True))
 
     # --- opening -----------------------------------------------------------------------------
     def open_ticket(

@@ -8,6 +8,7 @@ import re
 
 from flask.testing import FlaskClient
 from sqlalchemy import select
+from werkzeug.test import EnvironBuilder
 
 from intake.db.models import Attachment, Contact, Ticket
 from intake.delivery.tracking_links import current_token
@@ -175,3 +176,27 @@ def test_validating_and_rating_from_the_page(desk: Console) -> None:
     )
     page = client.get(f"/t/{number}?k={token}").get_data(as_text=True)
     assert 'id="rated"' in page and "5/5" in page
+
+
+def test_a_file_larger_than_the_webhooks_2mb_cap_is_taken_on_the_tracking_page(desk: Console) -> None:
+    """The customer pages take files up to 16 MB (the provider webhooks keep the app's 2 MB body cap)."""
+    number, token = tracked(desk)
+    client = desk.app.test_client()
+    csrf = token_of(client, f"/t/{number}?k={token}")
+    big = PNG + b"\x00" * (3 * 1024 * 1024)
+    builder = EnvironBuilder(
+        path=f"/t/{number}/reply",
+        method="POST",
+        data={"csrf_token": csrf, "k": token, "body": "La captura grande",
+              "files": [(io.BytesIO(big), "grande.png", "image/png")]},
+    )
+    environ = builder.get_environ()
+    try:  # the builder spools a large body to a temporary file: close it here, not at garbage collection
+        status = client.open(environ).status_code
+    finally:
+        environ["wsgi.input"].close()
+        builder.close()
+    assert status == 302
+    with desk.container.session_factory() as session:
+        sizes = session.scalars(select(Attachment.size).where(Attachment.filename == "grande.png")).all()
+    assert sizes == [len(big)]
