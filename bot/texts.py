@@ -991,6 +991,12 @@ _EMAIL: dict[str, dict[str, str]] = {
 
 # --- issue 14: e-mail ---
 _EMAIL_IN: dict[str, dict[str, str]] = {
+    # channels/email_in.py REPLY_MARKERS cuts a reply here: keep the three in step.
+    "email_reply_marker": {
+        "es": "— Responda sobre esta línea —",
+        "en": "— Reply above this line —",
+        "pt": "— Responda acima desta linha —",
+    },
     "email_ack": {
         "es": "Recibimos su correo y registramos el ticket {number}.\n"
         "Prioridad inicial: {priority} (pendiente de clasificación).",

@@ -16,11 +16,26 @@ from email.message import EmailMessage
 from email.utils import getaddresses, parseaddr
 from html.parser import HTMLParser
 
+import quotequail
+
 MAX_ID_CHARS = 100
 _PRECEDENCE = {"bulk", "junk", "list", "auto_reply"}
 _DAEMONS = ("mailer-daemon", "postmaster", "no-reply", "noreply")
 _BLOCKS = {"p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "table"}
 _SKIP = {"style", "script", "head", "title"}
+# Our acknowledgement's first line (bot/texts.py "email_reply_marker"): everything from it down is quoted.
+REPLY_MARKERS = ("responda sobre esta línea", "reply above this line", "responda acima desta linha")
+_FROM_LINE = re.compile(r"^\*?(from|de)\s*:", re.IGNORECASE)  # Outlook's header block, unquoted
+_HEADER_LINE = re.compile(r"^\*?(sent|enviado|enviada|date|fecha|data|to|para)\b", re.IGNORECASE)
+# Gmail's attribution, often wrapped over two lines: "El mié, 4 mar 2026 a las 8:42, Mesa (<…>)\nescribió:"
+_WROTE = re.compile(r"\b(wrote|escribió|escreveu)\s*:\s*$", re.IGNORECASE)
+_ON_DATE = re.compile(r"^\s*(on|el|em)\s", re.IGNORECASE)
+_TICKET_TAG = re.compile(r"\[([A-Z]{1,10}-\d{6,})\]")
+_ATTRIBUTION = re.compile(
+    r"^(-{2,}\s*(original message|mensaje original|mensagem original)\s*-{2,}|_{10,}|"
+    r"(from|de|enviado|sent)\s*:.*|.*\b(wrote|escribió|escreveu)\s*:)$",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,6 +134,33 @@ def body_text(msg: EmailMessage) -> str:
     if part is not None:
         return html_to_text(str(part.get_content()))
     return ""
+
+
+def reply_text(body: str) -> str:
+    """What the person wrote in a reply: above our marker and above the quoted message (quotequail)."""
+    lines = body.splitlines()
+    for index, line in enumerate(lines):
+        following = lines[index + 1] if index + 1 < len(lines) else ""
+        if (
+            any(marker in line.lower() for marker in REPLY_MARKERS)
+            or (_FROM_LINE.match(line) and _HEADER_LINE.match(following))
+            or _WROTE.search(line)
+            or (_ON_DATE.match(line) and _WROTE.search(f"{line} {following}"))
+        ):
+            lines = lines[:index]
+            break
+    parts = quotequail.quote("\n".join(lines))
+    visible = parts[0][1] if parts and parts[0][0] else "\n".join(lines)
+    kept = visible.rstrip().splitlines()
+    while kept and (not kept[-1].strip() or _ATTRIBUTION.match(kept[-1].strip()) or kept[-1].startswith(">")):
+        kept.pop()
+    return _clean("\n".join(kept))
+
+
+def ticket_tag(subject: str) -> str | None:
+    """The ticket number in a subject's "[LA-000123]" tag, if any."""
+    found = _TICKET_TAG.search(subject)
+    return found.group(1) if found else None
 
 
 def html_to_text(html: str) -> str:

@@ -10,6 +10,7 @@ questions. The raw message is always kept, stored by hash as a `message/rfc822` 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -20,7 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.messages import Channel, InboundMedia, MediaKind
 from bot.texts import text
 from channels.base import MediaRefusedError
-from channels.email_in import InboundMail, parse_mail
+from channels.email_in import MAX_ID_CHARS, InboundMail, parse_mail, reply_text, ticket_tag
 from channels.media_policy import MediaPolicy
 from intake.db import unit_of_work
 from intake.db.events import record_event
@@ -33,13 +34,14 @@ from intake.db.models import (
     OutboxMessage,
     ProcessedMessage,
     Ticket,
+    TicketEvent,
 )
 from intake.db.storage import FileStore
 from intake.delivery.tracking_links import tracking_line
 from intake.domain.events import Actor, EventKind
 from intake.services.inbound_limits import MAX_FILES_PER_INTAKE, MAX_TEXT_CHARS
 from intake.services.tickets import NewTicket, TicketService
-from sla.priority import Impact, Urgency
+from sla.priority import Impact, Urgency, priority_for
 
 CHANNEL = str(Channel.EMAIL)
 RAW_TYPE = "message/rfc822"
@@ -47,6 +49,13 @@ TRIAGE_IMPACT = Impact.MEDIUM  # with TRIAGE_URGENCY: P3 until the customer answ
 TRIAGE_URGENCY = Urgency.MEDIUM
 RATE_LIMIT = 5  # new tickets per sender
 RATE_WINDOW = timedelta(hours=1)
+_ENDED = ("closed", "cancelled")
+_LEVEL = {
+    "alto": "1", "alta": "1", "high": "1",
+    "medio": "2", "media": "2", "médio": "2", "média": "2", "medium": "2",
+    "bajo": "3", "baja": "3", "baixo": "3", "baixa": "3", "low": "3",
+}  # fmt: skip
+_WORDS = tuple(rf"\b{word}\b" for word in _LEVEL)
 _KINDS = {"image": MediaKind.IMAGE, "audio": MediaKind.AUDIO, "video": MediaKind.VIDEO}
 
 
@@ -88,9 +97,14 @@ class MailIntake:
                 return MailOutcome("duplicate", reason=mail.message_id)
             seen = ProcessedMessage(channel=CHANNEL, provider_message_id=mail.message_id, processed_at=now)
             session.add(seen)
+            ticket = _thread(session, mail)
+            if mail.automatic and ticket is not None and mail.out_of_office:
+                _log_absence(session, ticket, mail, now)
             reason = self._refusal(session, mail, now)
             if reason is not None:
-                return MailOutcome("ignored", reason=reason)
+                return MailOutcome("ignored", ticket.number if ticket else None, reason)
+            if ticket is not None and ticket.status not in _ENDED:
+                return self._add(session, ticket, mail, now)
             return self._open(session, mail, now)
 
     # --- internals ---------------------------------------------------------------------------
@@ -122,8 +136,10 @@ class MailIntake:
             media=media,
             title=mail.subject or None,
         )
-        session.add(_transcript(conversation, mail, description, now))
+        row = _transcript(conversation, mail, description, now)
+        session.add(row)
         ticket = self.tickets.open_ticket(session, conversation, contact, data, now=now)
+        row.ticket_id = ticket.id
         _mark_stored(session, ticket, media)
         self._keep_raw(session, ticket, conversation, mail, now)
         record_event(
@@ -137,6 +153,44 @@ class MailIntake:
         )
         _acknowledge(session, ticket, now)
         return MailOutcome("opened", ticket.number, refused=refused)
+
+    def _add(self, session: Session, ticket: Ticket, mail: InboundMail, now: datetime) -> MailOutcome:
+        """A reply on an open ticket: its new text (quotes stripped), files; a triage answer sets priority."""
+        locked = self.tickets.lock(session, ticket.number or "")
+        assert locked is not None
+        conversation = _conversation(session, mail.sender, _contact(session, mail, now), now)
+        media, refused = self._store(mail)
+        body = reply_text(mail.text)[:MAX_TEXT_CHARS]
+        row = _transcript(conversation, mail, body, now)
+        row.ticket_id = locked.id
+        session.add(row)
+        self.tickets.customer_adds(session, locked, conversation, body, media, now=now)
+        _mark_stored(session, locked, media)
+        self._keep_raw(session, locked, conversation, mail, now)
+        answer = triage_answer(body) if _triage_pending(session, locked) else None
+        if answer is not None:
+            self._triage(session, locked, answer, now)
+        return MailOutcome("added", locked.number, refused=refused)
+
+    def _triage(
+        self, session: Session, ticket: Ticket, answer: tuple[Impact, Urgency], now: datetime
+    ) -> None:
+        """The customer's impact and urgency replace the default priority."""
+        impact, urgency = answer
+        ticket.impact, ticket.urgency = str(impact), str(urgency)
+        new = priority_for(impact, urgency)
+        if new != ticket.priority:
+            reason = f"triage by e-mail: impact {impact}, urgency {urgency}"
+            self.tickets.change_priority(session, ticket, new, reason, now=now)
+        record_event(
+            session,
+            ticket.id,
+            EventKind.NOTE,
+            Actor.CUSTOMER,
+            f"Triage answered by e-mail: impact {impact}, urgency {urgency} ({new})",
+            now=now,
+            data={"triage": "answered"},
+        )
 
     def _store(self, mail: InboundMail) -> tuple[tuple[InboundMedia, ...], tuple[tuple[str, str], ...]]:
         """Check each attachment by its bytes and store it by hash; refused ones are named with the reason."""
@@ -177,6 +231,81 @@ class MailIntake:
                 created_at=now,
             )
         )
+
+
+def _thread(session: Session, mail: InboundMail) -> Ticket | None:
+    """The ticket a message answers: by our Message-IDs in its threading headers, else by its subject's
+    "[LA-000123]" tag, accepted only from one of that ticket's contacts."""
+    ids = [i[:MAX_ID_CHARS] for i in (*mail.in_reply_to, *mail.references)]
+    if ids:
+        ticket_id = session.scalar(
+            select(Message.ticket_id)
+            .where(Message.channel == CHANNEL, Message.provider_message_id.in_(ids))
+            .where(Message.ticket_id.is_not(None))
+            .order_by(Message.id.desc())
+            .limit(1)
+        )
+        if ticket_id is not None:
+            return session.get(Ticket, ticket_id)
+    number = ticket_tag(mail.subject)
+    ticket = session.scalar(select(Ticket).where(Ticket.number == number)) if number else None
+    if ticket is None or not _is_contact_of(session, ticket, mail.sender):
+        return None
+    return ticket
+
+
+def _is_contact_of(session: Session, ticket: Ticket, sender: str) -> bool:
+    """Whether the address belongs to the ticket's contact (their e-mail or an e-mail identity)."""
+    if ticket.contact_id is None:
+        return False
+    contact = session.get(Contact, ticket.contact_id)
+    if contact is not None and (contact.email or "").lower() == sender:
+        return True
+    identity = session.scalar(
+        select(ChannelIdentity.id).where(
+            ChannelIdentity.contact_id == ticket.contact_id,
+            ChannelIdentity.channel == CHANNEL,
+            func.lower(ChannelIdentity.address) == sender,
+        )
+    )
+    return identity is not None
+
+
+def _log_absence(session: Session, ticket: Ticket, mail: InboundMail, now: datetime) -> None:
+    """An out-of-office reply on a ticket: kept in its trail for agents; its status does not change."""
+    record_event(
+        session,
+        ticket.id,
+        EventKind.NOTE,
+        Actor.SYSTEM,
+        f"Out-of-office reply from {mail.sender}: {mail.subject}"[:500],
+        now=now,
+        data={"automatic": mail.automatic, "message_id": mail.message_id},
+    )
+
+
+def _triage_pending(session: Session, ticket: Ticket) -> bool:
+    """Whether the ticket still waits for the customer's impact and urgency."""
+    states = [
+        (data or {}).get("triage")
+        for data in session.scalars(
+            select(TicketEvent.data).where(
+                TicketEvent.ticket_id == ticket.id, TicketEvent.kind == EventKind.NOTE
+            )
+        )
+    ]
+    return "pending" in states and "answered" not in states
+
+
+def triage_answer(body: str) -> tuple[Impact, Urgency] | None:
+    """Impact and urgency from a reply: two digits 1-3 ("1 2") or two levels in words, impact first."""
+    levels = re.findall(r"(?<!\d)[1-3](?!\d)|" + "|".join(_WORDS), body.lower()[:300])
+    if len(levels) < 2:
+        return None
+    first, second = (_LEVEL.get(word, word) for word in levels[:2])
+    impact = {"1": Impact.HIGH, "2": Impact.MEDIUM, "3": Impact.LOW}[first]
+    urgency = {"1": Urgency.HIGH, "2": Urgency.MEDIUM, "3": Urgency.LOW}[second]
+    return impact, urgency
 
 
 def _seen(session: Session, message_id: str) -> bool:
@@ -276,7 +405,10 @@ def _acknowledge(session: Session, ticket: Ticket, now: datetime) -> None:
     if row is None:
         return
     lang = ticket.language
-    parts = [text("email_ack", lang, number=ticket.number or "", priority=ticket.priority)]
+    parts = [
+        text("email_reply_marker", lang),
+        text("email_ack", lang, number=ticket.number or "", priority=ticket.priority),
+    ]
     line = tracking_line(session, ticket, lang, now=now)
     if line is not None:
         parts.append(line)

@@ -203,3 +203,105 @@ def test_cli_mail_ingest_reads_stdin(container: Container, database_url: str, tm
     assert result.output.startswith("opened: LA-")
     again = CliRunner().invoke(cli, ["mail", "ingest"], input=load("mailing_list.eml"), env=env)
     assert again.output.strip() == "ignored: list-unsubscribe"
+
+
+def opened_and_acknowledged(container: Container, mailbox: Mailbox) -> tuple[str, str]:
+    """Lucía's first mail opens a ticket; returns its number and our acknowledgement's Message-ID."""
+    outcome = intake_of(container).ingest(load("html_only.eml"))
+    container.run_jobs_once()
+    assert outcome.number
+    return outcome.number, str(to_customer(mailbox)[-1]["Message-ID"])
+
+
+def answering(name: str, message_id: str) -> bytes:
+    return load(name).replace(b"<placeholder@consultora.cl>", message_id.encode())
+
+
+def events(container: Container, number: str, kind: str) -> list[TicketEvent]:
+    with container.transaction() as session:
+        ticket = session.scalar(select(Ticket).where(Ticket.number == number))
+        assert ticket is not None
+        query = select(TicketEvent).where(TicketEvent.ticket_id == ticket.id, TicketEvent.kind == kind)
+        return list(session.scalars(query.order_by(TicketEvent.id)))
+
+
+def ticket_of(container: Container, number: str) -> Ticket:
+    with container.transaction() as session:
+        ticket = session.scalar(select(Ticket).where(Ticket.number == number))
+        assert ticket is not None
+        session.expunge(ticket)
+        return ticket
+
+
+def test_a_gmail_reply_to_our_ack_adds_its_own_text_to_the_ticket(
+    container: Container, mailbox: Mailbox
+) -> None:
+    number, ack_id = opened_and_acknowledged(container, mailbox)
+    outcome = intake_of(container).ingest(answering("gmail_reply_es.eml", ack_id))
+    assert (outcome.result, outcome.number) == ("added", number)
+    replies = events(container, number, "customer_reply")
+    assert [e.body for e in replies] == ["Hola, un cuarto usuario (jperez) también quedó bloqueado."]
+    with container.transaction() as session:
+        assert session.scalar(select(func.count(Ticket.id))) == 1
+
+
+def test_an_outlook_reply_1_2_answers_triage_and_sets_p2(container: Container, mailbox: Mailbox) -> None:
+    number, ack_id = opened_and_acknowledged(container, mailbox)
+    intake_of(container).ingest(answering("outlook_reply_en.eml", ack_id))
+    ticket = ticket_of(container, number)
+    assert (ticket.impact, ticket.urgency, ticket.priority) == ("alto", "media", "P2")
+    assert events(container, number, "priority_changed")[0].body.startswith("P3 → P2: triage by e-mail")
+
+
+def test_a_portuguese_reply_in_words_answers_triage_once(container: Container, mailbox: Mailbox) -> None:
+    number, ack_id = opened_and_acknowledged(container, mailbox)
+    intake = intake_of(container)
+    intake.ingest(answering("gmail_reply_pt.eml", ack_id))
+    ticket = ticket_of(container, number)
+    assert (ticket.impact, ticket.urgency, ticket.priority) == ("alto", "baja", "P3")
+    later = answering("outlook_reply_en.eml", ack_id)  # "1 2" once triage is answered is only text
+    intake.ingest(later)
+    assert ticket_of(container, number).priority == "P3"
+
+
+def test_subject_tag_is_accepted_from_the_tickets_contact_only(
+    container: Container, mailbox: Mailbox
+) -> None:
+    number, _ack_id = opened_and_acknowledged(container, mailbox)
+    tagged = load("outlook_reply_es.eml").replace(b"[LA-000001]", f"[{number}]".encode())
+    assert intake_of(container).ingest(tagged).number == number
+    stranger = tagged.replace(b"lucia.gomez@cliente.cl", b"intruso@otro.cl").replace(
+        b"<AM6PR05", b"<x-AM6PR05"
+    )
+    outcome = intake_of(container).ingest(stranger)
+    assert outcome.result == "opened" and outcome.number != number
+
+
+def test_a_reply_to_an_information_request_resumes_the_clock(container: Container, mailbox: Mailbox) -> None:
+    number, _ack_id = opened_and_acknowledged(container, mailbox)
+    container.agent_actions.take(number, "ana@latamadvisory.example")
+    container.agent_actions.ask(number, "ana@latamadvisory.example", "¿Desde qué hora?")
+    assert ticket_of(container, number).status == "waiting_customer"
+    container.run_jobs_once()
+    question_id = str(to_customer(mailbox)[-1]["Message-ID"])
+    intake_of(container).ingest(answering("gmail_reply_es.eml", question_id))
+    assert ticket_of(container, number).status == "in_progress"
+
+
+def test_an_out_of_office_on_a_ticket_is_logged_and_changes_nothing(
+    container: Container, mailbox: Mailbox
+) -> None:
+    number, ack_id = opened_and_acknowledged(container, mailbox)
+    sent = len(mailbox.received)
+    ooo = load("out_of_office.eml").replace(b"ana.perez@cliente.cl", b"lucia.gomez@cliente.cl")
+    ooo = ooo.replace(
+        b"Auto-Submitted: auto-replied", f"In-Reply-To: {ack_id}\nAuto-Submitted: auto-replied".encode()
+    )
+    outcome = intake_of(container).ingest(ooo)
+    assert (outcome.result, outcome.number) == ("ignored", number)
+    assert ticket_of(container, number).status == "new"
+    assert events(container, number, "customer_reply") == []
+    notes = [e.body for e in events(container, number, "note")]
+    assert any(body.startswith("Out-of-office reply from lucia.gomez@cliente.cl") for body in notes)
+    container.run_jobs_once()
+    assert len(mailbox.received) == sent

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from channels.email_in import html_to_text, parse_mail
+from channels.email_in import html_to_text, parse_mail, reply_text, ticket_tag
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "email"
 
@@ -96,3 +96,30 @@ def test_a_message_without_message_id_gets_a_stable_one_from_its_bytes() -> None
 
 def test_html_to_text_drops_scripts_and_keeps_entities() -> None:
     assert html_to_text("<p>a&amp;b</p><script>alert(1)</script><p>c</p>") == "a&b\n\nc"
+
+
+@pytest.mark.parametrize(
+    ("name", "written"),
+    [
+        ("gmail_reply_es.eml", "Hola, un cuarto usuario (jperez) también quedó bloqueado."),
+        ("outlook_reply_en.eml", "1 2\n\nThanks, Lucia"),
+        ("outlook_reply_es.eml", "Les confirmo que el portal vuelve a pedir la clave anterior."),
+        ("gmail_reply_pt.eml", "Impacto alto, urgência baixa."),
+    ],
+)
+def test_quoted_text_is_stripped_from_gmail_and_outlook_replies(name: str, written: str) -> None:
+    assert reply_text(parse_mail(load(name)).text) == written
+
+
+def test_our_marker_cuts_a_reply_without_any_quote_header() -> None:
+    body = "Listo, gracias\n— Responda sobre esta línea —\nRecibimos su correo"
+    assert reply_text(body) == "Listo, gracias"
+    assert reply_text("Done\n-- Reply above this line --\nold") == "Done"
+
+
+def test_threading_headers_and_subject_tag() -> None:
+    mail = parse_mail(load("gmail_reply_es.eml"))
+    assert mail.in_reply_to == ("<placeholder@consultora.cl>",)
+    assert mail.references == ("<placeholder@consultora.cl>",)
+    assert ticket_tag("RE: [LA-000001] Usuarios bloqueados") == "LA-000001"
+    assert ticket_tag("Su ticket LA-000001 fue registrado") is None
