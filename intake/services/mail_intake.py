@@ -100,27 +100,21 @@ class MailIntake:
             ticket = _thread(session, mail)
             if mail.automatic and ticket is not None and mail.out_of_office:
                 _log_absence(session, ticket, mail, now)
-            reason = self._refusal(session, mail, now)
+            reason = self._refusal(mail)
             if reason is not None:
                 return MailOutcome("ignored", ticket.number if ticket else None, reason)
             if ticket is not None and ticket.status not in _ENDED:
                 return self._add(session, ticket, mail, now)
+            if _over_limit(session, mail.sender, now):
+                return MailOutcome("ignored", reason="rate-limit")
             return self._open(session, mail, now)
 
     # --- internals ---------------------------------------------------------------------------
-    def _refusal(self, session: Session, mail: InboundMail, now: datetime) -> str | None:
+    def _refusal(self, mail: InboundMail) -> str | None:
         """Why this message must not open a ticket nor be answered (None: it may)."""
         if mail.automatic:
             return mail.automatic
-        if mail.sender in self.own:
-            return "own-address"
-        opened = session.scalar(
-            select(func.count(Ticket.id))
-            .join(Conversation, Conversation.id == Ticket.conversation_id)
-            .where(Conversation.channel == CHANNEL, Conversation.address == mail.sender)
-            .where(Ticket.opened_at > now - RATE_WINDOW)
-        )
-        return "rate-limit" if (opened or 0) >= RATE_LIMIT else None
+        return "own-address" if mail.sender in self.own else None
 
     def _open(self, session: Session, mail: InboundMail, now: datetime) -> MailOutcome:
         """Open the ticket, keep the raw message, file the attachments and acknowledge."""
@@ -231,6 +225,17 @@ class MailIntake:
                 created_at=now,
             )
         )
+
+
+def _over_limit(session: Session, sender: str, now: datetime) -> bool:
+    """Whether the sender already opened `RATE_LIMIT` tickets by e-mail within `RATE_WINDOW`."""
+    opened = session.scalar(
+        select(func.count(Ticket.id))
+        .join(Conversation, Conversation.id == Ticket.conversation_id)
+        .where(Conversation.channel == CHANNEL, Conversation.address == sender)
+        .where(Ticket.opened_at > now - RATE_WINDOW)
+    )
+    return (opened or 0) >= RATE_LIMIT
 
 
 def _thread(session: Session, mail: InboundMail) -> Ticket | None:

@@ -305,3 +305,13 @@ def test_an_out_of_office_on_a_ticket_is_logged_and_changes_nothing(
     assert any(body.startswith("Out-of-office reply from lucia.gomez@cliente.cl") for body in notes)
     container.run_jobs_once()
     assert len(mailbox.received) == sent
+
+
+def test_the_rate_limit_counts_new_tickets_not_replies(container: Container, mailbox: Mailbox) -> None:
+    number, ack_id = opened_and_acknowledged(container, mailbox)
+    intake = intake_of(container)
+    base = load("html_only.eml")
+    for i in range(RATE_LIMIT - 1):
+        assert intake.ingest(base.replace(b"<AM6PR05", f"<n{i}-AM6PR05".encode())).result == "opened"
+    assert intake.ingest(base.replace(b"<AM6PR05", b"<over-AM6PR05")).reason == "rate-limit"
+    assert intake.ingest(answering("gmail_reply_es.eml", ack_id)).number == number
