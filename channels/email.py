@@ -1,4 +1,4 @@
-"""E-mail as an outbound channel over SMTP (plain text, UTF-8); inbound e-mail is a later issue."""
+"""E-mail out over SMTP (plain text, UTF-8); e-mail in is parsed by channels/email_in.py."""
 
 from __future__ import annotations
 
@@ -108,7 +108,7 @@ def _recipient(address: str) -> str:
 
 
 class EmailAdapter:
-    """Outbound e-mail over SMTP: an `OutboundChannel` only (inbound e-mail is a later issue)."""
+    """Outbound e-mail over SMTP: an `OutboundChannel` only (inbound: `intake-bot mail ingest`)."""
 
     channel = Channel.EMAIL
 
