@@ -989,7 +989,39 @@ _EMAIL: dict[str, dict[str, str]] = {
     },
 }
 
-TEXTS: dict[str, dict[str, str]] = {**_DIALOG, **_OPTIONS, **_NOTIFICATIONS, **_EMAIL}
+# --- issue 14: e-mail ---
+_EMAIL_IN: dict[str, dict[str, str]] = {
+    # channels/email_in.py REPLY_MARKERS cuts a reply here: keep the three in step.
+    "email_reply_marker": {
+        "es": "— Responda sobre esta línea —",
+        "en": "— Reply above this line —",
+        "pt": "— Responda acima desta linha —",
+    },
+    "email_ack": {
+        "es": "Recibimos su correo y registramos el ticket {number}.\n"
+        "Prioridad inicial: {priority} (pendiente de clasificación).",
+        "en": "We received your e-mail and registered ticket {number}.\n"
+        "Initial priority: {priority} (triage pending).",
+        "pt": "Recebemos seu e-mail e registramos o chamado {number}.\n"
+        "Prioridade inicial: {priority} (classificação pendente).",
+    },
+    "email_triage": {
+        "es": "Para priorizarlo, responda este correo sobre esta línea con dos números:\n"
+        "Impacto: 1 alto (toda la empresa), 2 medio (un área), 3 bajo (una persona)\n"
+        "Urgencia: 1 alta (detenido), 2 media (con dificultad), 3 baja (puede esperar)\n"
+        "Por ejemplo «1 2», o en palabras («impacto alto, urgencia media»).",
+        "en": "To prioritise it, reply above this line with two numbers:\n"
+        "Impact: 1 high (whole company), 2 medium (one team), 3 low (one person)\n"
+        "Urgency: 1 high (stopped), 2 medium (working with difficulty), 3 low (can wait)\n"
+        "For example \u201c1 2\u201d, or in words (\u201chigh impact, medium urgency\u201d).",
+        "pt": "Para priorizá-lo, responda acima desta linha com dois números:\n"
+        "Impacto: 1 alto (toda a empresa), 2 médio (uma área), 3 baixo (uma pessoa)\n"
+        "Urgência: 1 alta (parado), 2 média (com dificuldade), 3 baixa (pode esperar)\n"
+        "Por exemplo «1 2», ou por extenso («impacto alto, urgência média»).",
+    },
+}
+
+TEXTS: dict[str, dict[str, str]] = {**_DIALOG, **_OPTIONS, **_NOTIFICATIONS, **_EMAIL, **_EMAIL_IN}
 NOTIFICATION_KEYS: frozenset[str] = frozenset(_NOTIFICATIONS) | {"handoff", "idle_expired"}
 
 

@@ -1,4 +1,4 @@
-"""E-mail as an outbound channel over SMTP (plain text, UTF-8); inbound e-mail is a later issue."""
+"""E-mail out over SMTP (plain text, UTF-8); e-mail in is parsed by channels/email_in.py."""
 
 from __future__ import annotations
 
@@ -32,6 +32,8 @@ SUBJECT_LIMIT = 78
 SUBJECT_KEY = "email_subject.{kind}"
 TICKET_SUBJECT_KEY = "email_subject.ticket"
 DEFAULT_SUBJECT_KEY = "email_subject.default"
+# The acknowledgement of a new ticket answers the customer's message: marked so auto-responders stay quiet.
+AUTO_REPLIED_KINDS = frozenset({"registration"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,7 +108,7 @@ def _recipient(address: str) -> str:
 
 
 class EmailAdapter:
-    """Outbound e-mail over SMTP: an `OutboundChannel` only (inbound e-mail is a later issue)."""
+    """Outbound e-mail over SMTP: an `OutboundChannel` only (inbound: `intake-bot mail ingest`)."""
 
     channel = Channel.EMAIL
 
@@ -134,6 +136,8 @@ class EmailAdapter:
         email["Subject"] = subject_for(message)
         email["Date"] = format_datetime(self._clock().astimezone(UTC))
         email["Message-ID"] = make_msgid(domain=Address(addr_spec=parseaddr(sender)[1]).domain)
+        if message.kind in AUTO_REPLIED_KINDS:
+            email["Auto-Submitted"] = "auto-replied"  # RFC 3834: other robots must not answer it
         email.set_content(body_for(message), charset="utf-8")
         if message.media_path:
             _attach(email, message)
