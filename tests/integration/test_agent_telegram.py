@@ -46,7 +46,7 @@ from intake.db.models import (
 )
 from intake.services.agent_chat import parse_command, ticket_number
 from intake.wiring import telegram_config, whatsapp_config
-from tests.support.clock import FakeClock
+from tests.support.clock import FakeClock, VirtualTime
 from tests.support.signing import TWILIO_SIGNATURE_HEADER, telegram_headers, twilio_signature
 from tests.support.telegram_fake import FakeBotApi, button_titles, callback_update, message_update
 from tests.support.twilio_fake import ACCOUNT, FakeTwilio, error, fixture
@@ -71,22 +71,6 @@ DIALOG = (
     "Confirmar",
 )
 
-
-class VirtualTime:
-    """A monotonic clock and sleep for the Telegram adapter's rate limiter: waits cost nothing."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.slept: list[float] = []
-
-    def monotonic(self) -> float:
-        """The virtual monotonic time."""
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        """Record the wait and move virtual time forward."""
-        self.slept.append(seconds)
-        self.now += seconds
 
 
 @dataclass

@@ -41,7 +41,7 @@ from intake.db.models import (
     TicketEvent,
 )
 from intake.wiring import telegram_config
-from tests.support.clock import FakeClock
+from tests.support.clock import FakeClock, VirtualTime
 from tests.support.signing import telegram_headers
 from tests.support.telegram_fake import FakeBotApi, message_update, press_button
 from webhooks import create_app
@@ -56,22 +56,6 @@ FIRST_MESSAGE = "Hola, el sistema de facturación no emite boletas desde esta ma
 
 # --- the environment -----------------------------------------------------------------------------
 
-
-class VirtualTime:
-    """A monotonic clock and sleep for the adapter's rate limiter and retries: waits cost nothing."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.slept: list[float] = []
-
-    def monotonic(self) -> float:
-        """The virtual monotonic time."""
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        """Record the wait and move virtual time forward."""
-        self.slept.append(seconds)
-        self.now += seconds
 
 
 @dataclass

@@ -45,3 +45,20 @@ class FakeMonotonic:
         assert seconds > 0, f"asked to sleep {seconds}s"
         self.sleeps.append(seconds)
         self.now += seconds
+
+
+class VirtualTime:
+    """A monotonic clock and sleep for the Telegram adapter's rate limiter and retries: waits cost nothing."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.slept: list[float] = []
+
+    def monotonic(self) -> float:
+        """The virtual monotonic time."""
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        """Record the wait and move virtual time forward."""
+        self.slept.append(seconds)
+        self.now += seconds
