@@ -80,6 +80,10 @@ class SupportPlan(Base):
     calendar_config: Mapped[dict[str, Any] | None] = mapped_column(default=None)
     includes_requests: Mapped[bool] = mapped_column(Boolean, default=False)
     hours_bank_minutes: Mapped[int] = mapped_column(Integer, default=0)
+    # How requests are served: included | hours_bank (charged to the company's bank) | quote.
+    request_rule: Mapped[str] = mapped_column(String(20), default="quote", server_default=text("'quote'"))
+    # Agents and report contacts are warned when a company's bank balance falls to this or below.
+    low_balance_minutes: Mapped[int] = mapped_column(Integer, default=120, server_default=text("120"))
     target_overrides: Mapped[dict[str, Any] | None] = mapped_column(default=None)
 
 
@@ -115,6 +119,8 @@ class Contact(Base):
     verified: Mapped[bool] = mapped_column(Boolean, default=True)
     # Created from what the person typed in a chat: sees only their own tickets until an agent verifies.
     self_identified: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Gets the company's monthly service report and its hours-bank warnings.
+    receives_reports: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     company: Mapped[Company | None] = relationship()
     identities: Mapped[list[ChannelIdentity]] = relationship(back_populates="contact")
@@ -267,6 +273,10 @@ class Ticket(Base):
     status: Mapped[str] = mapped_column(String(20), default="new")
     language: Mapped[str] = mapped_column(String(5), default="es")
     billable: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Why an agent marked the incident "error de usuario — facturable".
+    billable_reason: Mapped[str | None] = mapped_column(Text, default=None)
+    # The plan the ticket was opened under: its calendar and targets stay with the ticket.
+    plan_id: Mapped[int | None] = mapped_column(ForeignKey("support_plans.id"), default=None)
     needs_verification: Mapped[bool] = mapped_column(Boolean, default=False)
     sla_exempt: Mapped[bool] = mapped_column(Boolean, default=False)
     minutes_logged: Mapped[int] = mapped_column(Integer, default=0)
@@ -356,6 +366,38 @@ class Attachment(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime | None] = mapped_column(default=None)
     locked_until: Mapped[datetime | None] = mapped_column(default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class TimeEntry(Base):
+    """Time an agent spent on a ticket; `charged_to_bank` when it counts against the company's hours bank."""
+
+    __tablename__ = "time_entries"
+    __table_args__ = (Index("ix_time_entries_company_worked", "company_id", "worked_at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    company_id: Mapped[int | None] = mapped_column(ForeignKey("companies.id"), default=None)
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"), default=None)
+    minutes: Mapped[int] = mapped_column(Integer)
+    note: Mapped[str] = mapped_column(Text, default="")
+    charged_to_bank: Mapped[bool] = mapped_column(Boolean, default=False)
+    worked_at: Mapped[datetime] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class HoursBankCredit(Base):
+    """Hours added to a company's bank (a package bought, a monthly allotment).
+
+    A company's balance is the sum of its credits minus its time entries charged to the bank.
+    """
+
+    __tablename__ = "hours_bank_credits"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"), index=True)
+    minutes: Mapped[int] = mapped_column(Integer)
+    note: Mapped[str] = mapped_column(String(500), default="")
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"), default=None)
+    credited_at: Mapped[datetime] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
