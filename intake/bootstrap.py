@@ -36,6 +36,7 @@ from intake.services.inbound import InboundService
 from intake.services.inbound_limits import SenderLimit
 from intake.services.notify import AlertRouting, alert_delivery_failed, forward_evidence, tell_file_refused
 from intake.services.queue import QueueService
+from intake.services.report import ReportService
 from intake.services.sla import SlaService
 from intake.services.tickets import TicketService
 
@@ -63,6 +64,7 @@ class Container:
     handoffs: Handoffs = field(init=False)
     agent_chat: AgentChat = field(init=False)
     whatsapp_router: WhatsAppRouter | None = field(init=False)
+    reports: ReportService = field(init=False)
 
     def __post_init__(self) -> None:
         s = self.settings
@@ -95,6 +97,7 @@ class Container:
         )
         self.contingencies = Contingencies(self.session_factory, ContingencyService(self.tickets), self.clock)
         self.contacts = Contacts(self.session_factory)
+        self.reports = ReportService(self.session_factory, self.sla, self.clock)
         self.agent_actions = AgentActions(
             self.session_factory, self.tickets, self.conversations, self.store, self.clock
         )
