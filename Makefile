@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test test-unit test-integration test-e2e test-web chromium check lint types imports bench diagram clean
+.PHONY: run test test-unit test-integration test-e2e test-web chromium report-tools check lint types imports bench diagram clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,13 +32,24 @@ chromium:
 	    exit 1; \
 	  fi; }
 
-test: $(STAMP) chromium
+# The report tests render PDFs (weasyprint needs pango) and turn them into images and text (poppler-utils).
+report-tools:
+	@command -v pdftoppm >/dev/null 2>&1 && ldconfig -p 2>/dev/null | grep libpango-1.0 >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "poppler-utils or pango is missing; installing them with apt-get"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils libpango-1.0-0 libpangoft2-1.0-0; \
+	  else \
+	    echo "ERROR: the report tests need Debian's poppler-utils and pango: run 'sudo apt-get install poppler-utils libpango-1.0-0 libpangoft2-1.0-0' (or make as root)" >&2; \
+	    exit 1; \
+	  fi; }
+
+test: $(STAMP) chromium report-tools
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 test-unit: $(STAMP)
 	$(BIN)/python -m pytest tests/unit $(PYTEST_ARGS)
 
-test-integration: $(STAMP)
+test-integration: $(STAMP) report-tools
 	$(BIN)/python -m pytest tests/integration $(PYTEST_ARGS)
 
 test-e2e: $(STAMP)

@@ -987,6 +987,229 @@ _EMAIL: dict[str, dict[str, str]] = {
         "en": "Help desk",
         "pt": "Central de atendimento",
     },
+    # --- issue 15: monthly report (intake/services/report_output.py) ---
+    "report.title": {
+        "es": "Informe mensual de servicio",
+        "en": "Monthly service report",
+        "pt": "Relatório mensal de serviço",
+    },
+    "report.months": {
+        "es": "enero,febrero,marzo,abril,mayo,junio,julio,agosto,septiembre,octubre,noviembre,diciembre",
+        "en": "January,February,March,April,May,June,July,August,September,October,November,December",
+        "pt": "janeiro,fevereiro,março,abril,maio,junho,julho,agosto,setembro,outubro,novembro,dezembro",
+    },
+    "report.desk": {
+        "es": "Toda la mesa de ayuda",
+        "en": "Whole desk",
+        "pt": "Toda a central de atendimento",
+    },
+    "report.scope": {
+        "es": (
+            "Mes calendario en hora de {timezone}. Tiempos en horas hábiles del calendario de cada ticket; "
+            "los tickets afectados por una contingencia no cuentan para el SLA."
+        ),
+        "en": (
+            "Calendar month in {timezone} time. Times in business hours of each ticket's calendar; tickets "
+            "touched by a contingency do not count for the SLA."
+        ),
+        "pt": (
+            "Mês civil no horário de {timezone}. Tempos em horas úteis do calendário de cada chamado; "
+            "chamados afetados por uma contingência não contam para o SLA."
+        ),
+    },
+    "report.section.summary": {
+        "es": "Resumen por prioridad",
+        "en": "Summary by priority",
+        "pt": "Resumo por prioridade",
+    },
+    "report.section.charts": {
+        "es": "Gráficos",
+        "en": "Charts",
+        "pt": "Gráficos",
+    },
+    "report.section.breaches": {
+        "es": "Incumplimientos de SLA",
+        "en": "SLA breaches",
+        "pt": "Descumprimentos de SLA",
+    },
+    "report.section.hours": {
+        "es": "Horas y bolsa de horas",
+        "en": "Hours and hours bank",
+        "pt": "Horas e banco de horas",
+    },
+    "report.no_breaches": {
+        "es": "Sin incumplimientos este mes.",
+        "en": "No breaches this month.",
+        "pt": "Nenhum descumprimento neste mês.",
+    },
+    "report.col.priority": {
+        "es": "Prioridad",
+        "en": "Priority",
+        "pt": "Prioridade",
+    },
+    "report.col.opened": {
+        "es": "Abiertos",
+        "en": "Opened",
+        "pt": "Abertos",
+    },
+    "report.col.closed": {
+        "es": "Cerrados",
+        "en": "Closed",
+        "pt": "Fechados",
+    },
+    "report.col.exempt": {
+        "es": "Exentos (contingencia)",
+        "en": "Exempt (contingency)",
+        "pt": "Isentos (contingência)",
+    },
+    "report.col.response_pct": {
+        "es": "% respuesta en plazo",
+        "en": "% answered in target",
+        "pt": "% respondidos no prazo",
+    },
+    "report.col.resolution_pct": {
+        "es": "% resuelto en plazo",
+        "en": "% resolved in target",
+        "pt": "% resolvidos no prazo",
+    },
+    "report.col.response_median": {
+        "es": "Respuesta mediana (h)",
+        "en": "Response median (h)",
+        "pt": "Resposta mediana (h)",
+    },
+    "report.col.response_p90": {
+        "es": "Respuesta p90 (h)",
+        "en": "Response p90 (h)",
+        "pt": "Resposta p90 (h)",
+    },
+    "report.col.resolution_median": {
+        "es": "Resolución mediana (h)",
+        "en": "Resolution median (h)",
+        "pt": "Resolução mediana (h)",
+    },
+    "report.col.resolution_p90": {
+        "es": "Resolución p90 (h)",
+        "en": "Resolution p90 (h)",
+        "pt": "Resolução p90 (h)",
+    },
+    "report.col.backlog": {
+        "es": "Pendientes al cierre (0–2 / 3–7 / 8–30 / >30 días)",
+        "en": "Open at month end (0–2 / 3–7 / 8–30 / >30 days)",
+        "pt": "Pendentes no fechamento (0–2 / 3–7 / 8–30 / >30 dias)",
+    },
+    "report.col.reopen": {
+        "es": "Reaperturas",
+        "en": "Reopened",
+        "pt": "Reaberturas",
+    },
+    "report.col.survey": {
+        "es": "Encuesta: promedio (respuestas/enviadas)",
+        "en": "Survey: average (answers/sent)",
+        "pt": "Pesquisa: média (respostas/enviadas)",
+    },
+    "report.col.hours": {
+        "es": "Horas (cargadas a la bolsa)",
+        "en": "Hours (charged to the bank)",
+        "pt": "Horas (debitadas do banco)",
+    },
+    "report.total": {
+        "es": "Total",
+        "en": "Total",
+        "pt": "Total",
+    },
+    "report.col.ticket": {
+        "es": "Ticket",
+        "en": "Ticket",
+        "pt": "Chamado",
+    },
+    "report.col.clock": {
+        "es": "Reloj",
+        "en": "Clock",
+        "pt": "Relógio",
+    },
+    "report.col.elapsed": {
+        "es": "Horas hábiles / objetivo",
+        "en": "Business hours / target",
+        "pt": "Horas úteis / meta",
+    },
+    "report.col.reasons": {
+        "es": "Historial",
+        "en": "History",
+        "pt": "Histórico",
+    },
+    "report.clock.response": {
+        "es": "Respuesta",
+        "en": "Response",
+        "pt": "Resposta",
+    },
+    "report.clock.resolution": {
+        "es": "Resolución",
+        "en": "Resolution",
+        "pt": "Resolução",
+    },
+    "report.still_open": {
+        "es": "sigue abierto",
+        "en": "still open",
+        "pt": "ainda aberto",
+    },
+    "report.hours.used": {
+        "es": "Horas registradas en el mes",
+        "en": "Hours logged in the month",
+        "pt": "Horas registradas no mês",
+    },
+    "report.hours.charged": {
+        "es": "De ellas, cargadas a la bolsa",
+        "en": "Of which charged to the bank",
+        "pt": "Das quais debitadas do banco",
+    },
+    "report.hours.credited": {
+        "es": "Bolsa acreditada hasta el cierre",
+        "en": "Bank credited up to month end",
+        "pt": "Banco creditado até o fechamento",
+    },
+    "report.hours.charged_total": {
+        "es": "Cargado a la bolsa hasta el cierre",
+        "en": "Charged to the bank up to month end",
+        "pt": "Debitado do banco até o fechamento",
+    },
+    "report.hours.balance": {
+        "es": "Saldo al cierre del mes",
+        "en": "Balance at month end",
+        "pt": "Saldo no fechamento do mês",
+    },
+    "report.chart.sla": {
+        "es": "% dentro del objetivo",
+        "en": "% within target",
+        "pt": "% dentro da meta",
+    },
+    "report.chart.volume": {
+        "es": "Tickets abiertos y cerrados",
+        "en": "Tickets opened and closed",
+        "pt": "Chamados abertos e fechados",
+    },
+    "report.chart.backlog": {
+        "es": "Pendientes al cierre por antigüedad (días)",
+        "en": "Open at month end by age (days)",
+        "pt": "Pendentes no fechamento por idade (dias)",
+    },
+    "report.email.body": {
+        "es": (
+            "Informe mensual de servicio — {month} — {company}\n\nHola, {name}:\n\nAdjuntamos el informe "
+            "mensual de servicio de {company} correspondiente a {month}: cumplimiento de SLA por "
+            "prioridad, tiempos, incumplimientos, pendientes, encuestas y horas.\n\nSaludos,\nMesa de ayuda"
+        ),
+        "en": (
+            "Monthly service report — {month} — {company}\n\nHello {name},\n\nAttached is the monthly "
+            "service report of {company} for {month}: SLA compliance by priority, times, breaches, open "
+            "tickets, surveys and hours.\n\nBest regards,\nHelp desk"
+        ),
+        "pt": (
+            "Relatório mensal de serviço — {month} — {company}\n\nOlá, {name}:\n\nSegue em anexo o "
+            "relatório mensal de serviço da {company} referente a {month}: cumprimento de SLA por "
+            "prioridade, tempos, descumprimentos, pendências, pesquisas e "
+            "horas.\n\nAtenciosamente,\nCentral de atendimento"
+        ),
+    },
 }
 
 # --- issue 14: e-mail ---

@@ -37,6 +37,7 @@ from intake.services.inbound_limits import SenderLimit
 from intake.services.notify import AlertRouting, alert_delivery_failed, forward_evidence, tell_file_refused
 from intake.services.queue import QueueService
 from intake.services.report import ReportService
+from intake.services.report_send import ReportMailer
 from intake.services.sla import SlaService
 from intake.services.tickets import TicketService
 
@@ -65,6 +66,7 @@ class Container:
     agent_chat: AgentChat = field(init=False)
     whatsapp_router: WhatsAppRouter | None = field(init=False)
     reports: ReportService = field(init=False)
+    report_mailer: ReportMailer = field(init=False)
 
     def __post_init__(self) -> None:
         s = self.settings
@@ -98,6 +100,9 @@ class Container:
         self.contingencies = Contingencies(self.session_factory, ContingencyService(self.tickets), self.clock)
         self.contacts = Contacts(self.session_factory)
         self.reports = ReportService(self.session_factory, self.sla, self.clock)
+        self.report_mailer = ReportMailer(
+            self.session_factory, self.sla, self.store, self.clock, lambda: "email" in self.adapters
+        )
         self.agent_actions = AgentActions(
             self.session_factory, self.tickets, self.conversations, self.store, self.clock
         )

@@ -18,6 +18,7 @@ from intake.cli.customers import customers_group
 from intake.cli.demo import demo_group
 from intake.cli.handoff import handoff_group
 from intake.cli.mail import mail_group
+from intake.cli.report import report_group
 from intake.cli.sla import sla_group
 from intake.cli.telegram import telegram_group
 from intake.cli.ticket import ticket_group
@@ -177,6 +178,7 @@ cli.add_command(customers_group)
 cli.add_command(demo_group)
 cli.add_command(handoff_group)
 cli.add_command(mail_group)
+cli.add_command(report_group)
 cli.add_command(sla_group)
 cli.add_command(telegram_group)
 cli.add_command(ticket_group)
