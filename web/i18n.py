@@ -381,6 +381,18 @@ DESK_SETUP_SPANISH: dict[str, str] = {
     "role must be one of agent, supervisor, admin": "el rol debe ser uno de agent, supervisor, admin",
 }
 SPANISH.update({key: value for key, value in DESK_SETUP_SPANISH.items() if key not in SPANISH})
+# --- issue 15: monthly report (web/console/reports.py; the report itself speaks bot/texts.py "report.*") ---
+SPANISH.update(
+    {
+        "Reports": "Informes",
+        "Monthly report": "Informe mensual",
+        "Month": "Mes",
+        "Whole desk": "Toda la mesa de ayuda",
+        "Show": "Mostrar",
+        "Download PDF": "Descargar PDF",
+        "Download CSV": "Descargar CSV",
+    }
+)
 
 # English is the source, except for stored values (statuses, event kinds), which read better in words.
 ENGLISH: dict[str, str] = {key: key.replace("_", " ") for key in SPANISH if "_" in key and " " not in key} | {

@@ -7,7 +7,7 @@ from flask import Blueprint
 
 def console_blueprint() -> Blueprint:
     """A fresh blueprint with the console's views (one per app, so apps never share state)."""
-    from web.console import admin, handoff, queue, ticket, tokens, views
+    from web.console import admin, handoff, queue, reports, ticket, tokens, views
 
     blueprint = Blueprint(
         "console",
@@ -23,4 +23,5 @@ def console_blueprint() -> Blueprint:
     handoff.register(blueprint)
     admin.register(blueprint)
     tokens.register(blueprint)
+    reports.register(blueprint)
     return blueprint
