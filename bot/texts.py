@@ -1192,6 +1192,26 @@ _EMAIL: dict[str, dict[str, str]] = {
         "en": "Open at month end by age (days)",
         "pt": "Pendentes no fechamento por idade (dias)",
     },
+    "report.history.priority_changed": {
+        "es": "{at} prioridad {detail}",
+        "en": "{at} priority {detail}",
+        "pt": "{at} prioridade {detail}",
+    },
+    "report.history.reopened": {
+        "es": "{at} reabierto por el cliente",
+        "en": "{at} reopened by the customer",
+        "pt": "{at} reaberto pelo cliente",
+    },
+    "report.history.escalated": {
+        "es": "{at} escalado",
+        "en": "{at} escalated",
+        "pt": "{at} escalado",
+    },
+    "report.history.sla_alert": {
+        "es": "{at} alerta de incumplimiento ({clock})",
+        "en": "{at} breach alert ({clock})",
+        "pt": "{at} alerta de descumprimento ({clock})",
+    },
     "report.email.body": {
         "es": (
             "Informe mensual de servicio — {month} — {company}\n\nHola, {name}:\n\nAdjuntamos el informe "

@@ -95,6 +95,8 @@ def send(ctx: click.Context, month: str | None, company: str | None, force: bool
 
 def render_text(report: MonthlyReport) -> str:
     """The figures as a plain-text table (English; the CLI is the operator's)."""
+    from intake.services.report_output import history_line
+
     title = report.company if report.company_id is not None else "whole desk"
     lines = [f"Monthly service report {report.month.label} — {title} ({report.month.tz.key})", ""]
     lines.append(
@@ -121,7 +123,7 @@ def render_text(report: MonthlyReport) -> str:
             f"  {b.number} {b.priority} {b.clock}: {b.elapsed_hours:.2f} h of {b.target_hours:.2f} h{state}"
             f" — {b.company} — {b.title}"
         )
-        lines += [f"      {reason}" for reason in b.reasons]
+        lines += [f"      {history_line(note, 'en', report)}" for note in b.reasons]
     bank = report.bank
     lines += [
         "",

@@ -97,6 +97,16 @@ class PauseFacts:
     ended_at: datetime | None
 
 
+@dataclass(frozen=True, slots=True, order=True)
+class HistoryNote:
+    """What a ticket's history records that explains a breach: a priority change (detail "P2 → P1: why"),
+    a reopening or an escalation (detail: the comment), or an SLA breach alert (detail: the clock)."""
+
+    at: datetime
+    kind: str  # priority_changed | reopened | escalated | sla_alert
+    detail: str
+
+
 @dataclass(frozen=True, slots=True)
 class TicketFacts:
     """What the report needs to know about one ticket (its current priority, calendar and target)."""
@@ -119,8 +129,8 @@ class TicketFacts:
     reopened_at: tuple[datetime, ...] = ()
     survey_sent_at: datetime | None = None
     survey_rating: int | None = None
-    # What the ticket's history records: "P3 → P2: reason", "SLA breach alert (resolution) 2026-11-05 10:00"
-    history: tuple[str, ...] = ()
+    # What the ticket's history records, in time order (see HistoryNote).
+    history: tuple[HistoryNote, ...] = ()
 
     @property
     def exempt(self) -> bool:
@@ -214,7 +224,7 @@ class Breach:
     elapsed_hours: float
     target_hours: float
     still_open: bool
-    reasons: tuple[str, ...]
+    reasons: tuple[HistoryNote, ...]
 
 
 @dataclass(frozen=True, slots=True)

@@ -29,6 +29,7 @@ from intake.db.models import (
 from intake.domain.events import EventKind
 from intake.domain.report import (
     CreditFacts,
+    HistoryNote,
     Month,
     MonthlyReport,
     PauseFacts,
@@ -152,7 +153,7 @@ def _ticket_facts(
         query = query.where(Ticket.company_id == company_id)
     tickets = list(session.scalars(query.order_by(Ticket.id)))
     ids = [t.id for t in tickets]
-    related = _Related.load(session, ids, month.tz)
+    related = _Related.load(session, ids)
     names: dict[int, str] = {cid: name for cid, name in session.execute(select(Company.id, Company.name))}
     plans = _Plans(session, sla)
     facts = []
@@ -190,36 +191,34 @@ class _Related:
     def __init__(self) -> None:
         self.pauses: defaultdict[int, list[PauseFacts]] = defaultdict(list)
         self.events: defaultdict[tuple[int, str], list[datetime]] = defaultdict(list)
-        self.history: defaultdict[int, list[str]] = defaultdict(list)
+        self.history: defaultdict[int, list[HistoryNote]] = defaultdict(list)
         self.ratings: dict[int, int] = {}
 
     @classmethod
-    def load(cls, session: Session, ids: list[int], tz: ZoneInfo) -> _Related:
+    def load(cls, session: Session, ids: list[int]) -> _Related:
         related = cls()
         for chunk in _chunks(ids):
-            related._load(session, chunk, tz)
+            related._load(session, chunk)
         return related
 
-    def _load(self, session: Session, ids: list[int], tz: ZoneInfo) -> None:
+    def _load(self, session: Session, ids: list[int]) -> None:
         for pause in session.scalars(select(TicketPause).where(TicketPause.ticket_id.in_(ids))):
             self.pauses[pause.ticket_id].append(PauseFacts(pause.reason, pause.started_at, pause.ended_at))
         kinds = (EventKind.SOLUTION_PROPOSED.value, EventKind.REOPENED.value, EventKind.ESCALATED.value)
-        notes: list[tuple[datetime, int, str]] = []
+        notes: list[tuple[int, HistoryNote]] = []
         events = select(TicketEvent).where(TicketEvent.ticket_id.in_(ids), TicketEvent.kind.in_(kinds))
         for event in session.scalars(events.order_by(TicketEvent.created_at, TicketEvent.id)):
             self.events[event.ticket_id, event.kind].append(event.created_at)
             if event.kind in HISTORY_KINDS:
-                notes.append((event.created_at, event.ticket_id, f"{event.kind}: {event.body}".rstrip(": ")))
+                notes.append((event.ticket_id, HistoryNote(event.created_at, event.kind, event.body.strip())))
         for change in session.scalars(select(PriorityChange).where(PriorityChange.ticket_id.in_(ids))):
-            old = change.old_priority or "-"
-            notes.append(
-                (change.changed_at, change.ticket_id, f"{old} → {change.new_priority}: {change.reason}")
-            )
+            detail = f"{change.old_priority or '-'} → {change.new_priority}: {change.reason}"
+            notes.append((change.ticket_id, HistoryNote(change.changed_at, "priority_changed", detail)))
         alerts = select(SlaAlert).where(SlaAlert.ticket_id.in_(ids), SlaAlert.level == 100)
         for alert in session.scalars(alerts):
-            notes.append((alert.fired_at, alert.ticket_id, f"SLA {alert.clock} breach alert"))
-        for at, ticket_id, note in sorted(notes):
-            self.history[ticket_id].append(f"{at.astimezone(tz):%Y-%m-%d %H:%M} {note}")
+            notes.append((alert.ticket_id, HistoryNote(alert.fired_at, "sla_alert", alert.clock)))
+        for ticket_id, note in sorted(notes, key=lambda pair: pair[1]):
+            self.history[ticket_id].append(note)
         answers = select(SurveyAnswer.ticket_id, SurveyAnswer.rating).where(SurveyAnswer.ticket_id.in_(ids))
         for ticket_id, rating in session.execute(answers):
             if rating is not None:

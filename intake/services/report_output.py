@@ -12,7 +12,14 @@ from dataclasses import dataclass
 from jinja2 import Environment, select_autoescape
 
 from bot.texts import DEFAULT_LANG, supported_lang, text
-from intake.domain.report import BACKLOG_BUCKETS, PRIORITIES, TOTAL, MonthlyReport, PriorityFigures
+from intake.domain.report import (
+    BACKLOG_BUCKETS,
+    PRIORITIES,
+    TOTAL,
+    HistoryNote,
+    MonthlyReport,
+    PriorityFigures,
+)
 
 # Column names of the CSV (English, snake_case, whatever the reader's language: a stable interface).
 CSV_COLUMNS: tuple[str, ...] = (
@@ -66,6 +73,17 @@ def month_title(report: MonthlyReport, lang: str) -> str:
 def scope_title(report: MonthlyReport, lang: str) -> str:
     """The company's name, or "whole desk" in the language."""
     return report.company if report.company_id is not None else text("report.desk", lang)
+
+
+def history_line(note: HistoryNote, lang: str, report: MonthlyReport) -> str:
+    """A note of a breached ticket's history, in the language, at desk time."""
+    at = f"{note.at.astimezone(report.month.tz):%Y-%m-%d %H:%M}"
+    if note.kind == "sla_alert":
+        return text("report.history.sla_alert", lang, at=at, clock=text(f"report.clock.{note.detail}", lang))
+    if note.kind == "priority_changed":
+        return text("report.history.priority_changed", lang, at=at, detail=note.detail)
+    line = text(f"report.history.{note.kind}", lang, at=at)
+    return f"{line}: {note.detail}" if note.detail else line
 
 
 # --- CSV ---------------------------------------------------------------------------------------------
@@ -242,7 +260,7 @@ _SECTION = _ENV.from_string(
 <td>{{ b.priority }}</td>
 <td>{{ t("report.clock." + b.clock) }}{% if b.still_open %} ({{ t("report.still_open") }}){% endif %}</td>
 <td>{{ hours(b.elapsed_hours) }} / {{ hours(b.target_hours) }}</td>
-<td>{% for reason in b.reasons %}{{ reason }}{% if not loop.last %}<br>{% endif %}{% endfor %}</td></tr>
+<td>{% for note in b.reasons %}{{ history(note) }}{% if not loop.last %}<br>{% endif %}{% endfor %}</td></tr>
 {% endfor %}
 </tbody>
 </table>
@@ -303,6 +321,7 @@ def report_section(report: MonthlyReport, lang: str) -> str:
         pct=lambda v: "–" if v is None else f"{v:.1f} %",
         hours=lambda v: "–" if v is None else f"{v:.2f}",
         avg=lambda v: "–" if v is None else f"{v:.2f}",
+        history=lambda note: history_line(note, lang, report),
     )
 
 

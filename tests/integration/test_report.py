@@ -10,10 +10,11 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from intake.domain.report import Month, PriorityFigures, ReportError
+from intake.domain.report import HistoryNote, Month, PriorityFigures, ReportError
 from intake.services.report import ReportService
+from intake.services.report_output import history_line
 from intake.services.sla import SlaService
-from tests.support.report_month import SANTIAGO, seed_month
+from tests.support.report_month import SANTIAGO, nov, seed_month
 
 
 def figures(priority: str, **values: object) -> PriorityFigures:
@@ -300,10 +301,15 @@ def test_acme_every_figure(service: ReportService) -> None:
     ]
     # What A-2's history records, in order, in desk time.
     assert report.breaches[0].reasons == (
-        "2026-11-03 16:10 P2 → P1: production stopped",
-        "2026-11-04 15:00 reopened: the fix broke invoicing",
-        "2026-11-04 17:00 SLA resolution breach alert",
+        HistoryNote(nov(3, 16, 10), "priority_changed", "P2 → P1: production stopped"),
+        HistoryNote(nov(4, 15), "reopened", "the fix broke invoicing"),
+        HistoryNote(nov(4, 17), "sla_alert", "resolution"),
     )
+    assert [history_line(note, "es", report) for note in report.breaches[0].reasons] == [
+        "2026-11-03 16:10 prioridad P2 → P1: production stopped",
+        "2026-11-04 15:00 reabierto por el cliente: the fix broke invoicing",
+        "2026-11-04 17:00 alerta de incumplimiento (Resolución)",
+    ]
     assert report.breaches[0].title == "Caída del punto de venta"
 
 
