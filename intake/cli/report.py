@@ -101,9 +101,11 @@ def render_text(report: MonthlyReport) -> str:
     lines = [f"Monthly service report {report.month.label} — {title} ({report.month.tz.key})", ""]
     lines.append(
         f"{'':6}{'open':>5}{'clos':>5}{'exm':>4}{'resp%':>14}{'resol%':>14}{'r.med':>7}{'r.p90':>7}"
-        f"{'s.med':>7}{'s.p90':>7}  {'backlog':<12}{'reopen':>12}{'survey':>12}{'hours':>12}"
+        f"{'s.med':>7}{'s.p90':>7}  {'backlog':<12}{'reopen':>13}{'survey':>13}{'hours':>14}"
     )
     for row in report.rows:
+        survey = f"{_h(row.survey_average)} ({row.surveys_answered}/{row.surveys_sent})"
+        hours = f"{_h(row.minutes_used / 60)} ({_h(row.minutes_charged / 60)})"
         lines.append(
             f"{row.priority:6}{row.opened:>5}{row.closed:>5}{row.exempt:>4}"
             f"{_pct(row.response_pct, row.response_met, row.response_measured):>14}"
@@ -111,9 +113,7 @@ def render_text(report: MonthlyReport) -> str:
             f"{_h(row.response_median_hours):>7}{_h(row.response_p90_hours):>7}"
             f"{_h(row.resolution_median_hours):>7}{_h(row.resolution_p90_hours):>7}  "
             f"{'/'.join(str(n) for n in row.backlog):<12}"
-            f"{_pct(row.reopen_pct, row.reopened, row.solutions):>12}"
-            f"{_h(row.survey_average)} ({row.surveys_answered}/{row.surveys_sent})".rjust(12)
-            + f"{_h(row.minutes_used / 60)} ({_h(row.minutes_charged / 60)})".rjust(14)
+            f"{_pct(row.reopen_pct, row.reopened, row.solutions):>13}{survey:>13}{hours:>14}"
         )
     lines += ["", "backlog = open at month end, 0-2/3-7/8-30/>30 days; hours: used (charged to the bank)", ""]
     lines.append(f"Breaches ({len(report.breaches)}):")

@@ -233,3 +233,15 @@ def test_send_mails_each_report_contact_once(
     finally:
         engine_settings.close()
     assert len(mailbox.received) == 4
+
+
+def test_demo_month_loads_once(database_url: str, tmp_path: Path) -> None:
+    from intake.cli.demo import demo_group
+
+    fresh = load_settings({"DATABASE_URL": database_url, "DATA_DIR": str(tmp_path)}, env_file=None)
+    first = CliRunner().invoke(demo_group, ["month"], obj={"settings": fresh})
+    assert first.exit_code == 0 and first.output.startswith("demo month 2026-11: created")
+    again = CliRunner().invoke(demo_group, ["month"], obj={"settings": fresh})
+    assert again.exit_code == 0 and again.output.startswith("demo month 2026-11: already there")
+    shown = invoke(fresh, "show", "--month", "2026-11", "--company", "Acme")
+    assert "total     8    5   1   60.0% (3/5)   75.0% (3/4)" in shown.output
