@@ -416,7 +416,12 @@ def _budget_hours(cal: BusinessCalendar, start: datetime, budget: Budget) -> flo
 
 
 def _open_at(ticket: TicketFacts, end: datetime) -> bool:
-    return ticket.opened_at < end and (ticket.closed_at is None or ticket.closed_at >= end)
+    """Opened before ``end`` and not closed or cancelled by then."""
+    if ticket.opened_at >= end:
+        return False
+    if ticket.closed_at is None:
+        return ticket.status not in (CLOSED, CANCELLED)  # a finished ticket without a date: not open
+    return ticket.closed_at >= end
 
 
 def _backlog(tickets: Sequence[TicketFacts], month: Month) -> tuple[int, int, int, int]:
