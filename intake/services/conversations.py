@@ -164,7 +164,7 @@ class ConversationService:
 
     def _auto_close_phrase(self, session: Session, ticket: Ticket, now: datetime, lang: str) -> str:
         """When the solution reminded now closes automatically, in the customer's time zone and words."""
-        cal = self.sla.calendar_for(session, ticket.company_id)
+        cal = self.sla.ticket_calendar(session, ticket)
         proposed = ticket.solution_proposed_at or now
         days = self.settings.validation_auto_close_business_days
         return format_local(cal, auto_close_at(cal, proposed, now, days), lang)
@@ -183,12 +183,11 @@ class ConversationService:
     def context(self, session: Session, conversation: Conversation, now: datetime) -> DialogContext:
         """What the dialog needs to know about this sender, their company and its tickets."""
         contact = session.get(Contact, conversation.contact_id) if conversation.contact_id else None
-        company_id = contact.company_id if contact is not None else None
         plan = contact.company.plan if contact is not None and contact.company is not None else None
 
         def quote(priority: Priority, lang: str) -> DeadlineQuote:
-            cal = self.sla.calendar_for(session, company_id)
-            due = deadlines_for(cal, now, priority, self.sla.targets_for(session, company_id))
+            cal = self.sla.plan_calendar(plan, str(priority))
+            due = deadlines_for(cal, now, priority, self.sla.plan_targets(plan))
             return DeadlineQuote(
                 response=deadline_phrase(cal, due.response_due, "response", lang, now),
                 resolution=explain_deadline(cal, due.resolution_due, "resolution", lang, now),
@@ -202,7 +201,7 @@ class ConversationService:
         if contact is None:
             rows = session.execute(select(Company.id, Company.name).where(Company.active))
             companies = [CompanyRef(company_id, name) for company_id, name in rows]
-        cal = self.sla.calendar_for(session, company_id)
+        cal = self.sla.plan_calendar(plan)
         open_now = is_open(cal, now)
         return DialogContext(
             quote=quote,
@@ -242,7 +241,7 @@ class ConversationService:
         rows = session.scalars(query.order_by(Ticket.updated_at.desc()).limit(RECENT_TICKETS))
         views = []
         for ticket in rows:
-            tz = ZoneInfo(self.sla.calendar_for(session, ticket.company_id).timezone)
+            tz = ZoneInfo(self.sla.ticket_calendar(session, ticket).timezone)
             states = deadline_states(ticket, now)
             views.append(
                 TicketView(

@@ -184,8 +184,8 @@ class QueueService:
             return sla_badge(
                 ticket,
                 pauses,
-                self.sla.calendar_for(session, ticket.company_id),
-                self.sla.targets_for(session, ticket.company_id),
+                self.sla.ticket_calendar(session, ticket),
+                self.sla.ticket_targets(session, ticket),
                 self.clock(),
             )
 
@@ -206,8 +206,8 @@ class QueueService:
         for ticket, company, contact, assignee in found:
             if ticket.company_id not in calendars:
                 calendars[ticket.company_id] = (
-                    self.sla.calendar_for(session, ticket.company_id),
-                    self.sla.targets_for(session, ticket.company_id),
+                    self.sla.ticket_calendar(session, ticket),
+                    self.sla.ticket_targets(session, ticket),
                 )
             cal, targets = calendars[ticket.company_id]
             own = pauses.get(ticket.id, [])

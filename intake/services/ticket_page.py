@@ -172,8 +172,8 @@ class TicketPages:
                     .order_by(TicketPause.started_at)
                 )
             )
-            cal = self.sla.calendar_for(session, ticket.company_id)
-            badge = sla_badge(ticket, pauses, cal, self.sla.targets_for(session, ticket.company_id), now)
+            cal = self.sla.ticket_calendar(session, ticket)
+            badge = sla_badge(ticket, pauses, cal, self.sla.ticket_targets(session, ticket), now)
             attachments = _attachments(session, ticket.id)
             conversation = (
                 session.get(Conversation, ticket.conversation_id) if ticket.conversation_id else None

@@ -159,4 +159,4 @@ def _contact(contact: Contact | None) -> str:
 
 
 def _tz(session: Session, sla: SlaService, ticket: Ticket) -> ZoneInfo:
-    return ZoneInfo(sla.calendar_for(session, ticket.company_id).timezone)
+    return ZoneInfo(sla.ticket_calendar(session, ticket).timezone)

@@ -1,0 +1,100 @@
+"""A ticket keeps the plan it was opened under; special packages with their own calendar per priority."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from intake.bootstrap import Container
+from intake.cli.simulator import ChatSession
+from intake.db.models import Company, Contact, SupportPlan, Ticket
+from intake.services.agent_actions import Registration
+from intake.services.demo import DEMO_COMPANY, DEMO_EMAIL
+from tests.integration.service_harness import make_container, open_ticket_through_chat
+from tests.support.clock import FakeClock
+
+ANA = "ana@latamadvisory.example"
+
+
+@pytest.fixture
+def container(database_url: str, tmp_path: Path, clock: FakeClock) -> Iterator[Container]:
+    built = make_container(database_url, tmp_path, clock)
+    yield built
+    built.close()
+
+
+def _ticket(container: Container, number: str) -> Ticket:
+    with container.session_factory() as session:
+        return session.scalars(select(Ticket).where(Ticket.number == number)).one()
+
+
+def _move_company_to_premium(container: Container) -> int:
+    """A 24×7-for-P1 package with a 15-minute P1 response; the demo company moves to it."""
+    with container.transaction() as session:
+        plan = SupportPlan(
+            name="Premium P1 24x7",
+            calendar_name="default",
+            request_rule="included",
+            target_overrides={"P1": {"response_minutes": 15, "calendar": "cl-24x7"}},
+        )
+        session.add(plan)
+        session.flush()
+        company = session.scalars(select(Company).where(Company.name == DEMO_COMPANY)).one()
+        company.plan_id = plan.id
+        return plan.id
+
+
+def _utc(*parts: int) -> datetime:
+    return datetime(*parts, tzinfo=UTC)
+
+
+def test_a_ticket_keeps_its_plan_when_the_company_changes_plan(container: Container, clock: FakeClock) -> None:
+    chat = ChatSession(container, "+56911111111")
+    number = open_ticket_through_chat(chat, "No se puede confirmar la nómina de este mes")  # P1, Monday 09:00
+    old = _ticket(container, number)
+    standard_plan = old.plan_id
+    assert standard_plan is not None
+    # Monday 2 March 2026, 09:00 in Santiago: P1 is 30 minutes / 6 business hours on the standard plan
+    assert (old.response_due, old.resolution_due) == (_utc(2026, 3, 2, 12, 30), _utc(2026, 3, 2, 18, 0))
+
+    premium = _move_company_to_premium(container)
+    clock.advance(minutes=5)
+    container.agent_actions.change_priority(number, ANA, "P2", "varias áreas, no todas")
+    container.agent_actions.change_priority(number, ANA, "P1", "vuelve a ser crítico")
+    after = _ticket(container, number)
+    assert after.plan_id == standard_plan
+    # recomputed on the plan it was opened under: not 15 minutes, not 24×7
+    assert (after.response_due, after.resolution_due) == (_utc(2026, 3, 2, 12, 30), _utc(2026, 3, 2, 18, 0))
+
+    clock.current = _utc(2026, 3, 2, 22, 0)  # 19:00 in Santiago: closed on the standard calendar
+    with container.session_factory() as session:
+        contact_id = session.scalars(select(Contact.id).where(Contact.email == DEMO_EMAIL)).first()
+    assert contact_id is not None
+    new_number = container.agent_actions.register(
+        ANA, Registration(contact_id, "incident", "Se cayó la facturación electrónica", "alto", "alta")
+    ).number
+    new = _ticket(container, new_number)
+    assert new.plan_id == premium
+    # P1 on the premium package runs 24×7 with its own 15-minute response target
+    assert (new.response_due, new.resolution_due) == (_utc(2026, 3, 2, 22, 15), _utc(2026, 3, 3, 4, 0))
+
+
+def test_other_priorities_of_a_special_package_keep_the_plan_calendar(
+    container: Container, clock: FakeClock
+) -> None:
+    _move_company_to_premium(container)
+    clock.current = _utc(2026, 3, 2, 22, 0)  # Monday 19:00 in Santiago
+    with container.session_factory() as session:
+        contact_id = session.scalars(select(Contact.id).where(Contact.email == DEMO_EMAIL)).first()
+    assert contact_id is not None
+    number = container.agent_actions.register(
+        ANA, Registration(contact_id, "incident", "Un informe sale desordenado", "bajo", "media")
+    ).number
+    ticket = _ticket(container, number)
+    assert ticket.priority == "P4"
+    # P4 has no calendar of its own: 4 business hours from Tuesday 08:30 → 12:30 in Santiago
+    assert ticket.response_due == _utc(2026, 3, 3, 15, 30)
