@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import Session
 
-from bot.context import CompanyRef, ContactView, DeadlineQuote, DialogContext, TicketView
+from bot.context import CompanyRef, ContactView, DeadlineQuote, DialogContext, RequestTerms, TicketView
 from bot.effects import (
     AddToTicket,
     CreateTicket,
@@ -42,6 +42,7 @@ from intake.db.models import (
 )
 from intake.domain.events import Actor, EventKind
 from intake.domain.lifecycle import OPEN_STATUSES, TicketStatus
+from intake.services.hours_bank import RequestRule, balance_minutes
 from intake.services.notify import AlertRouting, alert_agents, notify_customer, reply_to_conversation
 from intake.services.sla import SlaService, deadline_states
 from intake.services.tickets import NewTicket, TicketError, TicketService
@@ -207,7 +208,7 @@ class ConversationService:
             quote=quote,
             contact=_contact_view(contact),
             companies=companies,
-            plan_includes_requests=plan.includes_requests if plan is not None else True,
+            request_terms=request_terms(session, contact, now),
             tickets=self._ticket_views(session, contact, now, group_conversation_id(conversation)),
             idle_timeout=self.settings.idle_timeout,
             duplicate_window=self.settings.duplicate_window,
@@ -577,3 +578,16 @@ def _solution_summary(session: Session, ticket: Ticket) -> str:
         .limit(1)
     )
     return body or ""
+
+
+def request_terms(session: Session, contact: Contact | None, now: datetime) -> RequestTerms:
+    """The contact's plan's rule for requests and, for an hours bank, its balance now ("unknown" without
+    a known company and plan: the desk reviews it)."""
+    trusted = contact is not None and contact.verified and not contact.self_identified
+    company = contact.company if trusted and contact is not None else None
+    plan = company.plan if company is not None else None
+    if company is None or plan is None:
+        return RequestTerms("unknown")
+    if plan.request_rule == RequestRule.HOURS_BANK:
+        return RequestTerms(plan.request_rule, balance_minutes(session, company.id, now))
+    return RequestTerms(plan.request_rule)

@@ -52,7 +52,9 @@ def _utc(*parts: int) -> datetime:
     return datetime(*parts, tzinfo=UTC)
 
 
-def test_a_ticket_keeps_its_plan_when_the_company_changes_plan(container: Container, clock: FakeClock) -> None:
+def test_a_ticket_keeps_its_plan_when_the_company_changes_plan(
+    container: Container, clock: FakeClock
+) -> None:
     chat = ChatSession(container, "+56911111111")
     number = open_ticket_through_chat(chat, "No se puede confirmar la nómina de este mes")  # P1, Monday 09:00
     old = _ticket(container, number)
