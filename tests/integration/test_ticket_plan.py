@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,8 @@ from intake.cli.simulator import ChatSession
 from intake.db.models import Company, Contact, SupportPlan, Ticket
 from intake.services.agent_actions import Registration
 from intake.services.demo import DEMO_COMPANY, DEMO_EMAIL
+from intake.services.desk_setup import CompanyInput, DeskSetup, PlanInput
+from intake.services.setup_rules import SetupError
 from tests.integration.service_harness import make_container, open_ticket_through_chat
 from tests.support.clock import FakeClock
 
@@ -100,3 +103,74 @@ def test_other_priorities_of_a_special_package_keep_the_plan_calendar(
     assert ticket.priority == "P4"
     # P4 has no calendar of its own: 4 business hours from Tuesday 08:30 → 12:30 in Santiago
     assert ticket.response_due == _utc(2026, 3, 3, 15, 30)
+
+
+# --- special packages set up by an admin ------------------------------------------------------------
+
+ADMIN = "ana@latamadvisory.example"
+
+
+def test_an_admin_sets_up_extended_hours_with_p1_around_the_clock(
+    container: Container, clock: FakeClock
+) -> None:
+    desk = DeskSetup(container.session_factory, container.clock)
+    data = PlanInput(
+        name="Extendido P1 24×7",
+        package="extended",
+        timezone="America/Bogota",
+        country="",
+        request_rule="hours_bank",
+        low_balance="3",
+        p1_24x7=True,
+    )
+    plan = desk.save_plan(ADMIN, data)
+    assert (plan.request_rule, plan.low_balance, plan.p1_24x7, plan.includes_requests) == (
+        "hours_bank",
+        3,
+        True,
+        False,
+    )
+    with container.session_factory() as session:
+        stored = session.get(SupportPlan, plan.id)
+        assert stored is not None and stored.low_balance_minutes == 180
+        p1 = container.sla.plan_calendar(stored, "P1")
+        p3 = container.sla.plan_calendar(stored, "P3")
+    assert p1.timezone == "America/Bogota" and p1.hours != p3.hours
+    assert p3.timezone == "America/Bogota"
+
+    andes = desk.companies("andes")[0]
+    desk.save_company(ADMIN, CompanyInput(name=andes.name, tax_id=andes.tax_id, plan_id=plan.id), andes.id)
+    clock.current = _utc(2026, 3, 8, 3, 0)  # Saturday 22:00 in Bogotá: closed for extended hours
+    with container.session_factory() as session:
+        contact_id = session.scalars(select(Contact.id).where(Contact.email == DEMO_EMAIL)).one()
+    urgent = container.agent_actions.register(
+        ADMIN, Registration(contact_id, "incident", "Caída total del ERP", "alto", "alta")
+    )
+    minor = container.agent_actions.register(
+        ADMIN, Registration(contact_id, "incident", "Un informe sale desordenado", "alto", "media")
+    )
+    p1_ticket, p2_ticket = _ticket(container, urgent.number), _ticket(container, minor.number)
+    assert p1_ticket.response_due == clock() + timedelta(minutes=30)  # around the clock
+    # P2 waits for Monday 08:00 in Bogotá (13:00 UTC): 45 minutes later
+    assert p2_ticket.response_due == _utc(2026, 3, 9, 13, 45)
+
+    unticked = desk.save_plan(ADMIN, replace(data, p1_24x7=False), plan.id)
+    assert not unticked.p1_24x7 and unticked.request_rule == "hours_bank"
+
+
+def test_a_plan_without_a_rule_keeps_the_old_meaning_and_bad_rules_are_refused(container: Container) -> None:
+    desk = DeskSetup(container.session_factory, container.clock)
+    assert desk.save_plan(
+        ADMIN, PlanInput(name="A", package="standard", includes_requests=True)
+    ).request_rule == ("included")
+    assert desk.save_plan(ADMIN, PlanInput(name="B", package="standard", hours_bank="10")).request_rule == (
+        "hours_bank"
+    )
+    assert desk.save_plan(ADMIN, PlanInput(name="C", package="standard")).request_rule == "quote"
+    with pytest.raises(SetupError) as refused:
+        desk.save_plan(
+            ADMIN, PlanInput(name="D", package="standard", request_rule="gratis", low_balance="dos")
+        )
+    assert set(refused.value.errors) == {"request_rule", "low_balance"}
+    assert "one of included, hours_bank, quote" in refused.value.messages["request_rule"]
+    assert [p.name for p in desk.plans() if p.name == "D"] == []

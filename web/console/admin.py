@@ -121,7 +121,8 @@ def plan(plan_id: int | None = None) -> Any:
             key: text(key)
             for key in ("name", "package", "timezone", "country", "subdivision", "extra_closed")
         }
-        form |= {"hours_bank": text("hours_bank"), "includes_requests": checked("includes_requests")}
+        form |= {"hours_bank": text("hours_bank"), "request_rule": text("request_rule")}
+        form |= {"low_balance": text("low_balance"), "p1_24x7": checked("p1_24x7")}
         hours = {day: text(f"hours_{day}") for day in WEEKDAY_KEYS}
         try:
             saved = desk().save_plan(actor(), PlanInput(hours=hours, **form), plan_id)
@@ -145,6 +146,8 @@ def _plan_form(found: Any) -> dict[str, Any]:
             "country": "CL",
             "hours": {},
             "hours_bank": "0",
+            "request_rule": "quote",
+            "low_balance": "2",
         }
     cal = found.calendar
     return {
@@ -155,8 +158,10 @@ def _plan_form(found: Any) -> dict[str, Any]:
         "country": cal["country"] or "",
         "subdivision": cal["subdivision"] or "",
         "extra_closed": ", ".join(cal["extra_closed"]),
-        "includes_requests": found.includes_requests,
         "hours_bank": str(found.hours_bank),
+        "request_rule": found.request_rule,
+        "low_balance": str(found.low_balance),
+        "p1_24x7": found.p1_24x7,
     }
 
 
