@@ -21,7 +21,13 @@ from intake.db.events import record_event
 from intake.db.models import Agent, SupportPlan, Ticket, TimeEntry
 from intake.domain.events import Actor, EventKind
 from intake.domain.lifecycle import OPEN_STATUSES
-from intake.services.hours_bank import balance_minutes, charges_bank, warn_on_crossing
+from intake.services.hours_bank import (
+    balance_minutes,
+    charges_bank,
+    format_minutes,
+    plan_has_bank,
+    warn_on_crossing,
+)
 from intake.services.notify import AlertRouting, notify_customer
 from intake.services.tickets import TicketError, TicketStateError
 
@@ -185,3 +191,92 @@ def _after_charge(
         session, ticket.company_id, before, after, now=now, routing=routing, ticket=ticket
     )
     return after, warning
+
+
+# --- what agents see of a ticket's billing (CLI, console, API, Telegram) ---------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class TimeLine:
+    """One time entry as pages list it."""
+
+    worked_at: datetime
+    agent: str
+    minutes: int
+    note: str
+    charged_to_bank: bool
+
+
+@dataclass(frozen=True, slots=True)
+class TicketBilling:
+    """A ticket's commercial facts: billable or not (and why), its plan's request rule, time logged."""
+
+    billable: bool
+    billable_reason: str | None
+    plan: str | None  # the plan the ticket was opened under
+    request_rule: str | None  # requests only: included | hours_bank | quote | unknown
+    minutes_logged: int
+    charged_minutes: int
+    balance_minutes: int | None  # the company's bank balance now, when its plan has a bank
+    entries: tuple[TimeLine, ...]
+
+    @property
+    def user_error(self) -> bool:
+        """An incident an agent marked "error de usuario — facturable"."""
+        return self.billable and self.request_rule is None
+
+
+def ticket_billing(session: Session, ticket: Ticket, now: datetime) -> TicketBilling:
+    """The ticket's billing facts now (one read model for every place a ticket is shown)."""
+    plan = ticket_plan(session, ticket)
+    rows = session.execute(
+        select(TimeEntry, Agent.name)
+        .outerjoin(Agent, Agent.id == TimeEntry.agent_id)
+        .where(TimeEntry.ticket_id == ticket.id)
+        .order_by(TimeEntry.worked_at, TimeEntry.id)
+    ).all()
+    entries = tuple(
+        TimeLine(e.worked_at, name or "-", e.minutes, e.note, e.charged_to_bank) for e, name in rows
+    )
+    rule = None
+    if ticket.ticket_type == "request":
+        rule = plan.request_rule if plan is not None and ticket.company_id is not None else "unknown"
+    banked = ticket.company_id is not None and (
+        plan_has_bank(plan) or any(e.charged_to_bank for e in entries)
+    )
+    return TicketBilling(
+        billable=ticket.billable,
+        billable_reason=ticket.billable_reason,
+        plan=plan.name if plan is not None else None,
+        request_rule=rule,
+        minutes_logged=ticket.minutes_logged or 0,
+        charged_minutes=sum(e.minutes for e in entries if e.charged_to_bank),
+        balance_minutes=balance_minutes(session, ticket.company_id, now)
+        if banked and ticket.company_id is not None
+        else None,
+        entries=entries,
+    )
+
+
+RULE_WORDS = {
+    "included": "included in the plan",
+    "hours_bank": "charged to the hours bank",
+    "quote": "quoted before work starts",
+    "unknown": "to review: no known plan",
+}
+
+
+def billing_lines(b: TicketBilling) -> list[str]:
+    """The billing lines agents read in plain text (`ticket show`, the agents' Telegram)."""
+    lines = [f"plan {b.plan or '-'}"]
+    if b.request_rule is not None:
+        lines[0] += f" · request {RULE_WORDS.get(b.request_rule, b.request_rule)}"
+    if b.user_error:
+        lines.append(f"BILLABLE (user error): {b.billable_reason or ''}")
+    time = f"time logged {format_minutes(b.minutes_logged)}"
+    if b.charged_minutes:
+        time += f" ({format_minutes(b.charged_minutes)} charged to the bank)"
+    if b.balance_minutes is not None:
+        time += f" · bank balance {format_minutes(b.balance_minutes)}"
+    lines.append(time)
+    return lines
