@@ -105,6 +105,7 @@ class QueueRow:
     assignee: str | None
     assignee_id: int | None
     deadline: datetime  # the sort key: the most urgent running clock's deadline, else resolution_due
+    user_error: bool = False  # issue 15: an incident marked "error de usuario — facturable"
 
 
 @dataclass(frozen=True, slots=True)
@@ -230,6 +231,7 @@ class QueueService:
                     deadline=(
                         badge.urgent.due if badge.urgent and badge.urgent.due else ticket.resolution_due
                     ),
+                    user_error=ticket.billable and ticket.ticket_type == "incident",
                 )
             )
         return sorted(rows, key=lambda r: (r.deadline, r.number))

@@ -112,6 +112,10 @@ SETUP_MESSAGES: Mapping[str, Mapping[str, str]] = {
         "es": "'{value}' no es un número entero de horas",
     },
     # issue 15: commercial rules
+    "contact.reports_need_company": {
+        "en": "only a verified contact of a company can receive its reports",
+        "es": "solo un contacto verificado de una empresa puede recibir sus informes",
+    },
     "plan.request_rule_unknown": {
         "en": "unknown request rule '{rule}'; one of {choices}",
         "es": "regla de requerimientos desconocida '{rule}'; una de {choices}",

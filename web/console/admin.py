@@ -14,6 +14,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 
 from intake.services.accounts import LANGUAGES, AccountError, Role
 from intake.services.desk_setup import PACKAGES, AgentInput, CompanyInput, PlanInput
+from intake.services.hours_bank import BankError
 from intake.services.setup_rules import Problem, SetupError
 from sla.calendar import WEEKDAY_KEYS
 from web.console import admin_contacts, admin_import
@@ -37,6 +38,7 @@ def register(bp: Blueprint) -> None:
         ("/admin/companies/new", "admin_company_new", company, ["GET", "POST"]),
         ("/admin/companies/<int:company_id>", "admin_company", company, ["GET", "POST"]),
         ("/admin/companies/<int:company_id>/deactivate", "admin_company_deactivate", deactivate, ["POST"]),
+        ("/admin/companies/<int:company_id>/credit", "admin_company_credit", credit_hours, ["POST"]),
         ("/admin/plans", "admin_plans", plans, ["GET"]),
         ("/admin/plans/new", "admin_plan_new", plan, ["GET", "POST"]),
         ("/admin/plans/<int:plan_id>", "admin_plan", plan, ["GET", "POST"]),
@@ -88,10 +90,27 @@ def company(company_id: int | None = None) -> Any:
         else:
             flash("Company saved.", "success")
             return redirect(url_for("console.admin_company", company_id=saved.id))
+    bank = services().container.hours_bank.status(found.id) if found is not None else None
     page = render_template(
-        "console/admin/company.html", company=found, form=form, errors=errors, plans=desk().plans()
+        "console/admin/company.html", company=found, form=form, errors=errors, plans=desk().plans(), bank=bank
     )
     return page, 400 if errors else 200
+
+
+def credit_hours(company_id: int) -> Any:
+    """Add hours to the company's bank (HoursBank.credit: bounds, audit entry)."""
+    raw = text("hours").replace(",", ".")
+    try:
+        minutes = round(float(raw) * 60)
+    except (ValueError, OverflowError):
+        minutes = 0
+    try:
+        services().container.hours_bank.credit(actor(), company_id, minutes, text("note"))
+    except BankError as exc:
+        flash(str(exc), "error")
+    else:
+        flash("Hours added to the bank.", "success")
+    return redirect(url_for("console.admin_company", company_id=company_id))
 
 
 def deactivate(company_id: int) -> Any:
