@@ -127,7 +127,6 @@ def mark_billable(
         f"User error — billable: {reason}",
         now=now,
         agent_id=agent.id,
-        visible=True,
         data={"reason": reason},
     )
     notify_customer(session, ticket, "ticket_billable", now=now, kind="progress", reason=reason)
@@ -151,7 +150,6 @@ def unmark_billable(
         f"Not billable after all: {reason}",
         now=now,
         agent_id=agent.id,
-        visible=True,
         data={"reason": reason},
     )
     notify_customer(session, ticket, "ticket_billable_undone", now=now, kind="progress")

@@ -112,7 +112,7 @@ def test_an_agent_marks_an_incident_billable_and_the_customer_is_told(desk: Desk
     assert "errores provocados por los usuarios son atendidos, pero con cargo al cliente" in told
     assert "Motivo: El usuario borró el diario contable por error" in told
     (event,) = desk.events(desk.incident, "billable_marked")
-    assert event.visible_to_customer and event.agent_id is not None
+    assert not event.visible_to_customer and event.agent_id is not None  # the customer got the notice
     assert event.data == {"reason": "El usuario borró el diario contable por error"}
 
     desk.clock.advance(minutes=1)
