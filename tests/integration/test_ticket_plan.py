@@ -17,6 +17,7 @@ from intake.services.agent_actions import Registration
 from intake.services.demo import DEMO_COMPANY, DEMO_EMAIL
 from intake.services.desk_setup import CompanyInput, DeskSetup, PlanInput
 from intake.services.setup_rules import SetupError
+from intake.services.sla import clock_crossings, next_sla_check
 from tests.integration.service_harness import make_container, open_ticket_through_chat
 from tests.support.clock import FakeClock
 
@@ -174,3 +175,17 @@ def test_a_plan_without_a_rule_keeps_the_old_meaning_and_bad_rules_are_refused(c
     assert set(refused.value.errors) == {"request_rule", "low_balance"}
     assert "one of included, hours_bank, quote" in refused.value.messages["request_rule"]
     assert [p.name for p in desk.plans() if p.name == "D"] == []
+
+
+def test_the_sweeper_watches_an_old_ticket_on_its_own_plan(container: Container) -> None:
+    chat = ChatSession(container, "+56911111111")
+    number = open_ticket_through_chat(chat, "No se puede confirmar la nómina de este mes")  # P1, Monday 09:00
+    _move_company_to_premium(container)  # 15-minute P1 response, 24×7, for new tickets only
+    with container.session_factory() as session:
+        ticket = session.scalars(select(Ticket).where(Ticket.number == number)).one()
+        first = next_sla_check(session, container.sla, ticket)
+        crossings = {(c.clock, c.level): c.at for c in clock_crossings(session, container.sla, ticket)}
+    # 75 % of the standard plan's 30 minutes, not of the premium 15
+    assert first == _utc(2026, 3, 2, 12, 22, 30)
+    assert crossings[("response", 100)] == _utc(2026, 3, 2, 12, 30)
+    assert crossings[("resolution", 100)] == _utc(2026, 3, 2, 18, 0)
