@@ -235,7 +235,9 @@ def desk(database_url: str, tmp_path: Path, httpserver: HTTPServer, clock: FakeC
 def seed(desk: Desk) -> None:
     """A company on a plan, its contact on WhatsApp, an agent and a supervisor known by Telegram user id."""
     with desk.container.transaction() as session:
-        plan = SupportPlan(name="Plan Estándar", calendar_name="default", includes_requests=True)
+        plan = SupportPlan(
+            name="Plan Estándar", calendar_name="default", includes_requests=True, request_rule="included"
+        )
         company = Company(name="Comercial Andes SpA", plan=plan)
         contact = Contact(
             name="María José Fuentes", email="maria@andes.example", company=company, language="es"
