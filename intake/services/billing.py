@@ -25,6 +25,7 @@ from intake.services.hours_bank import (
     balance_minutes,
     charges_bank,
     format_minutes,
+    lock_bank,
     plan_has_bank,
     warn_on_crossing,
 )
@@ -84,6 +85,8 @@ def log_time(
     minutes = check_minutes(minutes)
     note = check_text(note, "a time entry's note", MAX_TIME_NOTE)
     charged = charges_bank(ticket, ticket_plan(session, ticket))
+    if ticket.company_id is not None:
+        lock_bank(session, ticket.company_id)
     before = balance_minutes(session, ticket.company_id, now) if ticket.company_id is not None else None
     session.add(
         TimeEntry(
@@ -172,6 +175,7 @@ def _recharge(session: Session, ticket: Ticket, now: datetime, routing: AlertRou
     entries = list(session.scalars(select(TimeEntry).where(TimeEntry.ticket_id == ticket.id)))
     if ticket.company_id is None or all(e.charged_to_bank == charged for e in entries):
         return
+    lock_bank(session, ticket.company_id)
     before = balance_minutes(session, ticket.company_id, now)
     for entry in entries:
         entry.charged_to_bank = charged

@@ -106,6 +106,15 @@ def charged_minutes(session: Session, company_id: int, at: datetime | None = Non
     return int(session.scalar(query) or 0)
 
 
+def lock_bank(session: Session, company_id: int) -> None:
+    """Lock the company's row before reading a balance that a charge or credit will change.
+
+    Two agents logging time for one company at once then judge their crossings one after the other,
+    so a warning is sent once (the ticket, if any, is locked first: conversation → ticket → company).
+    """
+    session.execute(select(Company.id).where(Company.id == company_id).with_for_update())
+
+
 def balance_minutes(session: Session, company_id: int, at: datetime | None = None) -> int:
     """The company's bank balance at `at`: credits minus time charged to the bank (see module doc)."""
     return credited_minutes(session, company_id, at) - charged_minutes(session, company_id, at)
@@ -247,6 +256,7 @@ class HoursBank:
         with unit_of_work(self.session_factory) as session:
             now = self.clock()
             found = _company(session, company)
+            lock_bank(session, found.id)
             agent_id = session.scalar(
                 select(Agent.id).where(func.lower(Agent.email) == actor.strip().lower())
             )
