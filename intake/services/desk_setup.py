@@ -339,7 +339,12 @@ REQUEST_RULES = ("included", "hours_bank", "quote")
 
 
 def validate_commercial(data: PlanInput, bank: int) -> tuple[str, int]:
-    """The plan's request rule and warning level (whole hours), or SetupError naming the wrong fields."""
+    """The plan's request rule and warning level (whole hours), or SetupError naming the wrong fields.
+
+    `includes_requests` stays as a mirror of the rule (`rule == "included"`) rather than being dropped with
+    a migration: old readers keep working and migration 0008 already derived the rule from it. An empty
+    rule is derived the same way (included / hours_bank with an allotment / quote).
+    """
     errors: dict[str, Problem] = {}
     rule = data.request_rule.strip()
     if not rule:
