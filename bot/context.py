@@ -36,8 +36,9 @@ class RequestTerms:
     """How the customer's plan serves requests, told before they confirm one (issue 15).
 
     `rule`: "included" (in the plan), "hours_bank" (charged to the company's bank; `balance_minutes` is
-    its balance now), "quote" (quoted before work starts), or "unknown" (no known company or plan: the
-    desk reviews it and confirms the conditions). Replaces the former `plan_includes_requests` flag.
+    its balance now, None in a group chat where company figures are not said), "quote" (quoted before
+    work starts), or "unknown" (no known company or plan: the desk reviews it and confirms the
+    conditions). Replaces the former `plan_includes_requests` flag.
     """
 
     rule: str = "included"

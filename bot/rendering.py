@@ -96,8 +96,10 @@ def summary(state: DialogState, lang: str, ctx: DialogContext) -> str:
 
 def request_terms_text(terms: RequestTerms, lang: str) -> str:
     """The plan's rule for requests in plain words (the bank's balance, and what happens at zero)."""
-    if terms.rule == "hours_bank":
-        balance = terms.balance_minutes or 0
+    if terms.rule == "hours_bank" and terms.balance_minutes is None:
+        return text("request_rule.hours_bank_private", lang)  # a group chat: no company figures
+    if terms.rule == "hours_bank" and terms.balance_minutes is not None:
+        balance = terms.balance_minutes
         key = "request_rule.hours_bank" if balance > 0 else "request_rule.hours_bank_empty"
         return text(key, lang, balance=hours_and_minutes(balance))
     known = terms.rule if terms.rule in ("included", "quote") else "unknown"

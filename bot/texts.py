@@ -1043,6 +1043,14 @@ _COMMERCIAL: dict[str, dict[str, str]] = {
         "saldo ({balance}). Vamos registrá-la e enviar um orçamento ou uma recarga de horas antes de "
         "começar o trabalho.",
     },
+    "request_rule.hours_bank_private": {
+        "es": "Condiciones: este requerimiento se descuenta de la bolsa de horas de su empresa según el "
+        "tiempo dedicado. Por privacidad, el saldo se informa solo en un chat privado.",
+        "en": "Terms: this request is charged to your company's hours bank for the time spent. For "
+        "privacy, the balance is only given in a private chat.",
+        "pt": "Condições: esta solicitação é descontada do banco de horas da sua empresa conforme o "
+        "tempo dedicado. Por privacidade, o saldo só é informado em um chat privado.",
+    },
     "request_rule.quote": {
         "es": "Condiciones: su plan de soporte no incluye requerimientos. Lo cotizaremos y le "
         "enviaremos la cotización para su aprobación antes de comenzar el trabajo.",

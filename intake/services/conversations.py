@@ -208,7 +208,9 @@ class ConversationService:
             quote=quote,
             contact=_contact_view(contact),
             companies=companies,
-            request_terms=request_terms(session, contact, now),
+            request_terms=request_terms(
+                session, contact, now, in_group=group_conversation_id(conversation) is not None
+            ),
             tickets=self._ticket_views(session, contact, now, group_conversation_id(conversation)),
             idle_timeout=self.settings.idle_timeout,
             duplicate_window=self.settings.duplicate_window,
@@ -580,14 +582,17 @@ def _solution_summary(session: Session, ticket: Ticket) -> str:
     return body or ""
 
 
-def request_terms(session: Session, contact: Contact | None, now: datetime) -> RequestTerms:
+def request_terms(
+    session: Session, contact: Contact | None, now: datetime, *, in_group: bool = False
+) -> RequestTerms:
     """The contact's plan's rule for requests and, for an hours bank, its balance now ("unknown" without
-    a known company and plan: the desk reviews it)."""
+    a known company and plan: the desk reviews it). Nothing about a company is said in a group chat, so
+    there the bank's balance is left out."""
     trusted = contact is not None and contact.verified and not contact.self_identified
     company = contact.company if trusted and contact is not None else None
     plan = company.plan if company is not None else None
     if company is None or plan is None:
         return RequestTerms("unknown")
-    if plan.request_rule == RequestRule.HOURS_BANK:
+    if plan.request_rule == RequestRule.HOURS_BANK and not in_group:
         return RequestTerms(plan.request_rule, balance_minutes(session, company.id, now))
     return RequestTerms(plan.request_rule)

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from bot.context import RequestTerms
 from intake.bootstrap import Container
 from intake.cli.simulator import ChatSession
 from intake.db.models import (
@@ -23,6 +24,7 @@ from intake.db.models import (
     TimeEntry,
 )
 from intake.services.agent_actions import ActionError, ActionErrorCode, Registration
+from intake.services.conversations import request_terms
 from intake.services.demo import DEMO_COMPANY, DEMO_EMAIL
 from intake.services.hours_bank import BankError, balance_minutes, crossed_level
 from tests.integration.service_harness import make_container, open_ticket_through_chat, texts
@@ -291,3 +293,17 @@ def test_credits_are_audited_and_bad_ones_refused(desk: Desk) -> None:
         with pytest.raises(BankError, match=fragment):
             bank.credit(ANA, company, minutes, note)
     assert bank.balance(desk.company_id) == 150
+
+
+def test_the_dialog_s_terms_say_the_balance_only_to_a_trusted_contact_in_private(desk: Desk) -> None:
+    desk.container.hours_bank.credit(ANA, DEMO_COMPANY, 90, "Paquete")
+    now = desk.clock()
+    with desk.container.session_factory() as session:
+        contact = session.get(Contact, desk.contact_id)
+        assert request_terms(session, contact, now) == RequestTerms("hours_bank", 90)
+        assert request_terms(session, contact, now, in_group=True) == RequestTerms("hours_bank", None)
+        assert request_terms(session, None, now) == RequestTerms("unknown")
+        assert contact is not None
+        contact.self_identified = True  # typed their company in a chat: not vouched for yet
+        assert request_terms(session, contact, now) == RequestTerms("unknown")
+        session.rollback()

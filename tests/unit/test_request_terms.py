@@ -80,6 +80,8 @@ def test_incidents_never_show_the_request_terms() -> None:
         (RequestTerms("hours_bank", 90), "pt", "Saldo atual: 1 h 30 min"),
         (RequestTerms("hours_bank", 0), "en", "which has no balance left (0 min)"),
         (RequestTerms("hours_bank", 0), "pt", "que está sem saldo (0 min)"),
+        (RequestTerms("hours_bank"), "es", "el saldo se informa solo en un chat privado"),
+        (RequestTerms("hours_bank"), "en", "the balance is only given in a private chat"),
         (RequestTerms("quote"), "en", "We will quote it and send you the quote for approval"),
         (RequestTerms("quote"), "pt", "Vamos orçá-la e enviar o orçamento para sua aprovação"),
         (RequestTerms("unknown"), "en", "we will review your request and confirm the conditions"),
