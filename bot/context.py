@@ -32,6 +32,34 @@ class ContactView:
 
 
 @dataclass(frozen=True, slots=True)
+class RequestTerms:
+    """How the customer's plan serves requests, told before they confirm one (issue 15).
+
+    `rule`: "included" (in the plan), "hours_bank" (charged to the company's bank; `balance_minutes` is
+    its balance now, None in a group chat where company figures are not said), "quote" (quoted before
+    work starts), or "unknown" (no known company or plan: the desk reviews it and confirms the
+    conditions). Replaces the former `plan_includes_requests` flag.
+    """
+
+    rule: str = "included"
+    balance_minutes: int | None = None
+
+    @property
+    def may_cost(self) -> bool:
+        """Whether a request costs the customer something: they confirm it before describing it."""
+        return self.rule in ("hours_bank", "quote")
+
+
+def hours_and_minutes(minutes: int) -> str:
+    """Minutes as hours and minutes: "12 h 30 min", "-1 h 05 min", "45 min"."""
+    sign = "-" if minutes < 0 else ""
+    hours, rest = divmod(abs(minutes), 60)
+    if hours == 0:
+        return f"{sign}{rest} min"
+    return f"{sign}{hours} h {rest:02d} min"
+
+
+@dataclass(frozen=True, slots=True)
 class TicketView:
     """One ticket of the contact's company, with texts already formatted for the customer.
 
@@ -81,7 +109,7 @@ class DialogContext:
     quote: QuoteFn
     contact: ContactView | None = None
     companies: Sequence[CompanyRef] = ()
-    plan_includes_requests: bool = True
+    request_terms: RequestTerms = RequestTerms()
     tickets: Sequence[TicketView] = ()
     idle_timeout: timedelta = timedelta(hours=2)
     duplicate_window: timedelta = timedelta(days=7)

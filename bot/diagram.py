@@ -49,7 +49,7 @@ def _node(step: Step) -> str:
 
 _PLACEHOLDERS = {
     "company_candidate": "…", "dup_number": "LA-…", "dup_title": "…", "summary": "…",
-    "tickets": "…", "ticket": "LA-…",
+    "tickets": "…", "ticket": "LA-…", "terms": "…",
 }
 
 

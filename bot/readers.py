@@ -157,7 +157,7 @@ def _read_type(state: DialogState, msg: InboundMessage, run: Run) -> Result:
     outcome, state = result
     if ahead:  # "falla: el POS no imprime boletas" chose the type and said what happens
         state = state.with_answers(draft=msg.text.strip())
-    if outcome == "request" and not run.ctx.plan_includes_requests:
+    if outcome == "request" and run.ctx.request_terms.may_cost:
         return "billable", state
     return outcome, state.with_answers(billable="0")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bot import flow
-from bot.context import DialogContext, TicketView
+from bot.context import DialogContext, RequestTerms, TicketView, hours_and_minutes
 from bot.flow import Answer, Step, StepName
 from bot.messages import Option
 from bot.parsing import TicketRef
@@ -27,6 +27,8 @@ def render(current: Step, state: DialogState, lang: str,
         variables["summary"] = state.answers.get("solution", "")
     elif current.name == StepName.CONFIRM_SUMMARY and ctx is not None:
         variables["summary"] = summary(state, lang, ctx)
+    elif current.name == StepName.CONFIRM_BILLABLE and ctx is not None:
+        variables["terms"] = request_terms_text(ctx.request_terms, lang)
     elif current.name == StepName.CHOOSE_TICKET and ctx is not None:
         lines = [text("ticket_line", lang, number=t.number, title=t.title)
                  for t in listed_tickets(ctx)]
@@ -84,12 +86,24 @@ def summary(state: DialogState, lang: str, ctx: DialogContext) -> str:
         quote.response,
         quote.resolution,
     ]
-    if data.billable_confirmed:
-        lines.append(text("summary.billable", lang))
+    if data.ticket_type.value == "request":
+        lines.append(request_terms_text(ctx.request_terms, lang))
     back = ctx.back_at(lang)
     if back is not None:
         lines.append(text("closed_now", lang, when=back))
     return "\n".join(lines)
+
+
+def request_terms_text(terms: RequestTerms, lang: str) -> str:
+    """The plan's rule for requests in plain words (the bank's balance, and what happens at zero)."""
+    if terms.rule == "hours_bank" and terms.balance_minutes is None:
+        return text("request_rule.hours_bank_private", lang)  # a group chat: no company figures
+    if terms.rule == "hours_bank" and terms.balance_minutes is not None:
+        balance = terms.balance_minutes
+        key = "request_rule.hours_bank" if balance > 0 else "request_rule.hours_bank_empty"
+        return text(key, lang, balance=hours_and_minutes(balance))
+    known = terms.rule if terms.rule in ("included", "quote") else "unknown"
+    return text(f"request_rule.{known}", lang)
 
 
 def listed_tickets(ctx: DialogContext) -> list[TicketView]:

@@ -83,12 +83,9 @@ _DIALOG: dict[str, dict[str, str]] = {
         "erro.\n• Uma dúvida ou solicitação: configuração, uso, melhorias, treinamento.",
     },
     "step.confirm_billable": {
-        "es": "Su plan de soporte no incluye consultas ni requerimientos, así que esta solicitud "
-        "podría tener costo (horas de soporte). ¿Desea continuar?",
-        "en": "Your support plan does not include questions or requests, so this one may be "
-        "billed (support hours). Do you want to continue?",
-        "pt": "Seu plano de suporte não inclui dúvidas nem solicitações, então esta poderá ser "
-        "cobrada (horas de suporte). Deseja continuar?",
+        "es": "Antes de seguir, las condiciones de su plan para requerimientos:\n{terms}\n¿Desea continuar?",
+        "en": "Before going on, your plan's terms for requests:\n{terms}\nDo you want to continue?",
+        "pt": "Antes de seguir, as condições do seu plano para solicitações:\n{terms}\nDeseja continuar?",
     },
     # --- description, duplicates, module ------------------------------------------------------
     "step.ask_description": {
@@ -206,11 +203,6 @@ _DIALOG: dict[str, dict[str, str]] = {
         "es": "Prioridad: {value}",
         "en": "Priority: {value}",
         "pt": "Prioridade: {value}",
-    },
-    "summary.billable": {
-        "es": "Nota: esta solicitud podría tener costo según su plan.",
-        "en": "Note: this request may be billed under your plan.",
-        "pt": "Obs.: esta solicitação poderá ser cobrada conforme seu plano.",
     },
     "summary.none": {"es": "(no indicado)", "en": "(not given)", "pt": "(não informado)"},
     "step.choose_edit": {
@@ -1264,7 +1256,103 @@ _EMAIL_IN: dict[str, dict[str, str]] = {
     },
 }
 
-TEXTS: dict[str, dict[str, str]] = {**_DIALOG, **_OPTIONS, **_NOTIFICATIONS, **_EMAIL, **_EMAIL_IN}
+# --- issue 15: commercial rules ---
+# The plan's rule for requests (said before the customer confirms one, and on the ticket), billable
+# incidents in the contract's words, and the hours-bank warnings to the company's report contacts.
+_COMMERCIAL: dict[str, dict[str, str]] = {
+    "request_rule.included": {
+        "es": "Condiciones: este requerimiento está incluido en su plan de soporte, sin costo adicional.",
+        "en": "Terms: this request is included in your support plan, at no extra cost.",
+        "pt": "Condições: esta solicitação está incluída no seu plano de suporte, sem custo adicional.",
+    },
+    "request_rule.hours_bank": {
+        "es": "Condiciones: este requerimiento se descuenta de la bolsa de horas de su empresa según el "
+        "tiempo dedicado. Saldo actual: {balance}. Si el saldo llega a cero, le enviaremos una "
+        "cotización o una recarga de horas antes de continuar.",
+        "en": "Terms: this request is charged to your company's hours bank for the time spent. "
+        "Current balance: {balance}. If the balance reaches zero, we will send you a quote or a "
+        "top-up of hours before going on.",
+        "pt": "Condições: esta solicitação é descontada do banco de horas da sua empresa conforme o "
+        "tempo dedicado. Saldo atual: {balance}. Se o saldo chegar a zero, enviaremos um orçamento "
+        "ou uma recarga de horas antes de continuar.",
+    },
+    "request_rule.hours_bank_empty": {
+        "es": "Condiciones: este requerimiento se descuenta de la bolsa de horas de su empresa, que no "
+        "tiene saldo ({balance}). Lo registramos y le enviaremos una cotización o una recarga de horas "
+        "antes de comenzar el trabajo.",
+        "en": "Terms: this request is charged to your company's hours bank, which has no balance left "
+        "({balance}). We will register it and send you a quote or a top-up of hours before work starts.",
+        "pt": "Condições: esta solicitação é descontada do banco de horas da sua empresa, que está sem "
+        "saldo ({balance}). Vamos registrá-la e enviar um orçamento ou uma recarga de horas antes de "
+        "começar o trabalho.",
+    },
+    "request_rule.hours_bank_private": {
+        "es": "Condiciones: este requerimiento se descuenta de la bolsa de horas de su empresa según el "
+        "tiempo dedicado. Por privacidad, el saldo se informa solo en un chat privado.",
+        "en": "Terms: this request is charged to your company's hours bank for the time spent. For "
+        "privacy, the balance is only given in a private chat.",
+        "pt": "Condições: esta solicitação é descontada do banco de horas da sua empresa conforme o "
+        "tempo dedicado. Por privacidade, o saldo só é informado em um chat privado.",
+    },
+    "request_rule.quote": {
+        "es": "Condiciones: su plan de soporte no incluye requerimientos. Lo cotizaremos y le "
+        "enviaremos la cotización para su aprobación antes de comenzar el trabajo.",
+        "en": "Terms: your support plan does not include requests. We will quote it and send you the "
+        "quote for approval before work starts.",
+        "pt": "Condições: seu plano de suporte não inclui solicitações. Vamos orçá-la e enviar o "
+        "orçamento para sua aprovação antes de começar o trabalho.",
+    },
+    "request_rule.unknown": {
+        "es": "Condiciones: revisaremos su solicitud y le confirmaremos las condiciones (incluida en su "
+        "plan, bolsa de horas o cotización) antes de comenzar el trabajo.",
+        "en": "Terms: we will review your request and confirm the conditions (included in your plan, "
+        "hours bank or a quote) before work starts.",
+        "pt": "Condições: vamos revisar sua solicitação e confirmar as condições (incluída no seu "
+        "plano, banco de horas ou orçamento) antes de começar o trabalho.",
+    },
+    "ticket_billable": {
+        "es": "Revisamos su ticket {number}: la falla fue provocada por un error de uso, no por la "
+        "plataforma. Como indica nuestro flujo de soporte, los errores provocados por los usuarios son "
+        "atendidos, pero con cargo al cliente.\nMotivo: {reason}",
+        "en": "We reviewed your ticket {number}: the failure was caused by a usage error, not by the "
+        "platform. As our support flow states, errors caused by users are served, but charged to the "
+        "customer.\nReason: {reason}",
+        "pt": "Revisamos seu chamado {number}: a falha foi provocada por um erro de uso, não pela "
+        "plataforma. Como indica nosso fluxo de suporte, os erros provocados pelos usuários são "
+        "atendidos, mas com custo para o cliente.\nMotivo: {reason}",
+    },
+    "ticket_billable_undone": {
+        "es": "Corregimos la clasificación de su ticket {number}: no se considera un error de usuario y "
+        "no tendrá cargo.",
+        "en": "We corrected the classification of your ticket {number}: it is not a user error and "
+        "will not be charged.",
+        "pt": "Corrigimos a classificação do seu chamado {number}: não é considerado um erro de "
+        "usuário e não terá custo.",
+    },
+    "hours_bank.low": {
+        "es": "Aviso para {company}: la bolsa de horas de soporte está por agotarse. Saldo actual: "
+        "{balance}.",
+        "en": "Notice for {company}: the support hours bank is running low. Current balance: {balance}.",
+        "pt": "Aviso para {company}: o banco de horas de suporte está acabando. Saldo atual: {balance}.",
+    },
+    "hours_bank.empty": {
+        "es": "Aviso para {company}: la bolsa de horas de soporte se agotó (saldo: {balance}). Los "
+        "nuevos requerimientos se cotizarán o requerirán una recarga de horas antes de comenzar.",
+        "en": "Notice for {company}: the support hours bank is used up (balance: {balance}). New "
+        "requests will be quoted or need a top-up of hours before work starts.",
+        "pt": "Aviso para {company}: o banco de horas de suporte acabou (saldo: {balance}). Novas "
+        "solicitações serão orçadas ou precisarão de uma recarga de horas antes de começar.",
+    },
+}
+
+TEXTS: dict[str, dict[str, str]] = {
+    **_DIALOG,
+    **_OPTIONS,
+    **_NOTIFICATIONS,
+    **_EMAIL,
+    **_EMAIL_IN,
+    **_COMMERCIAL,
+}
 NOTIFICATION_KEYS: frozenset[str] = frozenset(_NOTIFICATIONS) | {"handoff", "idle_expired"}
 
 

@@ -32,6 +32,7 @@ from intake.services.contacts import Contacts
 from intake.services.contingency import Contingencies, ContingencyService
 from intake.services.conversations import ConversationService, DialogSettings
 from intake.services.handoffs import Handoffs
+from intake.services.hours_bank import HoursBank
 from intake.services.inbound import InboundService
 from intake.services.inbound_limits import SenderLimit
 from intake.services.notify import AlertRouting, alert_delivery_failed, forward_evidence, tell_file_refused
@@ -64,6 +65,7 @@ class Container:
     contacts: Contacts = field(init=False)
     handoffs: Handoffs = field(init=False)
     agent_chat: AgentChat = field(init=False)
+    hours_bank: HoursBank = field(init=False)
     whatsapp_router: WhatsAppRouter | None = field(init=False)
     reports: ReportService = field(init=False)
     report_mailer: ReportMailer = field(init=False)
@@ -107,6 +109,7 @@ class Container:
             self.session_factory, self.tickets, self.conversations, self.store, self.clock
         )
         self.handoffs = Handoffs(self.session_factory, self.conversations, self.clock)
+        self.hours_bank = HoursBank(self.session_factory, self.clock, alerts)
         self.agent_chat = AgentChat(
             self.session_factory,
             self.agent_actions,

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 from flask import Flask
 
+from intake.services.hours_bank import format_minutes
 from intake.services.queue import ClockBadge, SlaBadge, Tone
 from sla.clock import ClockState
 from web.i18n import agent_language, translate
@@ -78,6 +79,7 @@ def init_format(app: Flask, zone: ZoneInfo) -> None:
     """Register the filters (in the signed-in agent's language and the desk's time zone)."""
     app.jinja_env.filters["local"] = lambda instant: local(instant, zone)
     app.jinja_env.filters["duration"] = duration
+    app.jinja_env.filters["minutes"] = format_minutes  # signed: a bank balance may be below zero
     app.jinja_env.filters["badge_text"] = lambda badge: badge_text(badge, agent_language())
     app.jinja_env.filters["badge_title"] = lambda badge: badge_title(badge, agent_language(), zone)
     app.jinja_env.filters["clock_text"] = lambda clock: clock_text(clock, agent_language())

@@ -6,6 +6,7 @@ import mimetypes
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import click
 
@@ -13,17 +14,26 @@ from intake.bootstrap import Container
 from intake.cli.common import open_container
 from intake.cli.terminal import terminal_safe
 from intake.services.agent_actions import ActionError, ActionResult, AgentActions, Registration
-from intake.services.ticket_views import TicketDetails, human_size, ticket_details, ticket_summaries
+from intake.services.billing import billing_lines
+from intake.services.hours_bank import format_minutes
+from intake.services.ticket_views import (
+    TicketDetails,
+    human_size,
+    local_time,
+    ticket_details,
+    ticket_summaries,
+)
 from intake.services.tracking import TrackingPages
 from sla.priority import Priority
 
+UTC_ZONE = ZoneInfo("UTC")
 AGENT_OPTION = click.option("--agent", "agent_email", required=True, help="E-mail of the agent acting.")
 
 
 @click.group("ticket")
 def ticket_group() -> None:
     """Agents' actions on tickets: list, show, take, reply, note, ask, progress, escalate, solve, priority,
-    cancel, send-file, register."""
+    cancel, send-file, register, billable, not-billable, log-time."""
 
 
 @ticket_group.command("list")
@@ -49,12 +59,13 @@ def show(ctx: click.Context, number: str) -> None:
         found = ticket_details(session, container.sla, number, container.clock())
         if found is None:
             raise click.ClickException(f"no ticket {number.strip().upper()}")
-        for line in details_lines(found):
+        tz = ZoneInfo(container.sla.calendar_for(session, None).timezone)
+        for line in details_lines(found, tz):
             click.echo(terminal_safe(line))
 
 
-def details_lines(d: TicketDetails) -> list[str]:
-    """The lines of `ticket show`."""
+def details_lines(d: TicketDetails, tz: ZoneInfo = UTC_ZONE) -> list[str]:
+    """The lines of `ticket show` (time entries in `tz`)."""
     t = d.summary
     lines = [
         f"{t.number} · {t.title}",
@@ -64,6 +75,14 @@ def details_lines(d: TicketDetails) -> list[str]:
         f"response {t.response} · resolution {t.resolution}",
         d.description,
     ]
+    if d.billing is not None:
+        lines += billing_lines(d.billing)
+        lines += [
+            f"  {local_time(e.worked_at, tz)}  {e.agent} · {e.minutes} min"
+            + (" · bank" if e.charged_to_bank else "")
+            + f" · {e.note}"
+            for e in d.billing.entries
+        ]
     lines.append(f"attachments ({len(d.attachments)}):" if d.attachments else "attachments: none")
     lines += [
         f"  {a.filename} · {human_size(a.size)} · {a.status} · from {a.origin}"
@@ -211,6 +230,49 @@ def register(
     """Register a ticket on behalf of a customer (told in their chat, like a ticket opened by chat)."""
     data = Registration(contact_id, ticket_type, description, impact, urgency, module)
     _run(ctx, "registered", lambda actions: actions.register(agent_email, data))
+
+
+@ticket_group.command("billable")
+@click.argument("number")
+@click.option("--reason", required=True, help="Why it is a user error (told to the customer).")
+@AGENT_OPTION
+@click.pass_context
+def billable(ctx: click.Context, number: str, reason: str, agent_email: str) -> None:
+    """Mark an incident "error de usuario — facturable"; the customer is told, with the reason."""
+    _run(ctx, "billable (user error)", lambda actions: actions.mark_billable(number, agent_email, reason))
+
+
+@ticket_group.command("not-billable")
+@click.argument("number")
+@click.option("--reason", required=True, help="Why it is not a user error after all (kept on the trail).")
+@AGENT_OPTION
+@click.pass_context
+def not_billable(ctx: click.Context, number: str, reason: str, agent_email: str) -> None:
+    """Undo "facturable": the customer is told there is no charge."""
+    _run(ctx, "not billable", lambda actions: actions.unmark_billable(number, agent_email, reason))
+
+
+@ticket_group.command("log-time")
+@click.argument("number")
+@click.argument("minutes", type=int)
+@click.argument("note")
+@AGENT_OPTION
+@click.pass_context
+def log_time(ctx: click.Context, number: str, minutes: int, note: str, agent_email: str) -> None:
+    """Log MINUTES (1..1440) and a NOTE on a ticket; charged to the hours bank when the plan says so."""
+    with _container(ctx) as container:
+        try:
+            logged = container.agent_actions.log_time(number, agent_email, minutes, note)
+        except ActionError as exc:
+            raise click.ClickException(exc.message) from None
+    line = f"{number.strip().upper()}: {logged.minutes} min logged (total {logged.ticket_minutes} min)"
+    if logged.charged_to_bank:
+        line += f", charged to the hours bank (balance {format_minutes(logged.balance_minutes or 0)})"
+    if logged.warning:
+        line += (
+            f"; bank {'used up' if logged.warning == 'empty' else 'running low'}: customer and agents warned"
+        )
+    click.echo(line)
 
 
 @ticket_group.command("revoke-link")

@@ -53,3 +53,7 @@ class EventKind(StrEnum):
     DELIVERY_FAILED = "delivery_failed"
     DELIVERY_REROUTED = "delivery_rerouted"
     CUSTOMER_UNREACHABLE = "customer_unreachable"
+    # issue 15: commercial rules
+    BILLABLE_MARKED = "billable_marked"
+    BILLABLE_UNMARKED = "billable_unmarked"
+    TIME_LOGGED = "time_logged"

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.flow import STEP_BY_NAME, flow_of
 from bot.state import EXPIRING_FLOWS
 from intake.db import unit_of_work
-from intake.db.models import Conversation, SlaAlert, SurveyAnswer, Ticket
+from intake.db.models import Conversation, SlaAlert, SupportPlan, SurveyAnswer, Ticket
 from intake.domain.lifecycle import TicketStatus
 from intake.services.notify import alert_agents
 from intake.services.sla import (
@@ -187,7 +187,7 @@ class Sweeper:
         self, session: Session, ticket: Ticket, new: Sequence[Crossing], now: datetime, report: SweepReport
     ) -> None:
         """Per clock, alert the highest level just crossed; a breach also escalates (once per sweep)."""
-        cal = self.sla.calendar_for(session, ticket.company_id)
+        cal = self.sla.ticket_calendar(session, ticket)
         breached: list[Crossing] = []
         for clock in CLOCKS:
             mine = [c for c in new if c.clock == clock]
@@ -211,7 +211,8 @@ class Sweeper:
         with self.session_factory() as session:
             columns = (
                 Ticket.id,
-                Ticket.company_id,
+                Ticket.plan_id,
+                Ticket.priority,
                 Ticket.solution_proposed_at,
                 Ticket.validation_reminded_at,
             )
@@ -223,8 +224,9 @@ class Sweeper:
             calendars = _CalendarCache(session, self.sla)
             due = [
                 ticket_id
-                for ticket_id, company, proposed, reminded in rows
-                if proposed is not None and self._validation_due(calendars(company), proposed, reminded, now)
+                for ticket_id, plan_id, priority, proposed, reminded in rows
+                if proposed is not None
+                and self._validation_due(calendars(plan_id, priority), proposed, reminded, now)
             ]
         for ticket_id in due:
             self._guarded(report, partial(self.handle_validation, ticket_id, now, report))
@@ -242,7 +244,7 @@ class Sweeper:
             awaiting = ticket is not None and ticket.status == TicketStatus.SOLUTION_PROPOSED
             if ticket is None or not awaiting or ticket.solution_proposed_at is None:
                 return
-            cal = self.sla.calendar_for(session, ticket.company_id)
+            cal = self.sla.ticket_calendar(session, ticket)
             close_days = self.settings.validation_auto_close_business_days
             action = validation_action(
                 cal, ticket.solution_proposed_at, ticket.validation_reminded_at, now, close_days
@@ -262,8 +264,8 @@ class Sweeper:
             calendars = _CalendarCache(session, self.sla)
             due = [
                 ticket_id
-                for ticket_id, company_id, sent in rows
-                if sent is not None and survey_reminder_due(calendars(company_id), sent, now)
+                for ticket_id, plan_id, priority, sent in rows
+                if sent is not None and survey_reminder_due(calendars(plan_id, priority), sent, now)
             ]
         for ticket_id in due:
             self._guarded(report, partial(self.remind_survey, ticket_id, now, report))
@@ -351,10 +353,10 @@ def _lock_ticket(session: Session, ticket_id: int) -> Ticket | None:
     return session.scalar(select(Ticket).where(Ticket.id == ticket_id).with_for_update())
 
 
-def _unanswered_surveys() -> Select[int, int | None, datetime | None]:
+def _unanswered_surveys() -> Select[int, int | None, str, datetime | None]:
     answered = exists().where(SurveyAnswer.ticket_id == Ticket.id)
     return (
-        select(Ticket.id, Ticket.company_id, Ticket.survey_sent_at)
+        select(Ticket.id, Ticket.plan_id, Ticket.priority, Ticket.survey_sent_at)
         .where(
             Ticket.status == TicketStatus.CLOSED.value,
             Ticket.survey_sent_at.is_not(None),
@@ -366,14 +368,16 @@ def _unanswered_surveys() -> Select[int, int | None, datetime | None]:
 
 
 class _CalendarCache:
-    """Calendars per company for one sweep (plans rarely differ; lookups cost two queries)."""
+    """Calendars per (plan the ticket was opened under, priority) for one sweep (plans rarely differ)."""
 
     def __init__(self, session: Session, sla: SlaService) -> None:
         self.session = session
         self.sla = sla
-        self.cache: dict[int | None, BusinessCalendar] = {}
+        self.cache: dict[tuple[int | None, str], BusinessCalendar] = {}
 
-    def __call__(self, company_id: int | None) -> BusinessCalendar:
-        if company_id not in self.cache:
-            self.cache[company_id] = self.sla.calendar_for(self.session, company_id)
-        return self.cache[company_id]
+    def __call__(self, plan_id: int | None, priority: str) -> BusinessCalendar:
+        key = (plan_id, priority)
+        if key not in self.cache:
+            plan = self.session.get(SupportPlan, plan_id) if plan_id is not None else None
+            self.cache[key] = self.sla.plan_calendar(plan, priority)
+        return self.cache[key]

@@ -23,7 +23,9 @@ from intake.db import unit_of_work
 from intake.db.models import Agent, ChannelIdentity, Contact, Conversation, Ticket
 from intake.db.storage import FileStore
 from intake.domain.lifecycle import IllegalTransitionError
+from intake.services import billing
 from intake.services.conversations import ConversationService
+from intake.services.hours_bank import RequestRule
 from intake.services.tickets import NewTicket, TicketError, TicketService, TicketStateError
 from sla.priority import Impact, Priority, Urgency
 
@@ -152,6 +154,35 @@ class AgentActions:
             number, agent, lambda s, t, a, now: self.tickets.cancel(s, t, reason, now=now, agent=a)
         )
 
+    def mark_billable(self, number: str, agent: AgentRef, reason: str) -> ActionResult:
+        """Mark an incident "error de usuario — facturable" with a reason; the customer is told."""
+        routing = self.tickets.alerts
+        return self._act(
+            number,
+            agent,
+            lambda s, t, a, now: billing.mark_billable(s, t, a, reason, now=now, routing=routing),
+        )
+
+    def unmark_billable(self, number: str, agent: AgentRef, reason: str) -> ActionResult:
+        """Undo "facturable" with a reason; the customer is told there is no charge."""
+        routing = self.tickets.alerts
+        return self._act(
+            number,
+            agent,
+            lambda s, t, a, now: billing.unmark_billable(s, t, a, reason, now=now, routing=routing),
+        )
+
+    def log_time(self, number: str, agent: AgentRef, minutes: int, note: str) -> billing.TimeLogged:
+        """Log minutes and a note on a ticket; the hours bank is charged when the plan's rule says so."""
+        logged: list[billing.TimeLogged] = []
+        routing = self.tickets.alerts
+
+        def act(session: Session, ticket: Ticket, who: Agent, now: datetime) -> None:
+            logged.append(billing.log_time(session, ticket, who, minutes, note, now=now, routing=routing))
+
+        self._act(number, agent, act)
+        return logged[0]
+
     def send_file(
         self,
         number: str,
@@ -194,10 +225,7 @@ class AgentActions:
             language = self.conversations.settings.default_language
             conversation = _lock_chat_of(session, contact, now, language)
             who = find_agent(session, agent)
-            plan = contact.company.plan if contact.company is not None else None
-            billable = (
-                new.ticket_type == TicketType.REQUEST and plan is not None and not plan.includes_requests
-            )
+            billable = _billable(contact, new.ticket_type)
             new = NewTicket(
                 new.ticket_type, new.description, new.impact, new.urgency, new.module, billable=billable
             )
@@ -268,9 +296,12 @@ def _new_ticket(data: Registration) -> NewTicket:
 
 
 def _billable(contact: Contact, ticket_type: str) -> bool:
-    """A request is billable when the customer's plan does not include requests (what the dialog confirms)."""
+    """A request costs the customer when their plan charges requests (hours bank or quote), as the dialog
+    tells them before they confirm one."""
     plan = contact.company.plan if contact.company is not None else None
-    return ticket_type == TicketType.REQUEST and plan is not None and not plan.includes_requests
+    return (
+        ticket_type == TicketType.REQUEST and plan is not None and plan.request_rule != RequestRule.INCLUDED
+    )
 
 
 def _lock_chat_of(session: Session, contact: Contact, now: datetime, default_language: str) -> Conversation:

@@ -35,8 +35,10 @@ from intake.delivery.outbox import enqueue
 from intake.domain.events import Actor
 from intake.domain.lifecycle import IllegalTransitionError
 from intake.services.agent_actions import ActionError, ActionErrorCode, ActionResult, AgentActions
+from intake.services.billing import billing_lines
 from intake.services.contingency import Contingencies, ContingencyError
 from intake.services.handoffs import Handoffs
+from intake.services.hours_bank import format_minutes
 from intake.services.notify import ALERT_CALLBACK_PREFIX, alert_buttons, remember_alert
 from intake.services.queue import QueueService, QueueView
 from intake.services.sla import SlaService
@@ -61,6 +63,10 @@ USAGE = {
     "ticket": "/ticket N",
     "cola": "/cola",
     "contingencia": "/contingencia inicio|fin texto",
+    # issue 15: commercial rules
+    "tiempo": "/tiempo N minutos nota (o, respondiendo a una alerta, /tiempo minutos nota)",
+    "facturable": "/facturable N motivo",
+    "nofacturable": "/nofacturable N motivo",
 }
 HELP = (
     "Comandos: "
@@ -253,6 +259,8 @@ class AgentChat:
         if payload is not None:
             return self._button(payload, agent)
         command = parse_command(inbound.text) if inbound.text.startswith("/") else None
+        if command is not None and command.name == "tiempo":
+            return self._log_time(inbound, command.args, agent)
         if command is not None:
             return self._command(command, agent)
         replied = replied_message_id(inbound.raw)
@@ -322,6 +330,29 @@ class AgentChat:
         result = act(self.actions, number, agent.id, rest)
         return Answer(text=f"✅ {done.format(number=number, status=result.status)}")
 
+    def _log_time(self, inbound: InboundMessage, args: str, agent: ActingAgent) -> Answer:
+        """/tiempo N 45 nota, or /tiempo 45 nota in reply to a ticket's alert or card."""
+        first, rest = _split(args)
+        second, note = _split(rest)
+        number: str | None = None
+        if first and second.isdigit():
+            number, minutes = ticket_number(first, self.prefix), second
+        else:
+            replied = replied_message_id(inbound.raw)
+            target = self._target(inbound.chat_id or "", replied) if replied is not None else None
+            number, minutes, note = (target[1] if target else None), first, rest
+        if number is None or not minutes.isdigit() or not note:
+            return Answer(text=f"Uso: {USAGE['tiempo']}")
+        logged = self.actions.log_time(number, agent.id, int(minutes[:6]), note)
+        text = (
+            f"✅ {logged.minutes} min registrados en {number} (total {format_minutes(logged.ticket_minutes)})"
+        )
+        if logged.charged_to_bank:
+            text += f"; con cargo a la bolsa de horas (saldo {format_minutes(logged.balance_minutes or 0)})"
+        if logged.warning:
+            text += "; ⚠️ bolsa " + ("agotada" if logged.warning == "empty" else "por agotarse")
+        return Answer(text=text + ".")
+
     def _queue(self, agent: ActingAgent) -> Answer:
         rows = self.queue.page(QueueView.OPEN, agent.id).rows
         if not rows:
@@ -351,6 +382,8 @@ class AgentChat:
             f"Resolución: {s.resolution}",
             f"{details.description}",
         ]
+        if details.billing is not None:
+            lines += billing_lines(details.billing)
         lines += [f"Último: {when} {kind}: {body}" for when, kind, body in details.events[-3:]]
         lines.append("Responde a este mensaje para contestar al cliente.")
         return Answer(
@@ -523,6 +556,14 @@ _TEXT_ACTIONS: dict[str, tuple[TextAction, str]] = {
     "solucion": (AgentActions.solve, "Solución propuesta en {number} ({status}); el cliente debe validarla."),
     "escalar": (AgentActions.escalate, "{number} escalado ({status})."),
     "nota": (AgentActions.note, "Nota interna guardada en {number}."),
+    "facturable": (
+        AgentActions.mark_billable,
+        "{number}: error de usuario — facturable; el cliente fue informado.",
+    ),
+    "nofacturable": (
+        AgentActions.unmark_billable,
+        "{number}: ya no es facturable; el cliente fue informado.",
+    ),
 }
 _REPLY_ACTIONS: dict[str, tuple[TextAction, str]] = {
     "reply": (AgentActions.reply, "Respuesta enviada al cliente de {number} ({status})."),

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import Session
 
-from bot.context import CompanyRef, ContactView, DeadlineQuote, DialogContext, TicketView
+from bot.context import CompanyRef, ContactView, DeadlineQuote, DialogContext, RequestTerms, TicketView
 from bot.effects import (
     AddToTicket,
     CreateTicket,
@@ -42,6 +42,7 @@ from intake.db.models import (
 )
 from intake.domain.events import Actor, EventKind
 from intake.domain.lifecycle import OPEN_STATUSES, TicketStatus
+from intake.services.hours_bank import RequestRule, balance_minutes
 from intake.services.notify import AlertRouting, alert_agents, notify_customer, reply_to_conversation
 from intake.services.sla import SlaService, deadline_states
 from intake.services.tickets import NewTicket, TicketError, TicketService
@@ -164,7 +165,7 @@ class ConversationService:
 
     def _auto_close_phrase(self, session: Session, ticket: Ticket, now: datetime, lang: str) -> str:
         """When the solution reminded now closes automatically, in the customer's time zone and words."""
-        cal = self.sla.calendar_for(session, ticket.company_id)
+        cal = self.sla.ticket_calendar(session, ticket)
         proposed = ticket.solution_proposed_at or now
         days = self.settings.validation_auto_close_business_days
         return format_local(cal, auto_close_at(cal, proposed, now, days), lang)
@@ -183,12 +184,11 @@ class ConversationService:
     def context(self, session: Session, conversation: Conversation, now: datetime) -> DialogContext:
         """What the dialog needs to know about this sender, their company and its tickets."""
         contact = session.get(Contact, conversation.contact_id) if conversation.contact_id else None
-        company_id = contact.company_id if contact is not None else None
         plan = contact.company.plan if contact is not None and contact.company is not None else None
 
         def quote(priority: Priority, lang: str) -> DeadlineQuote:
-            cal = self.sla.calendar_for(session, company_id)
-            due = deadlines_for(cal, now, priority, self.sla.targets_for(session, company_id))
+            cal = self.sla.plan_calendar(plan, str(priority))
+            due = deadlines_for(cal, now, priority, self.sla.plan_targets(plan))
             return DeadlineQuote(
                 response=deadline_phrase(cal, due.response_due, "response", lang, now),
                 resolution=explain_deadline(cal, due.resolution_due, "resolution", lang, now),
@@ -202,13 +202,15 @@ class ConversationService:
         if contact is None:
             rows = session.execute(select(Company.id, Company.name).where(Company.active))
             companies = [CompanyRef(company_id, name) for company_id, name in rows]
-        cal = self.sla.calendar_for(session, company_id)
+        cal = self.sla.plan_calendar(plan)
         open_now = is_open(cal, now)
         return DialogContext(
             quote=quote,
             contact=_contact_view(contact),
             companies=companies,
-            plan_includes_requests=plan.includes_requests if plan is not None else True,
+            request_terms=request_terms(
+                session, contact, now, in_group=group_conversation_id(conversation) is not None
+            ),
             tickets=self._ticket_views(session, contact, now, group_conversation_id(conversation)),
             idle_timeout=self.settings.idle_timeout,
             duplicate_window=self.settings.duplicate_window,
@@ -242,7 +244,7 @@ class ConversationService:
         rows = session.scalars(query.order_by(Ticket.updated_at.desc()).limit(RECENT_TICKETS))
         views = []
         for ticket in rows:
-            tz = ZoneInfo(self.sla.calendar_for(session, ticket.company_id).timezone)
+            tz = ZoneInfo(self.sla.ticket_calendar(session, ticket).timezone)
             states = deadline_states(ticket, now)
             views.append(
                 TicketView(
@@ -578,3 +580,19 @@ def _solution_summary(session: Session, ticket: Ticket) -> str:
         .limit(1)
     )
     return body or ""
+
+
+def request_terms(
+    session: Session, contact: Contact | None, now: datetime, *, in_group: bool = False
+) -> RequestTerms:
+    """The contact's plan's rule for requests and, for an hours bank, its balance now ("unknown" without
+    a known company and plan: the desk reviews it). Nothing about a company is said in a group chat, so
+    there the bank's balance is left out."""
+    trusted = contact is not None and contact.verified and not contact.self_identified
+    company = contact.company if trusted and contact is not None else None
+    plan = company.plan if company is not None else None
+    if company is None or plan is None:
+        return RequestTerms("unknown")
+    if plan.request_rule == RequestRule.HOURS_BANK and not in_group:
+        return RequestTerms(plan.request_rule, balance_minutes(session, company.id, now))
+    return RequestTerms(plan.request_rule)

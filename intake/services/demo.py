@@ -18,9 +18,15 @@ def load_demo(session: Session) -> bool:
     if session.scalar(select(Company).where(Company.name == DEMO_COMPANY)) is not None:
         return False
     plan = SupportPlan(
-        name="Plan Estándar", calendar_name="default", includes_requests=True, hours_bank_minutes=20 * 60
+        name="Plan Estándar",
+        calendar_name="default",
+        includes_requests=True,
+        request_rule="included",
+        hours_bank_minutes=20 * 60,
     )
-    basic = SupportPlan(name="Plan Incidentes", calendar_name="default", includes_requests=False)
+    basic = SupportPlan(
+        name="Plan Incidentes", calendar_name="default", includes_requests=False, request_rule="quote"
+    )
     andes = Company(name=DEMO_COMPANY, plan=plan)
     session.add_all(
         [

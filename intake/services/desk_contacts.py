@@ -63,6 +63,7 @@ class ContactView:
     self_identified: bool
     identities: tuple[str, ...]
     tickets: int
+    receives_reports: bool = False  # issue 15: the monthly report and hours-bank warnings
 
 
 class DeskContacts:
@@ -132,6 +133,26 @@ class DeskContacts:
                 "contact.verify",
                 f"#{contact.id} {contact.name}",
                 {"company_id": contact.company_id},
+            )
+            return contact_view(session, contact)
+
+    def set_receives_reports(self, actor: str, contact_id: int, receives: bool) -> ContactView:
+        """Whether the contact gets its company's monthly report and hours-bank warnings (audited).
+
+        Only a verified contact of a company may: reports carry the company's figures.
+        """
+        with unit_of_work(self.session_factory) as session:
+            contact = _contact(session, contact_id)
+            if receives and (contact.company_id is None or contact.self_identified or not contact.verified):
+                raise refuse("receives_reports", "contact.reports_need_company")
+            contact.receives_reports = receives
+            audit(
+                session,
+                self.clock(),
+                actor,
+                "contact.reports",
+                f"#{contact.id} {contact.name}",
+                {"receives_reports": receives},
             )
             return contact_view(session, contact)
 
@@ -272,6 +293,7 @@ def contact_view(session: Session, contact: Contact) -> ContactView:
         self_identified=contact.self_identified,
         identities=tuple(f"{i.channel}:{i.address}" for i in identities),
         tickets=int(tickets),
+        receives_reports=contact.receives_reports,
     )
 
 

@@ -54,6 +54,11 @@ class PlanInput:
     extra_closed: str = ""  # ISO dates separated by commas, spaces or new lines
     includes_requests: bool = False
     hours_bank: str = "0"  # whole hours
+    # issue 15: how requests are served (included | hours_bank | quote; "" = from includes_requests and
+    # hours_bank, as migration 0008 did), the bank's warning level in whole hours, and P1 around the clock.
+    request_rule: str = ""
+    low_balance: str = "2"
+    p1_24x7: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +72,9 @@ class PlanView:
     includes_requests: bool
     hours_bank: int
     companies: int
+    request_rule: str = "quote"
+    low_balance: int = 2  # hours
+    p1_24x7: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,6 +152,7 @@ class DeskSetup:
     def save_plan(self, actor: str, data: PlanInput, plan_id: int | None = None) -> PlanView:
         """Create a plan (no id) or change one; its calendar is validated and stored as one JSON form."""
         name, calendar, bank = validate_plan(data)
+        rule, low = validate_commercial(data, bank)
         with unit_of_work(self.session_factory) as session:
             plan = _existing(session, SupportPlan, plan_id, "plan")
             clash = session.scalar(select(SupportPlan.id).where(func.lower(SupportPlan.name) == name.lower()))
@@ -154,7 +163,11 @@ class DeskSetup:
                 session.add(plan)
             plan.name, plan.calendar_name = name, "custom"
             plan.calendar_config = calendar.to_dict()
-            plan.includes_requests, plan.hours_bank_minutes = data.includes_requests, bank * 60
+            plan.hours_bank_minutes = bank * 60
+            # `includes_requests` mirrors the rule (kept for old readers); `request_rule` is the truth.
+            plan.request_rule, plan.includes_requests = rule, rule == "included"
+            plan.low_balance_minutes = low * 60
+            plan.target_overrides = with_p1_calendar(plan.target_overrides, calendar, data.p1_24x7)
             session.flush()
             action = "plan.create" if plan_id is None else "plan.update"
             audit(
@@ -163,7 +176,13 @@ class DeskSetup:
                 actor,
                 action,
                 name,
-                {"calendar": plan.calendar_config, "hours_bank": bank},
+                {
+                    "calendar": plan.calendar_config,
+                    "hours_bank": bank,
+                    "request_rule": rule,
+                    "low_balance_hours": low,
+                    "target_overrides": plan.target_overrides,
+                },
             )
             return _plan_view(session, plan)
 
@@ -316,6 +335,56 @@ def validate_plan(data: PlanInput) -> tuple[str, BusinessCalendar, int]:
     return name or "", calendar_from_dict(config), bank or 0
 
 
+REQUEST_RULES = ("included", "hours_bank", "quote")
+
+
+def validate_commercial(data: PlanInput, bank: int) -> tuple[str, int]:
+    """The plan's request rule and warning level (whole hours), or SetupError naming the wrong fields.
+
+    `includes_requests` stays as a mirror of the rule (`rule == "included"`) rather than being dropped with
+    a migration: old readers keep working and migration 0008 already derived the rule from it. An empty
+    rule is derived the same way (included / hours_bank with an allotment / quote).
+    """
+    errors: dict[str, Problem] = {}
+    rule = data.request_rule.strip()
+    if not rule:
+        rule = "included" if data.includes_requests else "hours_bank" if bank > 0 else "quote"
+    if rule not in REQUEST_RULES:
+        errors["request_rule"] = Problem(
+            "plan.request_rule_unknown", {"rule": rule, "choices": ", ".join(REQUEST_RULES)}
+        )
+    low = str(data.low_balance).strip() or "0"
+    if not low.isdigit() or int(low) > 10_000:
+        errors["low_balance"] = Problem("plan.low_balance_invalid", {"value": data.low_balance})
+    if errors:
+        raise SetupError(errors)
+    return rule, int(low)
+
+
+def with_p1_calendar(
+    overrides: Mapping[str, Any] | None, calendar: BusinessCalendar, around_the_clock: bool
+) -> dict[str, Any] | None:
+    """The plan's target table with (or without) P1's own 24×7 calendar in the plan's time zone.
+
+    SlaService.plan_calendar reads `{"P1": {"calendar": {...}}}`: P1 tickets run around the clock, the other
+    priorities keep the plan's hours. Other overrides are kept as they are.
+    """
+    table = {key: dict(spec) for key, spec in (overrides or {}).items()}
+    p1 = table.pop("P1", {})
+    p1.pop("calendar", None)
+    if around_the_clock:
+        hours = dict(PACKAGES["24x7"])
+        p1["calendar"] = {"name": "p1-24x7", "timezone": calendar.timezone, "hours": hours, "country": None}
+    if p1:
+        table["P1"] = p1
+    return table or None
+
+
+def _p1_around_the_clock(plan: SupportPlan) -> bool:
+    spec = (plan.target_overrides or {}).get("P1") or {}
+    return isinstance(spec, Mapping) and spec.get("calendar") is not None
+
+
 def package_of(calendar: Mapping[str, Any]) -> str:
     """Which sold package a calendar's weekly hours are (or "custom")."""
     hours = {day: spec for day, spec in calendar.get("hours", {}).items() if spec}
@@ -436,6 +505,9 @@ def _plan_view(session: Session, plan: SupportPlan) -> PlanView:
         includes_requests=plan.includes_requests,
         hours_bank=plan.hours_bank_minutes // 60,
         companies=int(count),
+        request_rule=plan.request_rule,
+        low_balance=plan.low_balance_minutes // 60,
+        p1_24x7=_p1_around_the_clock(plan),
     )
 
 

@@ -105,6 +105,7 @@ class QueueRow:
     assignee: str | None
     assignee_id: int | None
     deadline: datetime  # the sort key: the most urgent running clock's deadline, else resolution_due
+    user_error: bool = False  # issue 15: an incident marked "error de usuario — facturable"
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,8 +185,8 @@ class QueueService:
             return sla_badge(
                 ticket,
                 pauses,
-                self.sla.calendar_for(session, ticket.company_id),
-                self.sla.targets_for(session, ticket.company_id),
+                self.sla.ticket_calendar(session, ticket),
+                self.sla.ticket_targets(session, ticket),
                 self.clock(),
             )
 
@@ -206,8 +207,8 @@ class QueueService:
         for ticket, company, contact, assignee in found:
             if ticket.company_id not in calendars:
                 calendars[ticket.company_id] = (
-                    self.sla.calendar_for(session, ticket.company_id),
-                    self.sla.targets_for(session, ticket.company_id),
+                    self.sla.ticket_calendar(session, ticket),
+                    self.sla.ticket_targets(session, ticket),
                 )
             cal, targets = calendars[ticket.company_id]
             own = pauses.get(ticket.id, [])
@@ -230,6 +231,7 @@ class QueueService:
                     deadline=(
                         badge.urgent.due if badge.urgent and badge.urgent.due else ticket.resolution_due
                     ),
+                    user_error=ticket.billable and ticket.ticket_type == "incident",
                 )
             )
         return sorted(rows, key=lambda r: (r.deadline, r.number))

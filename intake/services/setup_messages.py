@@ -111,6 +111,19 @@ SETUP_MESSAGES: Mapping[str, Mapping[str, str]] = {
         "en": "'{value}' is not a whole number of hours",
         "es": "'{value}' no es un número entero de horas",
     },
+    # issue 15: commercial rules
+    "contact.reports_need_company": {
+        "en": "only a verified contact of a company can receive its reports",
+        "es": "solo un contacto verificado de una empresa puede recibir sus informes",
+    },
+    "plan.request_rule_unknown": {
+        "en": "unknown request rule '{rule}'; one of {choices}",
+        "es": "regla de requerimientos desconocida '{rule}'; una de {choices}",
+    },
+    "plan.low_balance_invalid": {
+        "en": "'{value}' is not a whole number of hours (0 to 10000)",
+        "es": "'{value}' no es un número entero de horas (0 a 10000)",
+    },
     # companies
     "company.name_taken": {
         "en": "a company named '{name}' already exists",

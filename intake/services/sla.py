@@ -36,21 +36,44 @@ class SlaService:
         self._targets: dict[str, dict[Priority, Target]] = {}
 
     def calendar_for(self, session: Session, company_id: int | None) -> BusinessCalendar:
-        """The business calendar of a company's plan (the default one when it has none)."""
-        plan = self._plan(session, company_id)
+        """The business calendar of a company's current plan (the default one when it has none)."""
+        return self.plan_calendar(self._plan(session, company_id))
+
+    def targets_for(self, session: Session, company_id: int | None) -> dict[Priority, Target]:
+        """The contract's targets with the company's current plan's overrides (a copy to change)."""
+        return self.plan_targets(self._plan(session, company_id))
+
+    def ticket_calendar(self, session: Session, ticket: Ticket) -> BusinessCalendar:
+        """The calendar of the plan the ticket was opened under, for its priority (see `plan_calendar`)."""
+        return self.plan_calendar(_ticket_plan(session, ticket), ticket.priority)
+
+    def ticket_targets(self, session: Session, ticket: Ticket) -> dict[Priority, Target]:
+        """The targets of the plan the ticket was opened under (not the company's current plan)."""
+        return self.plan_targets(_ticket_plan(session, ticket))
+
+    def plan_calendar(self, plan: SupportPlan | None, priority: str | None = None) -> BusinessCalendar:
+        """A plan's calendar; a priority's own calendar when the plan's target table names one.
+
+        `target_overrides` may give a priority its own calendar — a built-in name or a calendar dict —
+        e.g. {"P1": {"calendar": "cl-24x7"}}: P1 runs 24×7 while the other priorities keep the plan's hours.
+        """
         if plan is None:
             return self.default_calendar
-        if plan.calendar_config:
-            key = _cache_key(plan.calendar_config)
+        spec = (plan.target_overrides or {}).get(priority or "", {})
+        own = spec.get("calendar") if isinstance(spec, Mapping) else None
+        if isinstance(own, str):
+            return get_calendar(own)
+        config = own if isinstance(own, Mapping) else plan.calendar_config
+        if config:
+            key = _cache_key(config)
             calendar = self._calendars.get(key)
             if calendar is None:
-                calendar = _remember(self._calendars, key, calendar_from_dict(plan.calendar_config))
+                calendar = _remember(self._calendars, key, calendar_from_dict(config))
             return calendar
         return get_calendar(plan.calendar_name) if plan.calendar_name else self.default_calendar
 
-    def targets_for(self, session: Session, company_id: int | None) -> dict[Priority, Target]:
-        """The contract's targets, with the plan's overrides applied (a copy the caller may change)."""
-        plan = self._plan(session, company_id)
+    def plan_targets(self, plan: SupportPlan | None) -> dict[Priority, Target]:
+        """The contract's targets with a plan's overrides applied (a copy the caller may change)."""
         overrides = plan.target_overrides if plan else None
         key = _cache_key(overrides or {})
         targets = self._targets.get(key)
@@ -66,8 +89,8 @@ class SlaService:
         resolution_pauses = [(p.started_at, p.ended_at) for p in closed]
         # Only a contingency stops the response clock; waiting on the customer pauses resolution alone.
         response_pauses = [(p.started_at, p.ended_at) for p in closed if p.reason == "contingency"]
-        cal = self.calendar_for(session, ticket.company_id)
-        targets = self.targets_for(session, ticket.company_id)
+        cal = self.ticket_calendar(session, ticket)
+        targets = self.ticket_targets(session, ticket)
         due = deadlines_for(
             cal,
             ticket.opened_at,
@@ -80,7 +103,7 @@ class SlaService:
 
     def explain(self, session: Session, ticket: Ticket) -> tuple[str, str]:
         """Both deadlines explained in words in the ticket's language."""
-        cal = self.calendar_for(session, ticket.company_id)
+        cal = self.ticket_calendar(session, ticket)
         lang, ref = ticket.language, ticket.opened_at
         return (
             deadline_phrase(cal, ticket.response_due, "response", lang, ref),
@@ -104,6 +127,11 @@ class SlaService:
             return None
         company = session.get(Company, company_id)
         return company.plan if company is not None else None
+
+
+def _ticket_plan(session: Session, ticket: Ticket) -> SupportPlan | None:
+    """The plan the ticket was opened under (`Ticket.plan_id`, set once by `TicketService.open_ticket`)."""
+    return session.get(SupportPlan, ticket.plan_id) if ticket.plan_id is not None else None
 
 
 _V = TypeVar("_V")
@@ -164,8 +192,8 @@ def clock_crossings(session: Session, sla: SlaService, ticket: Ticket) -> list[C
     """
     if ticket.status not in OPEN or ticket.sla_exempt:
         return []
-    cal = sla.calendar_for(session, ticket.company_id)
-    target = sla.targets_for(session, ticket.company_id)[Priority(ticket.priority)]
+    cal = sla.ticket_calendar(session, ticket)
+    target = sla.ticket_targets(session, ticket)[Priority(ticket.priority)]
     pauses = list(session.scalars(select(TicketPause).where(TicketPause.ticket_id == ticket.id)))
     found: list[Crossing] = []
     if ticket.first_response_at is None:

@@ -29,6 +29,7 @@ from intake.db.models import (
 )
 from intake.delivery.whatsapp_window import last_inbound_at
 from intake.domain.events import Actor, EventKind
+from intake.services.billing import TicketBilling, ticket_billing
 from intake.services.queue import SlaBadge, sla_badge
 from intake.services.sla import SlaService
 from sla.explain import deadline_phrase
@@ -137,6 +138,7 @@ class TicketPage:
     conversation_id: int | None
     handoff_requested: bool = False
     extra: dict[str, str] = field(default_factory=dict)
+    billing: TicketBilling | None = None  # issue 15: billable, request rule, time entries, bank balance
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,8 +174,8 @@ class TicketPages:
                     .order_by(TicketPause.started_at)
                 )
             )
-            cal = self.sla.calendar_for(session, ticket.company_id)
-            badge = sla_badge(ticket, pauses, cal, self.sla.targets_for(session, ticket.company_id), now)
+            cal = self.sla.ticket_calendar(session, ticket)
+            badge = sla_badge(ticket, pauses, cal, self.sla.ticket_targets(session, ticket), now)
             attachments = _attachments(session, ticket.id)
             conversation = (
                 session.get(Conversation, ticket.conversation_id) if ticket.conversation_id else None
@@ -213,6 +215,7 @@ class TicketPages:
                 window=_window(session, ticket, conversation, now),
                 conversation_id=ticket.conversation_id,
                 handoff_requested=bool(conversation and conversation.handoff_requested),
+                billing=ticket_billing(session, ticket, now),
             )
 
     def attachment(self, attachment_id: int) -> StoredAttachment | None:

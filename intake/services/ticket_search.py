@@ -131,8 +131,8 @@ class TicketSearch:
             badge = sla_badge(
                 ticket,
                 pauses.get(ticket.id, []),
-                self.sla.calendar_for(session, ticket.company_id),
-                self.sla.targets_for(session, ticket.company_id),
+                self.sla.ticket_calendar(session, ticket),
+                self.sla.ticket_targets(session, ticket),
                 now,
             )
             summaries.append(_summary(ticket, company, contact, assignee, badge))

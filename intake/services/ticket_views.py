@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from intake.db.models import Agent, Attachment, Company, Contact, SurveyAnswer, Ticket, TicketEvent
 from intake.domain.lifecycle import OPEN_STATUSES
+from intake.services.billing import TicketBilling, ticket_billing
 from intake.services.sla import SlaService, deadline_states
 
 # How a clock that is not simply running is shown to agents.
@@ -64,6 +65,7 @@ class TicketDetails:
     survey_rating: int | None
     survey_comment: str | None
     events: list[tuple[str, str, str]]  # (local time, kind, body)
+    billing: TicketBilling | None = None  # issue 15: billable, request rule, time logged, bank balance
 
 
 def ticket_summaries(
@@ -102,6 +104,7 @@ def ticket_details(session: Session, sla: SlaService, number: str, now: datetime
         survey_rating=survey.rating if survey else None,
         survey_comment=survey.comment if survey else None,
         events=[(local_time(e.created_at, tz), e.kind, e.body) for e in events],
+        billing=ticket_billing(session, ticket, now),
     )
 
 
@@ -159,4 +162,4 @@ def _contact(contact: Contact | None) -> str:
 
 
 def _tz(session: Session, sla: SlaService, ticket: Ticket) -> ZoneInfo:
-    return ZoneInfo(sla.calendar_for(session, ticket.company_id).timezone)
+    return ZoneInfo(sla.ticket_calendar(session, ticket).timezone)

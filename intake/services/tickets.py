@@ -107,6 +107,8 @@ class TicketService:
         ticket = Ticket(
             tracking_token=secrets.token_urlsafe(24),
             company_id=company.id if company else None,
+            # The one place a ticket gets its plan: its calendar and targets stay with it (see sla.py).
+            plan_id=company.plan_id if company else None,
             contact_id=contact.id if contact else None,
             conversation_id=conversation.id,
             channel=conversation.channel,
@@ -165,7 +167,7 @@ class TicketService:
         flag = " [contact to verify]" if ticket.needs_verification else ""
         headline = f"New {priority} {data.ticket_type} {ticket.number} from {who}{flag}: {ticket.title}"
         card = new_ticket_card(ticket, company.name if company else None, who, len(data.media))
-        cal = self.sla.calendar_for(session, ticket.company_id)
+        cal = self.sla.ticket_calendar(session, ticket)
         deadlines = (
             f"Response due {format_local(cal, ticket.response_due, 'en')}, resolution due "
             f"{format_local(cal, ticket.resolution_due, 'en')} ({cal.timezone})"

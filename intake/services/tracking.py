@@ -15,9 +15,12 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.context import RequestTerms
 from bot.flow import StepName
+from bot.rendering import request_terms_text
 from bot.settle import SURVEY_STEPS, VALIDATION_STEPS, settle_prompt
 from bot.state import DialogState
+from bot.texts import text
 from channels.base import MediaRefusedError
 from channels.media_policy import MediaPolicy
 from intake.db import unit_of_work
@@ -26,6 +29,7 @@ from intake.db.storage import FileStore
 from intake.delivery.tracking_links import revoke_links, ticket_for_token, tracking_url
 from intake.domain.events import Actor
 from intake.domain.lifecycle import OPEN_STATUSES, TicketStatus
+from intake.services.billing import ticket_billing
 from intake.services.conversations import ConversationService
 from intake.services.sla import SlaService, deadline_states
 from intake.services.tickets import TicketError, TicketService, clip
@@ -87,6 +91,7 @@ class TrackingView:
     awaiting_validation: bool
     survey_open: bool
     survey_rating: int | None
+    commercial: str = ""  # issue 15: the request's terms, or why an incident is billable (customer's words)
 
 
 @dataclass(frozen=True, slots=True)
@@ -235,6 +240,7 @@ class TrackingPages:
             awaiting_validation=ticket.status == TicketStatus.SOLUTION_PROPOSED,
             survey_open=ticket.status == TicketStatus.CLOSED and (answer is None or answer.rating is None),
             survey_rating=answer.rating if answer is not None else None,
+            commercial=customer_terms(session, ticket, now),
         )
 
     def _check_files(self, files: Sequence[Upload]) -> tuple[list[tuple[Upload, str]], Refusals]:
@@ -317,3 +323,18 @@ def _evidence(session: Session, ticket: Ticket) -> list[EvidenceItem]:
 def _kind(content_type: str) -> str:
     family = content_type.split("/", maxsplit=1)[0]
     return family if family in ("image", "audio", "video") else "document"
+
+
+def customer_terms(session: Session, ticket: Ticket, now: datetime) -> str:
+    """What the customer is told of the ticket's commercial terms, in its language ("" when nothing)."""
+    billing = ticket_billing(session, ticket, now)
+    if billing.user_error:
+        return text(
+            "ticket_billable",
+            ticket.language,
+            number=ticket.number or "",
+            reason=billing.billable_reason or "",
+        )
+    if billing.request_rule is None:
+        return ""
+    return request_terms_text(RequestTerms(billing.request_rule, billing.balance_minutes), ticket.language)

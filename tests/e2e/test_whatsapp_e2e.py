@@ -173,7 +173,9 @@ def env(
 def seed_customer(env: Env) -> None:
     """A company on the standard plan, an agent and the customer, known by WhatsApp and e-mail."""
     with env.container.transaction() as session:
-        plan = SupportPlan(name="Plan Estándar", calendar_name="default", includes_requests=True)
+        plan = SupportPlan(
+            name="Plan Estándar", calendar_name="default", includes_requests=True, request_rule="included"
+        )
         company = Company(name="Comercial Andes SpA", plan=plan)
         contact = Contact(name=CUSTOMER_NAME, email=CUSTOMER_EMAIL, company=company)
         session.add_all([plan, company, contact, Agent(name="Ana Soporte", email="ana@soporte.example")])

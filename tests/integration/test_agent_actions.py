@@ -175,7 +175,7 @@ def test_a_ticket_registered_on_behalf_of_a_customer_matches_the_dialog(desk: De
 def test_a_billable_request_on_a_plan_without_requests(desk: Desk) -> None:
     with desk.container.transaction() as session:
         maria = session.scalars(select(Contact).where(Contact.name == "María González")).one()
-        maria.company.plan.includes_requests = False
+        maria.company.plan.request_rule = "quote"
         maria_id = maria.id
     data = Registration(maria_id, "request", "Necesitamos un informe nuevo", "bajo", "baja")
     done = desk.actions.register(ANA, data)

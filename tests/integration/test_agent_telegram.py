@@ -235,7 +235,9 @@ def desk(database_url: str, tmp_path: Path, httpserver: HTTPServer, clock: FakeC
 def seed(desk: Desk) -> None:
     """A company on a plan, its contact on WhatsApp, an agent and a supervisor known by Telegram user id."""
     with desk.container.transaction() as session:
-        plan = SupportPlan(name="Plan Estándar", calendar_name="default", includes_requests=True)
+        plan = SupportPlan(
+            name="Plan Estándar", calendar_name="default", includes_requests=True, request_rule="included"
+        )
         company = Company(name="Comercial Andes SpA", plan=plan)
         contact = Contact(
             name="María José Fuentes", email="maria@andes.example", company=company, language="es"
@@ -697,3 +699,40 @@ def test_commands_parse_with_their_arguments() -> None:
     command = parse_command("/info@intake_test_bot 12 ¿Qué\nversión?")
     assert command is not None and (command.name, command.args) == ("info", "12 ¿Qué\nversión?")
     assert parse_command("hola") is None
+
+
+# --- issue 15: commercial rules -------------------------------------------------------------------
+
+
+def test_time_and_billable_from_telegram(desk: Desk) -> None:
+    open_ticket(desk)
+    desk.agent_says("/tiempo 1 45 Revisión del CAF")
+    desk.agent_says("/facturable 1 El usuario borró el CAF vigente")
+    desk.work()
+    answers = [m["text"] for m in desk.group()[-2:]]
+    assert answers[0] == "✅ 45 min registrados en LA-000001 (total 45 min)."
+    assert answers[1] == "✅ LA-000001: error de usuario — facturable; el cliente fue informado."
+    assert any("con cargo al cliente" in b for b in desk.whatsapp_bodies())
+    desk.agent_says("/ticket 1")
+    desk.work()
+    card = desk.group()[-1]
+    assert "BILLABLE (user error): El usuario borró el CAF vigente" in card["text"]
+    assert "time logged 45 min" in card["text"]
+    desk.replies_to(card, "/tiempo 15 Llamada con el cliente")  # the card names the ticket
+    desk.work()
+    assert desk.group()[-1]["text"] == "✅ 15 min registrados en LA-000001 (total 1 h 00 min)."
+    for text in (
+        "/tiempo 1 0 nada",
+        "/tiempo 1 1441 mucho",
+        "/tiempo 30 sin ticket",
+        "/tiempo",
+        "/facturable 1",
+    ):
+        desk.agent_says(text)
+    desk.work()
+    answers = [m["text"] for m in desk.group()[-5:]]
+    assert answers[0].startswith("⚠️ time is logged in entries of 1 to 1440 minutes")
+    assert answers[1].startswith("⚠️ time is logged in entries of 1 to 1440 minutes")
+    assert answers[2].startswith("Uso: /tiempo") and answers[3].startswith("Uso: /tiempo")
+    assert answers[4] == "Uso: /facturable N motivo"
+    assert desk.ticket().minutes_logged == 60

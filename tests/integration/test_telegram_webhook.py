@@ -116,7 +116,9 @@ def build_env(database_url: str, data_dir: Path, api: FakeBotApi, clock: FakeClo
 def seed_customer(env: TelegramEnv, user_id: int = CUSTOMER, *, with_identity: bool = True) -> None:
     """A company on the standard plan, an agent with a Telegram chat and (optionally) a known contact."""
     with env.container.transaction() as session:
-        plan = SupportPlan(name="Plan Estándar", calendar_name="default", includes_requests=True)
+        plan = SupportPlan(
+            name="Plan Estándar", calendar_name="default", includes_requests=True, request_rule="included"
+        )
         company = Company(name="Comercial Andes SpA", plan=plan)
         session.add_all([plan, company])
         session.add(Agent(name="Ana Soporte", email="ana@soporte.example", telegram_chat_id=str(AGENTS_CHAT)))

@@ -17,7 +17,8 @@ from intake.bootstrap import Container
 from intake.cli import cli
 from intake.cli.simulator import ChatSession
 from intake.db.models import Agent, Attachment, Conversation, OutboxMessage, Ticket, TicketPause, TrackingLink
-from intake.services.tracking import TrackingPages, Upload
+from intake.services.agent_actions import Registration
+from intake.services.tracking import TrackingPages, Upload, customer_terms
 from intake.services.web_intake import Answer, WebIntake
 from tests.integration.service_harness import make_container, open_ticket_through_chat, texts
 from tests.support.clock import FakeClock
@@ -261,3 +262,31 @@ def test_answers_given_on_the_page_stop_the_chat_asking_them(desk: Container) ->
     assert chat_step(desk) == "survey_rating"  # a yes closes the ticket and the chat asks the survey
     assert pages(desk).rate(number, token, 5, "")
     assert chat_step(desk) is None
+
+
+# --- issue 15: commercial rules -------------------------------------------------------------------
+
+
+def test_the_page_tells_a_billable_incident_and_a_request_s_terms(desk: Container) -> None:
+    _, number, token = opened(desk)
+    view = pages(desk).view(number, token)
+    assert view is not None and view.commercial == ""
+    desk.agent_actions.mark_billable(number, "ana@soporte.example", "Se borró la impresora en el POS")
+    view = pages(desk).view(number, token)
+    assert view is not None
+    assert (
+        "los errores provocados por los usuarios son atendidos, pero con cargo al cliente" in view.commercial
+    )
+    assert "Motivo: Se borró la impresora en el POS" in view.commercial
+    assert all("User error" not in entry.body for entry in view.timeline)  # the trail's wording stays inside
+
+    with desk.session_factory() as session:
+        contact_id = session.scalars(select(Ticket.contact_id).where(Ticket.number == number)).one()
+    assert contact_id is not None
+    request = desk.agent_actions.register(
+        "ana@soporte.example", Registration(contact_id, "request", "Nueva lista de precios", "bajo", "baja")
+    ).number
+    with desk.session_factory() as session:
+        ticket = session.scalars(select(Ticket).where(Ticket.number == request)).one()
+        terms = customer_terms(session, ticket, desk.clock())
+    assert terms.startswith("Condiciones: este requerimiento está incluido en su plan de soporte")

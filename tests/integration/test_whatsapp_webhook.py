@@ -157,7 +157,9 @@ def build_env(
 def seed_customer(env: Env) -> None:
     """A company on a plan, one agent and the fixtures' sender as a known contact with an e-mail."""
     with env.container.transaction() as session:
-        plan = SupportPlan(name="Plan Estándar", calendar_name="default", includes_requests=True)
+        plan = SupportPlan(
+            name="Plan Estándar", calendar_name="default", includes_requests=True, request_rule="included"
+        )
         company = Company(name="Comercial Andes SpA", plan=plan)
         contact = Contact(name="María José Fuentes", email=CUSTOMER_EMAIL, company=company, language="es")
         session.add_all([plan, company, contact, Agent(name="Ana Soporte", email="ana@soporte.example")])

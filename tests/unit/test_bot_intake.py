@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 
+from bot.context import RequestTerms
 from bot.effects import CreateTicket, IdentifyContact, TicketType
 from bot.engine import advance, expire_if_idle, ticket_title
 from bot.messages import Channel, InboundMessage, MediaKind
@@ -137,11 +138,11 @@ def test_a_detailed_first_message_becomes_the_description() -> None:
 
 
 def test_request_outside_the_plan_asks_to_confirm_it_may_be_billed() -> None:
-    chat = Chat(ctx=make_ctx(plan_includes_requests=False))
-    chat.run([("hola", []), ("consulta", ["podría tener costo", "¿Desea continuar?"]),
+    chat = Chat(ctx=make_ctx(request_terms=RequestTerms("quote")))
+    chat.run([("hola", []), ("consulta", ["no incluye requerimientos", "¿Desea continuar?"]),
               ("sí, continuar", ["Cuéntenos"]),
               ("Quiero configurar una nueva lista de precios para mayoristas", []),
-              ("ventas", []), ("no", []), ("bajo", []), ("puede esperar", ["P5", "podría tener costo"]),
+              ("ventas", []), ("no", []), ("bajo", []), ("puede esperar", ["P5", "Lo cotizaremos"]),
               ("ok", [])])
     data = created(chat).data
     assert data.ticket_type is TicketType.REQUEST
@@ -149,12 +150,12 @@ def test_request_outside_the_plan_asks_to_confirm_it_may_be_billed() -> None:
 
 
 def test_billable_request_can_turn_into_an_incident_or_be_cancelled() -> None:
-    chat = Chat(ctx=make_ctx(plan_includes_requests=False))
-    chat.run([("hola", []), ("consulta", ["costo"]), ("es una falla", ["Cuéntenos"])])
+    chat = Chat(ctx=make_ctx(request_terms=RequestTerms("quote")))
+    chat.run([("hola", []), ("consulta", ["cotización"]), ("es una falla", ["Cuéntenos"])])
     assert chat.state.answers["type"] == "incident"
     assert chat.state.answers["billable"] == "0"
-    other = Chat(ctx=make_ctx(plan_includes_requests=False))
-    other.run([("hola", []), ("2", ["costo"]), ("cancelar", ["cancelé la solicitud"])])
+    other = Chat(ctx=make_ctx(request_terms=RequestTerms("quote")))
+    other.run([("hola", []), ("2", ["cotización"]), ("cancelar", ["cancelé la solicitud"])])
     assert other.state.step is None
 
 
@@ -270,7 +271,7 @@ def test_help_explains_and_repeats_the_question() -> None:
 
 def _at(step: str) -> Chat:
     """A chat stopped at an option step of the intake."""
-    chat = Chat(ctx=make_ctx(plan_includes_requests=False))
+    chat = Chat(ctx=make_ctx(request_terms=RequestTerms("quote")))
     script = {
         "ask_type": ["hola"],
         "confirm_billable": ["hola", "consulta"],

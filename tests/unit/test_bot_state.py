@@ -8,6 +8,7 @@ from datetime import timedelta
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bot.context import RequestTerms
 from bot.engine import begin_survey, begin_validation, expire_if_idle
 from bot.flow import STEP_BY_NAME, STEPS, Answer, Flow
 from bot.messages import InboundMedia, MediaKind
@@ -55,7 +56,7 @@ def test_from_dict_is_forgiving() -> None:
 
 def _tour() -> list[Chat]:
     """Conversations that together visit every asking step (each turn round-trips via JSON)."""
-    unknown = Chat(ctx=make_ctx(contact=None, plan_includes_requests=False))
+    unknown = Chat(ctx=make_ctx(contact=None, request_terms=RequestTerms("quote")))
     unknown.run([("hola", []), ("Ana", []), ("Comercial Andez", []), ("sí", []), ("ana@andes.cl", []),
                  ("consulta", []), ("sí", []), ("idioma", []), ("español", [])])
     with_tickets = Chat(ctx=make_ctx(tickets=[CAF_TICKET]))

@@ -57,6 +57,31 @@ class PriorityIn(Schema):
     reason = text_field(MAX_TEXT, required=True, min_length=1)
 
 
+class ReasonIn(Schema):
+    """Why (kept on the ticket's trail; for "billable", also told to the customer)."""
+
+    reason = text_field(500, required=True, min_length=1)
+
+
+class TimeIn(Schema):
+    """Time an agent spent on the ticket: 1 to 1440 minutes and what was done."""
+
+    minutes = Integer(required=True, validate=Range(min=1, max=24 * 60))
+    note = text_field(1000, required=True, min_length=1)
+
+
+class TimeLoggedOut(Schema):
+    """The entry just logged: whether the hours bank paid, the ticket's total, the company's balance."""
+
+    number = String(required=True)
+    minutes = Integer(required=True)
+    charged_to_bank = Boolean(required=True)
+    ticket_minutes = Integer(required=True)
+    balance_minutes = Integer(required=True, allow_none=True)
+    warning = String(required=True, allow_none=True, metadata={"description": "low | empty, when crossed"})
+    url = String(required=True)
+
+
 class FileIn(Schema):
     """A file for the customer's chat (at most 16 MB) and an optional caption."""
 
@@ -189,6 +214,33 @@ class PauseOut(Schema):
     ended_at = DateTime(required=True, allow_none=True)
 
 
+class TimeEntryOut(Schema):
+    """Time logged on the ticket."""
+
+    worked_at = DateTime(required=True)
+    agent = String(required=True)
+    minutes = Integer(required=True)
+    note = String(required=True)
+    charged_to_bank = Boolean(required=True)
+
+
+class BillingOut(Schema):
+    """The ticket's commercial facts (issue 15)."""
+
+    plan = String(required=True, allow_none=True, metadata={"description": "The plan it was opened under."})
+    request_rule = String(
+        required=True,
+        allow_none=True,
+        metadata={"description": "Requests only: included | hours_bank | quote | unknown."},
+    )
+    user_error = Boolean(required=True, metadata={"description": 'Marked "error de usuario — facturable".'})
+    billable_reason = String(required=True, allow_none=True)
+    minutes_logged = Integer(required=True)
+    charged_minutes = Integer(required=True)
+    balance_minutes = Integer(required=True, allow_none=True)
+    time_entries = List(Nested(TimeEntryOut), required=True)
+
+
 class TicketDetailOut(TicketOut):
     """One ticket with its timeline and attachments."""
 
@@ -198,6 +250,7 @@ class TicketDetailOut(TicketOut):
     module = String(required=True, allow_none=True)
     escalation_level = Integer(required=True)
     billable = Boolean(required=True)
+    billing = Nested(BillingOut, required=True, allow_none=True)
     needs_verification = Boolean(required=True)
     sla_exempt = Boolean(required=True)
     pauses = List(Nested(PauseOut), required=True)

@@ -11,6 +11,7 @@ from apiflask.schemas import FileSchema
 from flask import Response, request, url_for
 
 from intake.services.agent_actions import ActionResult, AgentActions, Registration
+from intake.services.billing import TicketBilling
 from intake.services.queue import ClockBadge, SlaBadge
 from intake.services.ticket_page import AttachmentRow, TicketPage, TimelineEntry
 from intake.services.ticket_search import TicketListView, TicketQuery, TicketSummary
@@ -20,11 +21,14 @@ from web.api.schemas import (
     ActionResultOut,
     FileIn,
     PriorityIn,
+    ReasonIn,
     RegistrationIn,
     TextIn,
     TicketDetailOut,
     TicketListOut,
     TicketListQuery,
+    TimeIn,
+    TimeLoggedOut,
 )
 from web.api.services import api_services
 
@@ -180,6 +184,8 @@ def register(bp: APIBlueprint, auth: HTTPTokenAuth) -> None:
         who = current_token_agent().agent_id
         return _result(actions.change_priority(_number(number), who, body["priority"], body["reason"]))
 
+    _register_billing(bp, auth)
+
     @bp.post("/tickets/<number>/files")
     @bp.auth_required(auth)
     @bp.input(FileIn, location="form_and_files", arg_name="form")
@@ -230,6 +236,64 @@ def register(bp: APIBlueprint, auth: HTTPTokenAuth) -> None:
         response.headers["Cache-Control"] = "private, no-store"
         response.headers["X-Content-Type-Options"] = "nosniff"
         return response
+
+
+def _register_billing(bp: APIBlueprint, auth: HTTPTokenAuth) -> None:
+    """Issue 15: billable incidents and time logged on tickets."""
+
+    @bp.post("/tickets/<number>/billable")
+    @bp.auth_required(auth)
+    @bp.input(ReasonIn, arg_name="body")
+    @bp.output(ActionResultOut)
+    @bp.doc(tags=[TAG], responses=ACTION_ERRORS)
+    def mark_billable(number: str, body: dict[str, Any]) -> dict[str, str]:
+        """Mark "error de usuario — facturable"
+
+        An incident caused by the customer's own users: served, with charge (the contract's words, told to
+        the customer with the reason). Refused on requests (they follow the plan's rule) and on closed or
+        cancelled tickets (409). Time logged on it is charged to the hours bank when the plan has one.
+        """
+        actions = api_services().container.agent_actions
+        return _result(actions.mark_billable(_number(number), current_token_agent().agent_id, body["reason"]))
+
+    @bp.post("/tickets/<number>/not-billable")
+    @bp.auth_required(auth)
+    @bp.input(ReasonIn, arg_name="body")
+    @bp.output(ActionResultOut)
+    @bp.doc(tags=[TAG], responses=ACTION_ERRORS)
+    def unmark_billable(number: str, body: dict[str, Any]) -> dict[str, str]:
+        """Undo "facturable"
+
+        The customer is told there is no charge; the reason is kept on the trail.
+        """
+        actions = api_services().container.agent_actions
+        who = current_token_agent().agent_id
+        return _result(actions.unmark_billable(_number(number), who, body["reason"]))
+
+    @bp.post("/tickets/<number>/time")
+    @bp.auth_required(auth)
+    @bp.input(TimeIn, arg_name="body")
+    @bp.output(TimeLoggedOut, status_code=201)
+    @bp.doc(tags=[TAG], responses=ACTION_ERRORS)
+    def log_time(number: str, body: dict[str, Any]) -> dict[str, Any]:
+        """Log time
+
+        Minutes (1 to 1440 per entry) and a note by the token's agent. Charged to the company's hours bank
+        for requests under an `hours_bank` plan and for billable incidents of a plan with a bank; crossing
+        the plan's low-balance level, or zero, warns agents and the company's report contacts once.
+        """
+        actions = api_services().container.agent_actions
+        who = current_token_agent().agent_id
+        logged = actions.log_time(_number(number), who, body["minutes"], body["note"])
+        return {
+            "number": _number(number),
+            "minutes": logged.minutes,
+            "charged_to_bank": logged.charged_to_bank,
+            "ticket_minutes": logged.ticket_minutes,
+            "balance_minutes": logged.balance_minutes,
+            "warning": logged.warning,
+            "url": _ticket_url(_number(number)),
+        }
 
 
 def _text_action(
@@ -366,6 +430,7 @@ def _detail(s: TicketSummary, p: TicketPage) -> dict[str, Any]:
         "module": p.module,
         "escalation_level": p.escalation_level,
         "billable": p.billable,
+        "billing": _billing(p.billing) if p.billing is not None else None,
         "needs_verification": p.needs_verification,
         "sla_exempt": p.sla_exempt,
         "pauses": [
@@ -375,4 +440,26 @@ def _detail(s: TicketSummary, p: TicketPage) -> dict[str, Any]:
         "attachments": [_attachment(a) for a in p.attachments],
         "survey_rating": p.survey_rating,
         "survey_comment": p.survey_comment,
+    }
+
+
+def _billing(b: TicketBilling) -> dict[str, Any]:
+    return {
+        "plan": b.plan,
+        "request_rule": b.request_rule,
+        "user_error": b.user_error,
+        "billable_reason": b.billable_reason,
+        "minutes_logged": b.minutes_logged,
+        "charged_minutes": b.charged_minutes,
+        "balance_minutes": b.balance_minutes,
+        "time_entries": [
+            {
+                "worked_at": e.worked_at,
+                "agent": e.agent,
+                "minutes": e.minutes,
+                "note": e.note,
+                "charged_to_bank": e.charged_to_bank,
+            }
+            for e in b.entries
+        ],
     }

@@ -14,6 +14,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 
 from intake.services.accounts import LANGUAGES, AccountError, Role
 from intake.services.desk_setup import PACKAGES, AgentInput, CompanyInput, PlanInput
+from intake.services.hours_bank import BankError
 from intake.services.setup_rules import Problem, SetupError
 from sla.calendar import WEEKDAY_KEYS
 from web.console import admin_contacts, admin_import
@@ -37,6 +38,7 @@ def register(bp: Blueprint) -> None:
         ("/admin/companies/new", "admin_company_new", company, ["GET", "POST"]),
         ("/admin/companies/<int:company_id>", "admin_company", company, ["GET", "POST"]),
         ("/admin/companies/<int:company_id>/deactivate", "admin_company_deactivate", deactivate, ["POST"]),
+        ("/admin/companies/<int:company_id>/credit", "admin_company_credit", credit_hours, ["POST"]),
         ("/admin/plans", "admin_plans", plans, ["GET"]),
         ("/admin/plans/new", "admin_plan_new", plan, ["GET", "POST"]),
         ("/admin/plans/<int:plan_id>", "admin_plan", plan, ["GET", "POST"]),
@@ -88,10 +90,27 @@ def company(company_id: int | None = None) -> Any:
         else:
             flash("Company saved.", "success")
             return redirect(url_for("console.admin_company", company_id=saved.id))
+    bank = services().container.hours_bank.status(found.id) if found is not None else None
     page = render_template(
-        "console/admin/company.html", company=found, form=form, errors=errors, plans=desk().plans()
+        "console/admin/company.html", company=found, form=form, errors=errors, plans=desk().plans(), bank=bank
     )
     return page, 400 if errors else 200
+
+
+def credit_hours(company_id: int) -> Any:
+    """Add hours to the company's bank (HoursBank.credit: bounds, audit entry)."""
+    raw = text("hours").replace(",", ".")
+    try:
+        minutes = round(float(raw) * 60)
+    except (ValueError, OverflowError):
+        minutes = 0
+    try:
+        services().container.hours_bank.credit(actor(), company_id, minutes, text("note"))
+    except BankError as exc:
+        flash(str(exc), "error")
+    else:
+        flash("Hours added to the bank.", "success")
+    return redirect(url_for("console.admin_company", company_id=company_id))
 
 
 def deactivate(company_id: int) -> Any:
@@ -121,7 +140,8 @@ def plan(plan_id: int | None = None) -> Any:
             key: text(key)
             for key in ("name", "package", "timezone", "country", "subdivision", "extra_closed")
         }
-        form |= {"hours_bank": text("hours_bank"), "includes_requests": checked("includes_requests")}
+        form |= {"hours_bank": text("hours_bank"), "request_rule": text("request_rule")}
+        form |= {"low_balance": text("low_balance"), "p1_24x7": checked("p1_24x7")}
         hours = {day: text(f"hours_{day}") for day in WEEKDAY_KEYS}
         try:
             saved = desk().save_plan(actor(), PlanInput(hours=hours, **form), plan_id)
@@ -145,6 +165,8 @@ def _plan_form(found: Any) -> dict[str, Any]:
             "country": "CL",
             "hours": {},
             "hours_bank": "0",
+            "request_rule": "quote",
+            "low_balance": "2",
         }
     cal = found.calendar
     return {
@@ -155,8 +177,10 @@ def _plan_form(found: Any) -> dict[str, Any]:
         "country": cal["country"] or "",
         "subdivision": cal["subdivision"] or "",
         "extra_closed": ", ".join(cal["extra_closed"]),
-        "includes_requests": found.includes_requests,
         "hours_bank": str(found.hours_bank),
+        "request_rule": found.request_rule,
+        "low_balance": str(found.low_balance),
+        "p1_24x7": found.p1_24x7,
     }
 
 

@@ -51,6 +51,16 @@ def verify(contact_id: int) -> Any:
     return redirect(url_for("console.admin_contact", contact_id=contact_id))
 
 
+def reports(contact_id: int) -> Any:
+    """Turn on or off the company's reports and hours-bank warnings for this contact."""
+    try:
+        desk_contacts().set_receives_reports(actor(), contact_id, checked("receives_reports"))
+    except SetupError as exc:
+        return _refused(contact_id, exc)
+    flash("Reports setting saved.", "success")
+    return redirect(url_for("console.admin_contact", contact_id=contact_id))
+
+
 def merge(contact_id: int) -> Any:
     """Merge this contact into another: its chats, identities and tickets move there."""
     target = optional_id("target_id")
@@ -106,4 +116,5 @@ ROUTES: list[Route] = [
     ("/admin/contacts/<int:contact_id>", "admin_contact", contact, ["GET", "POST"]),
     ("/admin/contacts/<int:contact_id>/verify", "admin_contact_verify", verify, ["POST"]),
     ("/admin/contacts/<int:contact_id>/merge", "admin_contact_merge", merge, ["POST"]),
+    ("/admin/contacts/<int:contact_id>/reports", "admin_contact_reports", reports, ["POST"]),
 ]

@@ -45,6 +45,17 @@ ACTIONS: dict[str, tuple[Action, str, str]] = {
         "Priority changed.",
     ),
     "cancel": (lambda a, n, who, f: a.cancel(n, who, f["text"]), "text", "Ticket cancelled."),
+    # issue 15: commercial rules
+    "billable": (
+        lambda a, n, who, f: a.mark_billable(n, who, f["text"]),
+        "text",
+        "Marked user error — billable; the customer was told.",
+    ),
+    "not_billable": (
+        lambda a, n, who, f: a.unmark_billable(n, who, f["text"]),
+        "text",
+        "No longer billable; the customer was told.",
+    ),
 }
 
 
@@ -53,6 +64,7 @@ def register(bp: Blueprint) -> None:
     bp.add_url_rule("/tickets/<number>", "ticket", login_required(ticket))
     bp.add_url_rule("/tickets/<number>/act/<action>", "act", login_required(act), methods=["POST"])
     bp.add_url_rule("/tickets/<number>/file", "send_file", login_required(send_file), methods=["POST"])
+    bp.add_url_rule("/tickets/<number>/time", "log_time", login_required(log_time), methods=["POST"])
     bp.add_url_rule("/attachments/<int:attachment_id>", "attachment", login_required(attachment))
     bp.add_url_rule("/register", "register", login_required(register_on_behalf), methods=["GET", "POST"])
 
@@ -101,6 +113,23 @@ def send_file(number: str) -> Any:
         ),
         "File sent to the customer's chat.",
     )
+    return redirect(url_for("console.ticket", number=number.upper()))
+
+
+def log_time(number: str) -> Any:
+    """Log the agent's minutes and a note on the ticket (AgentActions.log_time: bounds, bank, warnings)."""
+    raw = request.form.get("minutes", "").strip()
+    if not raw.isdigit():
+        flash("Minutes must be a whole number.", "error")
+        return redirect(url_for("console.ticket", number=number.upper()))
+    try:
+        services().container.agent_actions.log_time(
+            number, current_agent().id, int(raw[:6]), request.form.get("note", "")
+        )
+    except ActionError as exc:
+        flash(exc.message, "error")
+    else:
+        flash("Time logged.", "success")
     return redirect(url_for("console.ticket", number=number.upper()))
 
 
