@@ -253,12 +253,10 @@ def _insert_new(conn: Any, rows: list[dict[str, Any]]) -> int:
     """INSERT the rows whose (channel, provider id) is new; return how many were inserted."""
     keys = ["channel", "provider_message_id"]
     dialect = conn.dialect
-    if dialect.name == "postgresql":
-        statement: Any = postgresql.insert(InboxItem).values(rows).on_conflict_do_nothing(index_elements=keys)
-        return int(conn.execute(statement).rowcount or 0)
-    if dialect.name == "sqlite":
-        statement = sqlite.insert(InboxItem).values(rows).on_conflict_do_nothing(index_elements=keys)
-        return int(conn.execute(statement).rowcount or 0)
+    if dialect.name in ("postgresql", "sqlite") and dialect.insert_returning:
+        module: Any = postgresql if dialect.name == "postgresql" else sqlite
+        statement = module.insert(InboxItem).values(rows).on_conflict_do_nothing(index_elements=keys)
+        return len(conn.execute(statement.returning(InboxItem.id)).all())
     inserted = 0
     for row in rows:  # other databases: look first; a concurrent duplicate fails the unique constraint
         seen = select(InboxItem.id).where(
