@@ -43,6 +43,10 @@ MAX_SENDER = 254
 DEFAULT_POLICY = RetryPolicy(max_attempts=5, base_seconds=1.0, max_seconds=60.0)
 
 
+class LeaseLost(Exception):
+    """The row was taken over by another worker while this one ran its turn."""
+
+
 class Inbox:
     """Accepts messages for later turns and runs those turns for a worker (a `LeasedWork`)."""
 
@@ -93,13 +97,19 @@ class Inbox:
         """Lease the due head of each sender (one token for the batch), in one transaction."""
         now = self.clock()
         token = uuid.uuid4().hex
-        with unit_of_work(self.session_factory) as session:
-            rows = list(session.scalars(self._due_heads(now, limit or self.batch_size)))
-            for row in rows:
-                row.status, row.claim_token, row.locked_until = WORKING, token, now + self.lease
-            with self._lock:
-                self._payloads.update({row.id: row.payload for row in rows})
-            return Claim(token, [row.id for row in rows])
+        heads = self._due_heads(now, limit or self.batch_size)
+        statement = (
+            update(InboxItem)
+            .where(InboxItem.id.in_(heads))
+            .values(status=WORKING, claim_token=token, locked_until=now + self.lease)
+            .returning(InboxItem.id, InboxItem.payload)
+            .execution_options(synchronize_session=False)
+        )
+        with unit_of_work(self.session_factory) as session:  # one UPDATE … RETURNING
+            claimed = sorted((int(row_id), payload) for row_id, payload in session.execute(statement))
+        with self._lock:
+            self._payloads.update(claimed)
+        return Claim(token, [row_id for row_id, _ in claimed])
 
     def deliver(self, row_id: int, token: str) -> None:
         """Run the turn of one claimed row and record done, retry or failed."""
@@ -115,12 +125,33 @@ class Inbox:
             self._record(row_id, token, f"unreadable payload: {exc}", final=True)
             return
         try:
-            self.inbound.handle_inbound(message, now=self.clock())
+            self.inbound.handle_inbound(message, now=self.clock(), finish=self._done(row_id, token))
+        except LeaseLost:  # another worker took the row over: the turn rolled back, the new owner runs it
+            log.warning("inbox %s: lease lost during the turn; left to the new owner", row_id)
         except Exception as exc:  # the database went away, or a bug in one turn: retried with backoff
             log.exception("inbox %s: the turn failed", row_id)
             self._record(row_id, token, f"{type(exc).__name__}: {exc}")
-            return
-        self._record(row_id, token, None)
+
+    def _done(self, row_id: int, token: str) -> Callable[[Session], None]:
+        """Mark the row done inside the turn's own transaction; LeaseLost (rolling it back) if not ours."""
+
+        def finish(session: Session) -> None:
+            statement = (
+                update(InboxItem)
+                .where(InboxItem.id == row_id, _claimed_under([token]))
+                .values(
+                    status=DONE,
+                    processed_at=self.clock(),
+                    claim_token=None,
+                    locked_until=None,
+                    last_error=None,
+                )
+                .execution_options(synchronize_session=False)
+            )
+            if not session.execute(statement).rowcount:  # type: ignore[attr-defined]
+                raise LeaseLost(row_id)
+
+        return finish
 
     def run_once(self) -> int:
         """Run every due turn now, in order (tests, `worker --once`, the simulator); return how many."""
@@ -188,23 +219,23 @@ class Inbox:
 
     def _due_heads(self, now: datetime, limit: int) -> Any:
         """Due rows that are the oldest unfinished row of their sender (SKIP LOCKED on PostgreSQL)."""
+        head, older = aliased(InboxItem), aliased(InboxItem)  # aliases: never correlated to the UPDATE
         due = or_(
-            (InboxItem.status == PENDING) & (InboxItem.next_attempt_at <= now),
-            (InboxItem.status == WORKING) & (InboxItem.locked_until <= now),
+            (head.status == PENDING) & (head.next_attempt_at <= now),
+            (head.status == WORKING) & (head.locked_until <= now),
         )
-        older = aliased(InboxItem)
         behind = exists().where(
-            older.channel == InboxItem.channel,
-            older.sender == InboxItem.sender,
+            older.channel == head.channel,
+            older.sender == head.sender,
             older.status.in_(UNFINISHED),
-            older.id < InboxItem.id,
+            older.id < head.id,
         )
         return (
-            select(InboxItem)
+            select(head.id)
             .where(due, ~behind)
-            .order_by(InboxItem.id)
+            .order_by(head.id)
             .limit(limit)
-            .with_for_update(skip_locked=True, of=InboxItem)
+            .with_for_update(skip_locked=True, of=head)
         )
 
     def _load(self, row_id: int, token: str) -> dict[str, Any] | None:
@@ -214,8 +245,8 @@ class Inbox:
                 return None
             return dict(row.payload)
 
-    def _record(self, row_id: int, token: str, error: str | None, *, final: bool = False) -> None:
-        """Done, or another attempt later, or failed for good; nothing when the lease was lost meanwhile."""
+    def _record(self, row_id: int, token: str, error: str, *, final: bool = False) -> None:
+        """Another attempt later, or failed for good; nothing when the lease was lost meanwhile."""
         now = self.clock()
         with unit_of_work(self.session_factory) as session:
             row = session.get(InboxItem, row_id, with_for_update=True)
@@ -223,9 +254,6 @@ class Inbox:
                 log.warning("inbox %s: lease lost during the turn; left to the new owner", row_id)
                 return
             row.claim_token, row.locked_until = None, None
-            if error is None:
-                row.status, row.processed_at, row.last_error = DONE, now, None
-                return
             row.attempts += 1
             row.last_error = error[:500]
             if final or row.attempts >= self.policy.max_attempts:

@@ -85,13 +85,13 @@ class FlakyTurns:
         self.failing = dict(failing)
         self.ran: list[str] = []
 
-    def __call__(self, inbound: InboundMessage, *, now: datetime | None = None) -> Any:
+    def __call__(self, inbound: InboundMessage, *, now: datetime | None = None, finish: Any = None) -> Any:
         self.ran.append(inbound.provider_message_id)
         left = self.failing.get(inbound.provider_message_id, 0)
         if left:
             self.failing[inbound.provider_message_id] = left - 1
             raise RuntimeError("database went away")
-        return self.real(inbound, now=now)
+        return self.real(inbound, now=now, finish=finish)
 
 
 def test_the_codec_keeps_every_field() -> None:
@@ -291,3 +291,21 @@ def test_inline_mode_runs_the_turn_in_the_webhook_and_a_wrong_mode_is_refused(
         inline.close()
     with pytest.raises(SettingsError, match="INBOUND_MODE"):
         load_settings({"DATABASE_URL": database_url, "INBOUND_MODE": "later"}, env_file=None)
+
+
+def test_a_turn_whose_lease_was_taken_over_meanwhile_rolls_back_whole(
+    container: Container, clock: FakeClock
+) -> None:
+    """The slow old owner finishes first: its turn is undone, the new owner's turn is the one that counts."""
+    inbox = inbox_of(container)
+    inbox.accept([message("100", 1)])
+    slow = inbox.claim()
+    clock.advance(seconds=inbox.lease.total_seconds() + 1)
+    other = Inbox(container.engine, container.session_factory, container.inbound, clock)
+    takeover = other.claim()
+    inbox.deliver(slow.row_ids[0], slow.token)
+    assert transcript(container, "100") == []  # rolled back: no transcript, no reply, no dedupe mark
+    with container.session_factory() as session:
+        assert session.scalars(select(OutboxMessage)).all() == []
+    other.deliver(takeover.row_ids[0], takeover.token)
+    assert transcript(container, "100") == ["100:1"] and [r.status for r in rows(container)] == ["done"]
