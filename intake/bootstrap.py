@@ -233,7 +233,11 @@ def build_container(
     adapters: dict[str, OutboundChannel] | None = None,
 ) -> Container:
     """Wire the application from settings; tests pass their own clock and adapters."""
-    engine = make_engine(settings.database_url)
+    # One connection per thread that may hold one: the delivery loop's senders, the inbox's turns, the
+    # sweeper, the media fetcher and the request thread. Too small a pool makes the overflow open and close
+    # a PostgreSQL connection (a forked backend) on every send.
+    threads = settings.outbox_concurrency + settings.inbound_concurrency + 4
+    engine = make_engine(settings.database_url, pool_size=threads, max_overflow=10)
     return Container(settings, engine, make_session_factory(engine), clock, dict(adapters or {}))
 
 
@@ -323,9 +327,12 @@ def _start_sweeper(container: Container, stop: threading.Event) -> threading.Thr
             sweeper.backfill()
         except Exception:
             log.exception("sweeper backfill failed")
+        keep = timedelta(days=container.settings.inbox_keep_days)
         while not stop.is_set():
             try:
                 sweeper.run_once()
+                if container.inbox is not None:
+                    container.inbox.purge(keep)
             except Exception:  # keep sweeping; the failure is logged and retried next interval
                 log.exception("sweeper iteration failed")
             stop.wait(container.settings.sweeper_interval_seconds)

@@ -144,6 +144,7 @@ class Settings:
     # inline: the webhook runs the turn itself before answering (slower under load; no worker needed).
     inbound_mode: str = "queue"
     inbound_concurrency: int = 4
+    inbox_keep_days: int = 7  # accepted messages are deleted this long after their turn (transcript stays)
     # Twilio / WhatsApp
     twilio_account_sid: str | None = None
     twilio_auth_token: str | None = field(default=None, repr=False)
@@ -263,6 +264,7 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: str | None
         inbound_sender_window_seconds=_float(env, "INBOUND_SENDER_WINDOW_SECONDS", 30.0),
         inbound_mode=(env.get("INBOUND_MODE", "").strip().lower() or "queue"),
         inbound_concurrency=_int(env, "INBOUND_CONCURRENCY", 4, minimum=1),
+        inbox_keep_days=_int(env, "INBOX_KEEP_DAYS", 7, minimum=1),
         twilio_account_sid=env.get("TWILIO_ACCOUNT_SID", "").strip() or None,
         twilio_auth_token=env.get("TWILIO_AUTH_TOKEN", "").strip() or None,
         twilio_whatsapp_from=env.get("TWILIO_WHATSAPP_FROM", "").strip() or None,

@@ -17,6 +17,7 @@ from intake.cli.contingency import contingency_group
 from intake.cli.customers import customers_group
 from intake.cli.demo import demo_group
 from intake.cli.handoff import handoff_group
+from intake.cli.inbox import inbox_group
 from intake.cli.mail import mail_group
 from intake.cli.sla import sla_group
 from intake.cli.telegram import telegram_group
@@ -176,6 +177,7 @@ cli.add_command(contingency_group)
 cli.add_command(customers_group)
 cli.add_command(demo_group)
 cli.add_command(handoff_group)
+cli.add_command(inbox_group)
 cli.add_command(mail_group)
 cli.add_command(sla_group)
 cli.add_command(telegram_group)

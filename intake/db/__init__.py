@@ -19,6 +19,8 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     """Create an engine; SQLite gets WAL, foreign keys and a busy timeout so threads can share it."""
     if url.startswith("sqlite"):
         _ensure_sqlite_dir(url)
+        kwargs.pop("pool_size", None)  # SQLite's pool is per thread: no size to set
+        kwargs.pop("max_overflow", None)
         kwargs.setdefault("connect_args", {"timeout": 30, "check_same_thread": False})
         engine = create_engine(url, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)

@@ -23,7 +23,7 @@ from collections.abc import Callable, Collection, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, exists, func, insert, or_, select, text, update
+from sqlalchemy import Engine, delete, exists, func, insert, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, aliased, sessionmaker
 
@@ -216,6 +216,15 @@ class Inbox:
         if retried:
             INBOX_WAKEUPS.notify()
         return retried
+
+    def purge(self, keep: timedelta) -> int:
+        """Delete rows done more than `keep` ago (the transcript keeps their messages); return how many.
+
+        Failed and unfinished rows are never purged."""
+        cutoff = self.clock() - keep
+        with unit_of_work(self.session_factory) as session:
+            statement = delete(InboxItem).where(InboxItem.status == DONE, InboxItem.processed_at < cutoff)
+            return int(session.execute(statement).rowcount or 0)  # type: ignore[attr-defined]
 
     def _due_heads(self, now: datetime, limit: int) -> Any:
         """Due rows that are the oldest unfinished row of their sender (SKIP LOCKED on PostgreSQL)."""

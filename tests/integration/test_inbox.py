@@ -309,3 +309,46 @@ def test_a_turn_whose_lease_was_taken_over_meanwhile_rolls_back_whole(
         assert session.scalars(select(OutboxMessage)).all() == []
     other.deliver(takeover.row_ids[0], takeover.token)
     assert transcript(container, "100") == ["100:1"] and [r.status for r in rows(container)] == ["done"]
+
+
+def test_purge_deletes_only_rows_done_long_enough_ago(
+    container: Container, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    inbox = inbox_of(container)
+    inbox.accept([message("100", 1)])
+    inbox.run_once()  # done now
+    clock.advance(days=8)
+    monkeypatch.setattr(container.inbound, "handle_inbound", FlakyTurns(container, {"200:1": 99}))
+    inbox.accept([message("200", 1), message("300", 1)])
+    inbox.run_once()  # 200:1 failed once (pending again), 300:1 done just now
+    assert inbox.purge(timedelta(days=7)) == 1
+    assert sorted(r.provider_message_id for r in rows(container)) == ["200:1", "300:1"]
+    assert transcript(container, "100") == ["100:1"]  # the message itself stays in the transcript
+
+
+def test_the_inbox_cli_shows_failed_messages_and_puts_them_back(
+    container: Container, database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from click.testing import CliRunner
+
+    from intake.cli import cli
+
+    inbox = inbox_of(container)
+    monkeypatch.setattr(container.inbound, "handle_inbound", FlakyTurns(container, {"100:1": 99}))
+    inbox.accept([message("100", 1, text="hola")])
+    with container.transaction() as session:  # as if every attempt had failed, with a hostile error text
+        row = session.scalars(select(InboxItem)).one()
+        row.status, row.attempts, row.last_error = "failed", 5, "boom \x1b[2J\x1b]52;c;ZXZpbA==\x07"
+        row_id = row.id
+    env = {"DATABASE_URL": database_url, "DATA_DIR": str(tmp_path)}
+    runner = CliRunner()
+    status = runner.invoke(cli, ["inbox", "status"], env=env)
+    assert status.exit_code == 0 and status.output.strip() == "pending 0  working 0  failed 1"
+    shown = runner.invoke(cli, ["inbox", "failed"], env=env)
+    assert shown.exit_code == 0 and f"#{row_id}\ttelegram\t100\t5 attempt(s)\tboom" in shown.output
+    assert "\x1b" not in shown.output and "\x07" not in shown.output
+    again = runner.invoke(cli, ["inbox", "retry", "--id", str(row_id)], env=env)
+    assert again.exit_code == 0 and "1 message(s) back in line" in again.output
+    assert [(r.status, r.attempts) for r in rows(container)] == [("pending", 0)]
+    inline = runner.invoke(cli, ["inbox", "status"], env={**env, "INBOUND_MODE": "inline"})
+    assert inline.exit_code == 1 and "no inbox" in inline.output
