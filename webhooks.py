@@ -98,8 +98,10 @@ def _whatsapp_inbound(container: Container) -> Any:
         messages = adapter.parse(request.headers, form, body)
     except ValueError as exc:  # signed but out of bounds: a 500 would only make Twilio retry it
         abort(400, description=str(exc))
-    for inbound in messages:
-        container.inbound.handle_inbound(inbound, now=container.clock())
+    try:
+        container.accept_inbound(messages)
+    except ValueError as exc:  # a key out of the inbox's bounds
+        abort(400, description=str(exc))
     return Response(EMPTY_TWIML, mimetype="application/xml")
 
 
@@ -131,8 +133,10 @@ def _telegram_update(container: Container) -> Any:
         messages = adapter.parse(request.headers, {}, body)
     except MalformedUpdateError as exc:
         return jsonify(error="malformed update", detail=str(exc)), 400
-    for inbound in messages:
-        container.inbound.handle_inbound(inbound, now=container.clock())
+    try:
+        container.accept_inbound(messages)
+    except ValueError as exc:  # a key out of the inbox's bounds
+        return jsonify(error="malformed update", detail=str(exc)), 400
     return jsonify(ok=True)
 
 
@@ -170,6 +174,7 @@ def _health(container: Container) -> Any:
                     .group_by(OutboxMessage.status)
                 ).all()
             )
+        inbox = container.inbox.counts() if container.inbox is not None else {}
     except Exception as exc:
         return jsonify(status="error", database="unreachable", error=type(exc).__name__), 503
     return jsonify(
@@ -178,6 +183,8 @@ def _health(container: Container) -> Any:
         outbox_backlog=counts.get("pending", 0),
         outbox_dead=counts.get("dead", 0),
         outbox_held=counts.get("held", 0),
+        inbox_backlog=inbox.get("pending", 0) + inbox.get("working", 0),
+        inbox_failed=inbox.get("failed", 0),
     )
 
 

@@ -421,18 +421,19 @@ def seed_customers(database_url: str, count: int) -> list[str]:
 
 
 def drained(database_url: str) -> Callable[[], bool]:
-    """A check: no outbox row is still pending or being sent."""
+    """A check: no accepted message still waits for its turn, no outbox row is still pending or being sent."""
     from sqlalchemy import func, select
 
     from intake.db import make_engine
-    from intake.db.models import OutboxMessage
+    from intake.db.models import InboxItem, OutboxMessage
 
     engine = make_engine(database_url)
 
     def check() -> bool:
         with engine.connect() as conn:
+            waiting = select(func.count()).where(InboxItem.status.in_(["pending", "working"]))
             unsent = select(func.count()).where(OutboxMessage.status.in_(["pending", "sending"]))
-            return not conn.execute(unsent).scalar_one()
+            return not conn.execute(waiting).scalar_one() and not conn.execute(unsent).scalar_one()
 
     return check
 

@@ -83,6 +83,78 @@ class InboundMessage:
         return self.chat_id or self.sender_id
 
 
+def inbound_to_json(message: InboundMessage) -> dict[str, Any]:
+    """A JSON-ready dict of `message` (the inbox stores it until the worker runs its turn)."""
+    data: dict[str, Any] = {
+        "channel": str(message.channel),
+        "sender_id": message.sender_id,
+        "provider_message_id": message.provider_message_id,
+        "received_at": message.received_at.isoformat(),
+        "text": message.text,
+        "chat_id": message.chat_id,
+        "button_payload": message.button_payload,
+        "callback_query_id": message.callback_query_id,
+        "media": [_media_to_json(item) for item in message.media],
+        "location": None,
+        "profile_name": message.profile_name,
+        "language_code": message.language_code,
+        "is_edit": message.is_edit,
+        "raw": message.raw,
+    }
+    if message.location is not None:
+        place = message.location
+        data["location"] = {"latitude": place.latitude, "longitude": place.longitude, "label": place.label}
+    return data
+
+
+def inbound_from_json(data: dict[str, Any]) -> InboundMessage:
+    """The message `inbound_to_json` stored; ValueError (or KeyError/TypeError) when it is not one."""
+    received_at = datetime.fromisoformat(data["received_at"])
+    if received_at.tzinfo is None:
+        raise ValueError("received_at must carry a timezone")
+    place = data.get("location")
+    return InboundMessage(
+        channel=Channel(data["channel"]),
+        sender_id=str(data["sender_id"]),
+        provider_message_id=str(data["provider_message_id"]),
+        received_at=received_at,
+        text=str(data.get("text") or ""),
+        chat_id=data.get("chat_id"),
+        button_payload=data.get("button_payload"),
+        callback_query_id=data.get("callback_query_id"),
+        media=tuple(_media_from_json(item) for item in data.get("media") or ()),
+        location=Location(float(place["latitude"]), float(place["longitude"]), place.get("label"))
+        if place
+        else None,
+        profile_name=data.get("profile_name"),
+        language_code=data.get("language_code"),
+        is_edit=bool(data.get("is_edit")),
+        raw=dict(data.get("raw") or {}),
+    )
+
+
+def _media_to_json(media: InboundMedia) -> dict[str, Any]:
+    return {
+        "ref": media.ref,
+        "content_type": media.content_type,
+        "kind": str(media.kind),
+        "filename": media.filename,
+        "size": media.size,
+        "unique_id": media.unique_id,
+    }
+
+
+def _media_from_json(data: dict[str, Any]) -> InboundMedia:
+    return InboundMedia(
+        ref=str(data["ref"]),
+        content_type=data.get("content_type"),
+        kind=MediaKind(data.get("kind") or MediaKind.OTHER),
+        filename=data.get("filename"),
+        size=data.get("size"),
+        unique_id=data.get("unique_id"),
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class Option:
     """A choice offered to the customer: a button where the channel has them, numbered text otherwise."""

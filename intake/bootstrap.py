@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.messages import InboundMessage
 from channels.base import OutboundChannel
 from channels.web import WebPageAdapter
 from intake.config import Settings
@@ -22,7 +23,7 @@ from intake.delivery.media_links import MediaLinks
 from intake.delivery.outbox import OutboxWorker, RetryPolicy
 from intake.delivery.runner import DeliveryLoop
 from intake.delivery.tracking_links import LinkKeys, configure_links
-from intake.delivery.wakeup import WAKEUPS, PostgresListener
+from intake.delivery.wakeup import INBOX_CHANNEL, INBOX_WAKEUPS, WAKEUPS, PostgresListener
 from intake.delivery.whatsapp_window import WhatsAppRouter
 from intake.jobs.media import MediaDownloadJob
 from intake.jobs.sweeper import Sweeper
@@ -35,6 +36,7 @@ from intake.services.handoffs import Handoffs
 from intake.services.hours_bank import HoursBank
 from intake.services.inbound import InboundService
 from intake.services.inbound_limits import SenderLimit
+from intake.services.inbox import Inbox
 from intake.services.notify import AlertRouting, alert_delivery_failed, forward_evidence, tell_file_refused
 from intake.services.queue import QueueService
 from intake.services.report import ReportService
@@ -61,6 +63,7 @@ class Container:
     media_links: MediaLinks = field(init=False)
     agent_actions: AgentActions = field(init=False)
     inbound: InboundService = field(init=False)
+    inbox: Inbox | None = field(init=False)  # None when webhooks run turns inline (INBOUND_MODE=inline)
     contingencies: Contingencies = field(init=False)
     contacts: Contacts = field(init=False)
     handoffs: Handoffs = field(init=False)
@@ -122,7 +125,26 @@ class Container:
             ticket_prefix=s.ticket_prefix,
         )
         self.inbound.agents = self.agent_chat  # agents' Telegram traffic goes to their use case
+        self.inbox = (
+            Inbox(
+                self.engine,
+                self.session_factory,
+                self.inbound,
+                self.clock,
+                lease_seconds=s.outbox_lease_seconds,
+            )
+            if s.inbound_mode == "queue"
+            else None
+        )
         configure_links(self.session_factory, LinkKeys(s.secret_key, s.public_base_url, bool(s.smtp_host)))
+
+    def accept_inbound(self, messages: Sequence[InboundMessage]) -> None:
+        """A webhook's verified messages: into the inbox for the worker's turn, or a turn now (inline)."""
+        if self.inbox is not None:
+            self.inbox.accept(messages)
+            return
+        for inbound in messages:
+            self.inbound.handle_inbound(inbound, now=self.clock())
 
     def delivery_status(self, update: Any) -> None:
         """Apply a provider's delivery-status callback (WhatsApp's)."""
@@ -196,7 +218,8 @@ class Container:
     ) -> int:
         """One pass of every background job (used by tests, the chat simulator and `worker --once`);
         `conversation_ids` and `delivery_clock` shape the outbox worker (see `make_worker`)."""
-        done = self.make_sweeper().run_once().actions
+        done = self.inbox.run_once() if self.inbox is not None else 0
+        done += self.make_sweeper().run_once().actions
         done += self.make_media_fetcher().run_once()
         done += self.make_worker(conversation_ids, delivery_clock).run_once()
         return done
@@ -221,7 +244,11 @@ def build_container(
     adapters: dict[str, OutboundChannel] | None = None,
 ) -> Container:
     """Wire the application from settings; tests pass their own clock and adapters."""
-    engine = make_engine(settings.database_url)
+    # One connection per thread that may hold one: the delivery loop's senders, the inbox's turns, the
+    # sweeper, the media fetcher and the request thread. Too small a pool makes the overflow open and close
+    # a PostgreSQL connection (a forked backend) on every send.
+    threads = settings.outbox_concurrency + settings.inbound_concurrency + 4
+    engine = make_engine(settings.database_url, pool_size=threads, max_overflow=10)
     return Container(settings, engine, make_session_factory(engine), clock, dict(adapters or {}))
 
 
@@ -251,7 +278,36 @@ def run_background_loops(container: Container, stop: threading.Event) -> list[th
     if container.engine.dialect.name == "postgresql":
         threads.append(PostgresListener(s.database_url, wake, stop).start())
     threads[0].start()
+    threads += _start_inbox(container, stop)
     return [*threads, _start_media_fetcher(container, stop), _start_sweeper(container, stop)]
+
+
+def _start_inbox(container: Container, stop: threading.Event) -> list[threading.Thread]:
+    """Run accepted messages' dialog turns (several senders at once), woken by each webhook's commit."""
+    if container.inbox is None:
+        return []
+    s = container.settings
+    wake = INBOX_WAKEUPS.subscribe()
+    loop = DeliveryLoop(
+        container.inbox,
+        concurrency=s.inbound_concurrency,
+        poll_seconds=s.worker_poll_seconds,
+        grace_seconds=s.outbox_stop_grace_seconds,
+        wake=wake,
+        name="inbox",
+    )
+
+    def work() -> None:
+        try:
+            loop.run(stop)
+        finally:
+            INBOX_WAKEUPS.unsubscribe(wake)
+
+    threads = [threading.Thread(target=work, name="inbox-turns", daemon=True)]
+    if container.engine.dialect.name == "postgresql":
+        threads.append(PostgresListener(s.database_url, wake, stop, channel=INBOX_CHANNEL).start())
+    threads[0].start()
+    return threads
 
 
 def _start_media_fetcher(container: Container, stop: threading.Event) -> threading.Thread:
@@ -282,9 +338,12 @@ def _start_sweeper(container: Container, stop: threading.Event) -> threading.Thr
             sweeper.backfill()
         except Exception:
             log.exception("sweeper backfill failed")
+        keep = timedelta(days=container.settings.inbox_keep_days)
         while not stop.is_set():
             try:
                 sweeper.run_once()
+                if container.inbox is not None:
+                    container.inbox.purge(keep)
             except Exception:  # keep sweeping; the failure is logged and retried next interval
                 log.exception("sweeper iteration failed")
             stop.wait(container.settings.sweeper_interval_seconds)

@@ -140,6 +140,11 @@ class Settings:
     # Fairness: one sender's messages beyond this many per window get no dialog turn (recorded, told once)
     inbound_sender_max_messages: int = 20
     inbound_sender_window_seconds: float = 30.0
+    # queue: webhooks store the message and answer, the worker runs the turn (intake/services/inbox.py);
+    # inline: the webhook runs the turn itself before answering (slower under load; no worker needed).
+    inbound_mode: str = "queue"
+    inbound_concurrency: int = 4
+    inbox_keep_days: int = 7  # accepted messages are deleted this long after their turn (transcript stays)
     # Twilio / WhatsApp
     twilio_account_sid: str | None = None
     twilio_auth_token: str | None = field(default=None, repr=False)
@@ -257,6 +262,9 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: str | None
         duplicate_window_days=_int(env, "DUPLICATE_WINDOW_DAYS", 7, minimum=0),
         inbound_sender_max_messages=_int(env, "INBOUND_SENDER_MAX_MESSAGES", 20, minimum=1),
         inbound_sender_window_seconds=_float(env, "INBOUND_SENDER_WINDOW_SECONDS", 30.0),
+        inbound_mode=(env.get("INBOUND_MODE", "").strip().lower() or "queue"),
+        inbound_concurrency=_int(env, "INBOUND_CONCURRENCY", 4, minimum=1),
+        inbox_keep_days=_int(env, "INBOX_KEEP_DAYS", 7, minimum=1),
         twilio_account_sid=env.get("TWILIO_ACCOUNT_SID", "").strip() or None,
         twilio_auth_token=env.get("TWILIO_AUTH_TOKEN", "").strip() or None,
         twilio_whatsapp_from=env.get("TWILIO_WHATSAPP_FROM", "").strip() or None,
@@ -293,6 +301,8 @@ def _check_delivery(s: Settings) -> None:
     """A lease too short to cover one send would let a second worker send the same message."""
     if s.outbox_lease_seconds < 1:
         raise SettingsError(f"OUTBOX_LEASE_SECONDS must be at least 1, got {s.outbox_lease_seconds}")
+    if s.inbound_mode not in ("queue", "inline"):
+        raise SettingsError(f"INBOUND_MODE must be 'queue' or 'inline', got {s.inbound_mode!r}")
     if s.inbound_sender_window_seconds <= 0:
         raise SettingsError(
             f"INBOUND_SENDER_WINDOW_SECONDS must be positive, got {s.inbound_sender_window_seconds}"

@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import requests
+from requests.adapters import HTTPAdapter
 from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.http.response import Response as TwilioResponse
@@ -216,11 +217,18 @@ def _retry_after_seconds(value: str | None, now: datetime) -> float | None:
     return max(0.0, (when - now).total_seconds())
 
 
+HTTP_POOL_SIZE = 32  # kept-alive connections to Twilio (the outbox sends up to OUTBOX_CONCURRENCY at once)
+
+
 class _RoutedHttpClient(TwilioHttpClient):  # type: ignore[misc]
     """twilio's own HTTP client, optionally re-rooted at another base URL, remembering headers."""
 
     def __init__(self, base_url: str | None, timeout: float) -> None:
         super().__init__(timeout=timeout)
+        # twilio keeps min(32, CPUs + 4) connections: on a 2-core host, 6 for the worker's 16 parallel
+        # sends, so most sends would pay a new TLS handshake. Keep one per sender thread.
+        for scheme in ("https://", "http://"):
+            self.session.mount(scheme, HTTPAdapter(pool_connections=4, pool_maxsize=HTTP_POOL_SIZE))
         self._base_url = base_url.rstrip("/") if base_url else None
         self._local = threading.local()
 

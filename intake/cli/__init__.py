@@ -17,6 +17,7 @@ from intake.cli.contingency import contingency_group
 from intake.cli.customers import customers_group
 from intake.cli.demo import demo_group
 from intake.cli.handoff import handoff_group
+from intake.cli.inbox import inbox_group
 from intake.cli.mail import mail_group
 from intake.cli.report import report_group
 from intake.cli.sla import sla_group
@@ -53,7 +54,9 @@ def db_upgrade(ctx: click.Context, revision: str) -> None:
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
-@click.option("--no-worker", is_flag=True, help="Do not run the outbox worker and SLA sweeper here.")
+@click.option(
+    "--no-worker", is_flag=True, help="Do not run the worker here (dialog turns, outbox, SLA sweeper)."
+)
 @click.pass_context
 def serve(ctx: click.Context, host: str, port: int, no_worker: bool) -> None:
     """Serve the webhooks and API (development/embedded server; use gunicorn in production)."""
@@ -70,6 +73,8 @@ def serve(ctx: click.Context, host: str, port: int, no_worker: bool) -> None:
     signal.signal(signal.SIGTERM, _interrupt)  # stop like Ctrl-C: the worker releases its claims
     click.echo(f"intake-bot listening on http://{host}:{port}  (health: http://{host}:{port}/healthz)")
     click.echo("talk to the bot, in another terminal:  .venv/bin/intake-bot chat")
+    if no_worker and container.inbox is not None:
+        click.echo("note: webhooks only accept messages here; run `intake-bot worker` to answer them")
     try:
         run_simple(host, port, create_app(container), threaded=True, use_reloader=False)
     finally:
@@ -177,6 +182,7 @@ cli.add_command(contingency_group)
 cli.add_command(customers_group)
 cli.add_command(demo_group)
 cli.add_command(handoff_group)
+cli.add_command(inbox_group)
 cli.add_command(mail_group)
 cli.add_command(report_group)
 cli.add_command(sla_group)

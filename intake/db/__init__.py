@@ -19,12 +19,18 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     """Create an engine; SQLite gets WAL, foreign keys and a busy timeout so threads can share it."""
     if url.startswith("sqlite"):
         _ensure_sqlite_dir(url)
+        kwargs.pop("pool_size", None)  # SQLite's pool is per thread: no size to set
+        kwargs.pop("max_overflow", None)
         kwargs.setdefault("connect_args", {"timeout": 30, "check_same_thread": False})
         engine = create_engine(url, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin_immediate)
         return engine
-    kwargs.setdefault("pool_pre_ping", True)
+    # No pre-ping: it costs a round trip on every checkout (every webhook, every turn). A connection that
+    # died with the server fails its next statement instead; SQLAlchemy then discards the whole pool, so
+    # after a restart one request per process fails (the provider retries it) and the rest reconnect.
+    kwargs.setdefault("pool_pre_ping", False)
+    kwargs.setdefault("pool_recycle", 1800)  # before idle-connection timeouts of proxies and firewalls
     return create_engine(url, **kwargs)
 
 

@@ -246,6 +246,36 @@ class ProcessedMessage(Base):
     processed_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class InboxItem(Base):
+    """A verified provider message a webhook accepted, waiting for (or done with) its dialog turn.
+
+    Webhooks only write these rows (one INSERT) and answer; the worker runs the turns, one sender at a
+    time in the order accepted (see intake/services/inbox.py).
+    """
+
+    __tablename__ = "inbox"
+    __table_args__ = (
+        UniqueConstraint("channel", "provider_message_id"),
+        # The in-order claim asks "is there an older unfinished row from this sender?" for each candidate.
+        Index("ix_inbox_sender", "channel", "sender", "status", "id"),
+        Index("ix_inbox_due", "status", "next_attempt_at"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(20))
+    provider_message_id: Mapped[str] = mapped_column(String(100))
+    sender: Mapped[str] = mapped_column(String(254))
+    payload: Mapped[dict[str, Any]] = mapped_column()
+    # pending | working | done | failed
+    status: Mapped[str] = mapped_column(String(12), default="pending", server_default=text("'pending'"))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column()
+    locked_until: Mapped[datetime | None] = mapped_column(default=None)
+    claim_token: Mapped[str | None] = mapped_column(String(32), default=None)
+    last_error: Mapped[str | None] = mapped_column(Text, default=None)
+    accepted_at: Mapped[datetime] = mapped_column()
+    processed_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
 class Ticket(Base):
     """A support ticket with its priority, status and SLA clocks."""
 

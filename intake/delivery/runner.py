@@ -16,29 +16,59 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Collection
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import wait as wait_futures
+from datetime import timedelta
+from typing import Protocol
 
-from intake.delivery.outbox import OutboxWorker
+from intake.delivery.outbox import Claim
 
 log = logging.getLogger(__name__)
 
 _STOP_CHECK_SECONDS = 0.2
 
 
+class LeasedWork(Protocol):
+    """Rows claimed under a renewable lease, handled one by one: the outbox's sends, the inbox's turns."""
+
+    @property
+    def lease(self) -> timedelta:
+        """How long a claim lasts unless renewed."""
+        ...
+
+    def claim(self, limit: int | None = None) -> Claim:
+        """Lease up to `limit` due rows (at most one per chat or sender)."""
+        ...
+
+    def deliver(self, row_id: int, token: str) -> None:
+        """Handle one claimed row and record the outcome."""
+        ...
+
+    def renew(self, tokens: Collection[str]) -> int:
+        """Extend the leases still held under `tokens`."""
+        ...
+
+    def release(self, tokens: Collection[str]) -> int:
+        """Give back what is still claimed under `tokens`."""
+        ...
+
+
 class DeliveryLoop:
-    """Keeps up to `concurrency` sends in flight, one per chat, until stopped."""
+    """Keeps up to `concurrency` rows in flight, one per chat (or sender), until stopped."""
 
     def __init__(
         self,
-        worker: OutboxWorker,
+        worker: LeasedWork,
         *,
         concurrency: int = 8,
         poll_seconds: float = 1.0,
         grace_seconds: float = 10.0,
         wake: threading.Event | None = None,
+        name: str = "outbox",
     ) -> None:
         self.worker = worker
+        self.name = name
         self.concurrency = max(1, concurrency)
         self.poll_seconds = poll_seconds
         self.grace_seconds = grace_seconds
@@ -56,7 +86,7 @@ class DeliveryLoop:
 
     def run(self, stop: threading.Event) -> None:
         """Deliver until `stop` is set; then finish or release every claim."""
-        pool = ThreadPoolExecutor(self.concurrency, thread_name_prefix="outbox-send")
+        pool = ThreadPoolExecutor(self.concurrency, thread_name_prefix=f"{self.name}-work")
         renew_every = self.worker.lease.total_seconds() / 3
         next_renewal = time.monotonic() + renew_every
         try:
@@ -78,7 +108,7 @@ class DeliveryLoop:
         try:
             claim = self.worker.claim(limit=free)
         except Exception:  # the database is away: try again after the poll interval
-            log.exception("outbox claim failed")
+            log.exception("%s claim failed", self.name)
             return 0
         with self._lock:
             for row_id in claim.row_ids:
@@ -100,7 +130,7 @@ class DeliveryLoop:
         try:
             self.worker.deliver(row_id, token)
         except Exception:  # recorded by the lease: another attempt happens when it expires
-            log.exception("outbox %s: delivery bookkeeping failed; the lease will expire", row_id)
+            log.exception("%s %s: bookkeeping failed; the lease will expire", self.name, row_id)
         finally:
             with self._lock:
                 self._inflight.pop(row_id, None)
@@ -120,7 +150,7 @@ class DeliveryLoop:
         try:
             self.worker.renew(tokens)
         except Exception:
-            log.exception("outbox lease renewal failed")
+            log.exception("%s lease renewal failed", self.name)
 
     def _shutdown(self, pool: ThreadPoolExecutor) -> None:
         """Let sends in flight finish (up to the grace period), then release whatever is still claimed."""
@@ -131,13 +161,15 @@ class DeliveryLoop:
         _, pending = wait_futures(running, timeout=self.grace_seconds)
         if pending:
             grace = self.grace_seconds
-            log.warning("%d send(s) still in flight after %.0fs; releasing them", len(pending), grace)
+            log.warning(
+                "%s: %d row(s) still in flight after %.0fs; releasing them", self.name, len(pending), grace
+            )
         with self._lock:
             tokens = set(self._inflight.values())
         try:
             released = self.worker.release(tokens)
         except Exception:  # the leases expire on their own
-            log.exception("outbox: could not release claims on stop")
+            log.exception("%s: could not release claims on stop", self.name)
             return
         if released:
-            log.info("outbox: released %d claimed message(s) on stop", released)
+            log.info("%s: released %d claimed message(s) on stop", self.name, released)

@@ -1,4 +1,4 @@
-"""Wake delivery workers the moment a transaction that wrote outbox rows commits.
+"""Wake workers the moment a transaction that wrote outbox (or inbox) rows commits.
 
 Two paths, polling being only the fallback: in this process, a SQLAlchemy `after_commit` hook sets
 the events of every delivery loop (the embedded mode, `intake-bot serve`); across processes, the
@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, SessionTransaction
 log = logging.getLogger(__name__)
 
 CHANNEL = "intake_outbox"
+INBOX_CHANNEL = "intake_inbox"  # webhooks accepted messages: the inbox loops run their turns
 _WRITTEN = "intake.outbox_written"
 
 
@@ -49,6 +50,7 @@ class Wakeups:
 
 
 WAKEUPS = Wakeups()
+INBOX_WAKEUPS = Wakeups()
 
 
 def mark_written(session: Session) -> None:
@@ -79,19 +81,25 @@ def libpq_url(database_url: str) -> str:
 
 
 class PostgresListener:
-    """A thread LISTENing on the outbox channel that sets `wake` on every notification."""
+    """A thread LISTENing on one channel (the outbox's by default) that sets `wake` on every notification."""
 
     def __init__(
-        self, database_url: str, wake: threading.Event, stop: threading.Event, retry_seconds: float = 1.0
+        self,
+        database_url: str,
+        wake: threading.Event,
+        stop: threading.Event,
+        retry_seconds: float = 1.0,
+        channel: str = CHANNEL,
     ) -> None:
         self.url = libpq_url(database_url)
         self.wake = wake
         self.stop = stop
         self.retry_seconds = retry_seconds
+        self.channel = channel
 
     def start(self) -> threading.Thread:
         """Listen in a daemon thread until `stop` is set."""
-        thread = threading.Thread(target=self._run, name="outbox-listen", daemon=True)
+        thread = threading.Thread(target=self._run, name=f"{self.channel}-listen", daemon=True)
         thread.start()
         return thread
 
@@ -100,14 +108,14 @@ class PostgresListener:
             try:
                 self._listen()
             except Exception as exc:  # the database went away: poll meanwhile, then listen again
-                log.warning("outbox LISTEN connection lost (%s); retrying", exc)
+                log.warning("%s LISTEN connection lost (%s); retrying", self.channel, exc)
                 self.stop.wait(self.retry_seconds)
 
     def _listen(self) -> None:
         import psycopg
 
         with psycopg.connect(self.url, autocommit=True, connect_timeout=5) as conn:
-            conn.execute(f"LISTEN {CHANNEL}")
+            conn.execute(f"LISTEN {self.channel}")
             self.wake.set()  # catch up with whatever committed while nobody listened
             while not self.stop.is_set():
                 for _ in conn.notifies(timeout=0.5):

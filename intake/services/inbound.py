@@ -42,6 +42,8 @@ class Recorded:
 
 # What happens to a recorded message inside the same transaction (the dialog, or nothing in benches).
 InboundStep = Callable[[Session, Recorded], None]
+# Runs last in the message's transaction, duplicate or not (the inbox's bookkeeping).
+InboundFinish = Callable[[Session], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,15 +84,23 @@ class InboundService:
         self.agents = agents
         self.limit = limit or SenderLimit()
 
-    def handle_inbound(self, inbound: InboundMessage, *, now: datetime | None = None) -> Outcome:
+    def handle_inbound(
+        self, inbound: InboundMessage, *, now: datetime | None = None, finish: InboundFinish | None = None
+    ) -> Outcome:
         """Handle one customer message exactly once, from dedupe to outbox, in one transaction.
 
-        Agents' traffic (see intake/services/agent_chat.py) goes to their use case instead.
+        `finish` runs in that same transaction, last (the inbox marks its row done there, so a turn and
+        its bookkeeping commit together). Agents' traffic (see intake/services/agent_chat.py) goes to
+        their use case instead, and `finish` then runs in a transaction of its own after it.
         """
         if self.agents is not None and self.agents.claims(inbound):
             handled = self.agents.handle(inbound)
+            if finish is not None:
+                with unit_of_work(self.session_factory) as session:
+                    finish(session)
             return Outcome(inbound.provider_message_id, duplicate=not handled)
-        return process_inbound(self.session_factory, inbound, self._converse, now=now or self.clock())
+        now = now or self.clock()
+        return process_inbound(self.session_factory, inbound, self._converse, now=now, finish=finish)
 
     def _converse(self, session: Session, recorded: Recorded) -> None:
         """A message reopens WhatsApp's window (held messages go out), then the dialog answers it."""
@@ -166,6 +176,7 @@ def process_inbound(
     *,
     now: datetime,
     attempts: int = 3,
+    finish: InboundFinish | None = None,
 ) -> Outcome:
     """Record one inbound message exactly once and run `step` on it (a replayed provider id is a no-op).
 
@@ -175,7 +186,10 @@ def process_inbound(
     for attempt in range(1, attempts + 1):
         try:
             with unit_of_work(session_factory) as session:
-                return _process(session, inbound, step, now)
+                outcome = _process(session, inbound, step, now)
+                if finish is not None:
+                    finish(session)
+                return outcome
         except IntegrityError:
             # Either the same provider id committed concurrently (duplicate) or two first messages of a
             # new sender raced to create the conversation: the retry tells which.

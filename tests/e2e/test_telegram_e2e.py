@@ -23,7 +23,7 @@ from typing import Any
 
 import pytest
 import requests
-from sqlalchemy import select
+from sqlalchemy import func, select
 from werkzeug.serving import make_server
 
 from intake.db.models import (
@@ -33,6 +33,7 @@ from intake.db.models import (
     ChannelIdentity,
     Company,
     Contact,
+    InboxItem,
     OutboxMessage,
     SurveyAnswer,
     Ticket,
@@ -56,6 +57,7 @@ from tests.support.telegram_fake import (
     photo_update,
     press_button,
 )
+from tests.support.turns import run_turns
 from webhooks import create_app
 
 CUSTOMER = 5011223344
@@ -121,7 +123,7 @@ class Telegram:
     def new_messages(self) -> list[dict[str, Any]]:
         """What the bot sent to this chat since the last look."""
         messages = self.env.api.messages_to(self.user_id)
-        fresh, self.seen = messages[self.seen:], len(messages)
+        fresh, self.seen = messages[self.seen :], len(messages)
         return fresh
 
     def say(self, text: str) -> list[dict[str, Any]]:
@@ -194,8 +196,9 @@ def test_a_known_customer_reports_with_buttons_and_files_then_validates_and_rate
     got = chat.deliver(photo_update(CUSTOMER, "AgACAgEAAxkBAAIBaGeH-photo", len(PHOTO), "Así aparece"))
     assert "Lleva 1 archivo(s)" in texts(got)
     got = chat.deliver(
-        document_update(CUSTOMER, "BQACAgEAAxkBAAIBaWeH-doc", "log-facturacion.pdf", "application/pdf",
-                        len(PDF))
+        document_update(
+            CUSTOMER, "BQACAgEAAxkBAAIBaWeH-doc", "log-facturacion.pdf", "application/pdf", len(PDF)
+        )
     )
     assert "log-facturacion.pdf" in texts(got) and "Lleva 2 archivo(s)" in texts(got)
     got = chat.press("Listo")
@@ -219,7 +222,10 @@ def test_a_known_customer_reports_with_buttons_and_files_then_validates_and_rate
     assert "Prioridad: P1" in registration["text"]
     assert ticket.priority == priority_for(Impact.HIGH, Urgency.HIGH) == Priority.P1
     assert (ticket.ticket_type, ticket.module, ticket.status, ticket.channel) == (
-        "incident", "einvoice", "new", "telegram"
+        "incident",
+        "einvoice",
+        "new",
+        "telegram",
     )
     assert (ticket.contact_id, ticket.company_id) == (contact.id, contact.company_id)
     assert ticket.opened_at == env.clock()
@@ -269,7 +275,9 @@ def test_a_known_customer_reports_with_buttons_and_files_then_validates_and_rate
     assert closed.status == "closed" and closed.closed_at == env.clock()
     assert closed.first_response_at is not None
     assert (survey.ticket_id, survey.rating, survey.comment) == (
-        ticket.id, 5, "Muy rápida la atención, gracias"
+        ticket.id,
+        5,
+        "Muy rápida la atención, gracias",
     )
     assert [(row.status, row.payload["text"]) for row in dead if row.status != "sent"] == []
     assert_every_press_answered_once(env, chat)
@@ -312,10 +320,14 @@ def test_an_unknown_customer_identifies_by_buttons_and_gets_a_ticket(
         identity = session.scalars(select(ChannelIdentity)).one()
         ticket = session.scalars(select(Ticket)).one()
     assert (contact.name, contact.email, contact.company_id) == (
-        "Pedro Soto", "pedro.soto@andes.example", company.id
+        "Pedro Soto",
+        "pedro.soto@andes.example",
+        company.id,
     )
     assert (identity.channel, identity.address, identity.contact_id) == (
-        "telegram", str(NEWCOMER), contact.id
+        "telegram",
+        str(NEWCOMER),
+        contact.id,
     )
     assert ticket.number is not None and NUMBER.match(ticket.number)
     assert f"Registramos su ticket {ticket.number}" in texts(got)
@@ -342,8 +354,14 @@ def test_an_update_retried_while_the_first_delivery_runs_is_handled_once(
     with ThreadPoolExecutor(max_workers=4) as pool:
         statuses = list(pool.map(deliver, range(4)))
     assert statuses == [200] * 4
+    with env.container.session_factory() as session:  # accepted once, whatever the copies
+        assert session.scalar(select(func.count()).select_from(InboxItem)) == 1
+    assert run_turns(env.container) == 1
     assert {k: v for k, v in env.stored().items() if v} == {
-        "processed_messages": 1, "messages": 2, "outbox": 1, "conversations": 1
+        "processed_messages": 1,
+        "messages": 2,
+        "outbox": 1,
+        "conversations": 1,
     }
     env.work()
     assert len(env.api.messages_to(CUSTOMER)) == 1
@@ -360,10 +378,12 @@ def test_a_body_streamed_without_length_is_still_refused_as_too_large(
 
     def chunks() -> Iterator[bytes]:
         for start in range(0, len(body), 64 * 1024):
-            yield body[start:start + 64 * 1024]
+            yield body[start : start + 64 * 1024]
 
     response = requests.post(
-        webhook_url, data=chunks(), headers={"Content-Type": "application/json", **telegram_headers(SECRET)},
+        webhook_url,
+        data=chunks(),
+        headers={"Content-Type": "application/json", **telegram_headers(SECRET)},
         timeout=10,
     )
     assert response.status_code == 413

@@ -43,6 +43,7 @@ from intake.db.models import (
     ChannelIdentity,
     Company,
     Contact,
+    InboxItem,
     Message,
     OutboxMessage,
     ProcessedMessage,
@@ -56,6 +57,7 @@ from sla.priority import Impact, Priority, Urgency, priority_for
 from tests.integration.test_email_send import Mailbox, content, free_port
 from tests.support.clock import FakeClock, Sleeps
 from tests.support.signing import twilio_headers
+from tests.support.turns import run_turns
 from tests.support.twilio_fake import ACCOUNT, FakeTwilio, basic_auth, fixture
 from webhooks import EMPTY_TWIML, create_app
 
@@ -179,10 +181,12 @@ def seed_customer(env: Env) -> None:
         company = Company(name="Comercial Andes SpA", plan=plan)
         contact = Contact(name=CUSTOMER_NAME, email=CUSTOMER_EMAIL, company=company)
         session.add_all([plan, company, contact, Agent(name="Ana Soporte", email="ana@soporte.example")])
-        session.add_all([
-            ChannelIdentity(contact=contact, channel="whatsapp", address=CUSTOMER),
-            ChannelIdentity(contact=contact, channel="email", address=CUSTOMER_EMAIL),
-        ])
+        session.add_all(
+            [
+                ChannelIdentity(contact=contact, channel="whatsapp", address=CUSTOMER),
+                ChannelIdentity(contact=contact, channel="email", address=CUSTOMER_EMAIL),
+            ]
+        )
 
 
 @dataclass
@@ -218,7 +222,8 @@ class WhatsApp:
         """What the bot sent to this number since the last look; each is reported sent/delivered/read."""
         calls = self.env.twilio.calls
         fresh = [
-            (index, call) for index, call in enumerate(calls)
+            (index, call)
+            for index, call in enumerate(calls)
             if index >= self.seen and call["To"] == f"whatsapp:{self.number}"
         ]
         self.seen = len(calls)
@@ -234,8 +239,12 @@ class WhatsApp:
         """A message form of this customer with a fresh MessageSid (Twilio's field set)."""
         self.counter += 1
         sid = f"SM{'e2e0' * 6}{self.counter:08d}"
-        base = {**fixture("inbound_text"), "From": f"whatsapp:{self.number}", "WaId": self.number[1:],
-                "ProfileName": "Vale"}
+        base = {
+            **fixture("inbound_text"),
+            "From": f"whatsapp:{self.number}",
+            "WaId": self.number[1:],
+            "ProfileName": "Vale",
+        }
         return {**base, "MessageSid": sid, "SmsMessageSid": sid, "SmsSid": sid, **fields}
 
     def say(self, text: str) -> list[dict[str, str]]:
@@ -254,17 +263,33 @@ class WhatsApp:
     def tap(self, title: str) -> list[dict[str, str]]:
         """Tap the quick-reply button titled `title` on the last template message the bot sent."""
         index, call = next(
-            (i, c) for i, c in reversed(list(enumerate(self.env.twilio.calls)))
+            (i, c)
+            for i, c in reversed(list(enumerate(self.env.twilio.calls)))
             if c["To"] == f"whatsapp:{self.number}" and "ContentSid" in c
         )
         variables = json.loads(call["ContentVariables"])
         position = next(key for key, value in variables.items() if value == title and int(key) % 2 == 0)
         payload = variables[str(int(position) + 1)]
         tap = fixture("inbound_quick_reply")
-        fields = {k: tap[k] for k in ("MessageType", "Forwarded", "FrequentlyForwarded",
-                                      "OriginalRepliedMessageSender", "ChannelMetadata")}
-        return self.deliver(self.form(**fields, Body=title, ButtonText=title, ButtonPayload=payload,
-                                      OriginalRepliedMessageSid=self.env.twilio.sids[index]))
+        fields = {
+            k: tap[k]
+            for k in (
+                "MessageType",
+                "Forwarded",
+                "FrequentlyForwarded",
+                "OriginalRepliedMessageSender",
+                "ChannelMetadata",
+            )
+        }
+        return self.deliver(
+            self.form(
+                **fields,
+                Body=title,
+                ButtonText=title,
+                ButtonPayload=payload,
+                OriginalRepliedMessageSid=self.env.twilio.sids[index],
+            )
+        )
 
     def replay_everything(self, times: int) -> None:
         """Post every webhook of the conversation again, `times` times, as Twilio's retries would."""
@@ -312,8 +337,9 @@ def test_a_known_customer_reports_with_files_validates_by_button_rates_and_repla
     caplog.set_level(logging.DEBUG)
     chat = WhatsApp(env)
     photo_url = env.twilio.serve_media("ME0a1b2c3d4e5f60718293a4b5c6d7e8f9", PHOTO, "image/jpeg")
-    pdf_url = env.twilio.serve_media("ME1b2c3d4e5f60718293a4b5c6d7e8f90a", PDF, "application/pdf",
-                                     via_cdn="log-facturacion.pdf")
+    pdf_url = env.twilio.serve_media(
+        "ME1b2c3d4e5f60718293a4b5c6d7e8f90a", PDF, "application/pdf", via_cdn="log-facturacion.pdf"
+    )
     env.twilio.not_ready_once.add("ME0a1b2c3d4e5f60718293a4b5c6d7e8f9")
 
     # --- intake, answered by numbers and by words ----------------------------------------------------
@@ -356,7 +382,10 @@ def test_a_known_customer_reports_with_files_validates_by_button_rates_and_repla
     assert "Prioridad: P2" in registration["Body"]
     assert ticket.priority == priority_for(Impact.HIGH, Urgency.MEDIUM) == Priority.P2
     assert (ticket.ticket_type, ticket.module, ticket.status, ticket.channel) == (
-        "incident", "einvoice", "new", "whatsapp"
+        "incident",
+        "einvoice",
+        "new",
+        "whatsapp",
     )
     assert (ticket.contact_id, ticket.company_id) == (contact.id, contact.company_id)
     assert ticket.opened_at == env.clock()
@@ -375,8 +404,11 @@ def test_a_known_customer_reports_with_files_validates_by_button_rates_and_repla
         (urlsplit(photo_url).path, BASIC, api_host),  # 404: not ready yet, retried after a backoff
         (urlsplit(photo_url).path, BASIC, api_host),
         (urlsplit(pdf_url).path, BASIC, api_host),  # 302 to another host
-        ("/cdn/ME1b2c3d4e5f60718293a4b5c6d7e8f90a/log-facturacion.pdf", None,
-         f"127.0.0.1:{env.twilio.server.port}"),  # the CDN host never sees the credentials
+        (
+            "/cdn/ME1b2c3d4e5f60718293a4b5c6d7e8f90a/log-facturacion.pdf",
+            None,
+            f"127.0.0.1:{env.twilio.server.port}",
+        ),  # the CDN host never sees the credentials
     ]
     assert env.sleeps.calls == [1.0]  # one backoff for the 404 right after the webhook
 
@@ -397,7 +429,10 @@ def test_a_known_customer_reports_with_files_validates_by_button_rates_and_repla
     variables = json.loads(validation["ContentVariables"])
     assert "Cargamos un CAF nuevo para boletas" in variables["1"]
     assert {k: v for k, v in variables.items() if k != "1"} == {
-        "2": "Sí", "3": "validation_ask:yes", "4": "No", "5": "validation_ask:no"
+        "2": "Sí",
+        "3": "validation_ask:yes",
+        "4": "No",
+        "5": "validation_ask:no",
     }
 
     # --- the customer taps "Sí", rates by number and comments -----------------------------------------
@@ -419,13 +454,17 @@ def test_a_known_customer_reports_with_files_validates_by_button_rates_and_repla
         assert closed is not None
         survey = session.scalars(select(SurveyAnswer)).one()
         undelivered = session.scalars(select(OutboxMessage).where(OutboxMessage.status != "sent")).all()
-        statuses = set(session.scalars(
-            select(Message.status).where(Message.direction == "out", Message.channel == "whatsapp")
-        ))
+        statuses = set(
+            session.scalars(
+                select(Message.status).where(Message.direction == "out", Message.channel == "whatsapp")
+            )
+        )
     assert closed.status == "closed" and closed.closed_at == env.clock()
     assert closed.first_response_at is not None
     assert (survey.ticket_id, survey.rating, survey.comment) == (
-        ticket.id, 5, "Muy rápida la atención, gracias"
+        ticket.id,
+        5,
+        "Muy rápida la atención, gracias",
     )
     assert [(row.channel, row.status, row.payload["text"]) for row in undelivered] == []
     assert statuses == {"read"}  # every status callback found its message
@@ -498,7 +537,9 @@ def test_outside_the_window_notices_go_as_templates_or_wait_with_an_email_copy_u
     [templated] = chat.new_messages()
     assert templated["ContentSid"] == PROGRESS_SID and "Body" not in templated
     assert json.loads(templated["ContentVariables"]) == {
-        "1": CUSTOMER_NAME, "2": number, "3": "Usuario listo en producción"
+        "1": CUSTOMER_NAME,
+        "2": number,
+        "3": "Usuario listo en producción",
     }
 
     agent_does(env, lambda s, t, a, now: tickets.escalate(s, t, "cliente pide revisión", now=now, agent=a))
@@ -552,6 +593,10 @@ def test_retries_arriving_at_the_same_time_are_processed_once(env: Env) -> None:
     with ThreadPoolExecutor(max_workers=12) as pool:
         answers = list(pool.map(deliver, [form for form in forms for _ in range(6)]))
     assert set(answers) == {f"200 {EMPTY_TWIML}"}
+    with env.session() as session:  # each distinct message accepted once, whatever the copies
+        accepted = sorted(session.scalars(select(InboxItem.provider_message_id)))
+    assert accepted == sorted(form["MessageSid"] for form in forms)
+    assert run_turns(env.container) == 3
     with env.session() as session:
         processed = sorted(session.scalars(select(ProcessedMessage.provider_message_id)))
         inbound = session.scalar(select(func.count()).select_from(Message).where(Message.direction == "in"))
@@ -574,8 +619,9 @@ def test_a_failure_reported_before_the_worker_recorded_the_sid_is_not_lost(env: 
     assert env.twilio.callback_answers == [200]
     env.work()  # the e-mail copy queued by the callback
     with env.session() as session:
-        row = session.scalars(select(OutboxMessage).order_by(OutboxMessage.id.desc())
-                              .where(OutboxMessage.channel == "whatsapp")).first()
+        row = session.scalars(
+            select(OutboxMessage).order_by(OutboxMessage.id.desc()).where(OutboxMessage.channel == "whatsapp")
+        ).first()
         assert row is not None
         [message] = session.scalars(select(Message).where(Message.outbox_id == row.id)).all()
     assert (message.status, message.error_code) == ("failed", "63016")

@@ -23,7 +23,7 @@ from pytest_httpserver import HTTPServer
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.messages import Channel
+from bot.messages import Channel, InboundMessage
 from channels.base import OutboundMessage
 from channels.whatsapp.adapter import WhatsAppAdapter, WhatsAppConfig
 from intake.db import unit_of_work
@@ -246,6 +246,49 @@ if "postgresql" in BACKENDS:
             worker.wait(timeout=20)
             engine.dispose()
         assert max(lags) < 0.5 and statistics.median(lags) < 0.25, lags
+
+
+    def test_a_worker_process_runs_an_accepted_messages_turn_at_once(
+        clean_postgres_url: str, server: HTTPServer, tmp_path: Path
+    ) -> None:
+        """A webhook (here: this process) accepts; the worker process, polling every 5 s, is woken by
+        the commit's NOTIFY, runs the dialog turn and sends the greeting well within a second."""
+        from intake.bootstrap import build_container
+        from intake.config import Settings
+
+        files = tmp_path / "f"
+        settings = Settings(database_url=clean_postgres_url, data_dir=tmp_path, attachments_dir=files)
+        webhook = build_container(settings)
+        assert webhook.inbox is not None
+        twilio = SlowTwilio(server)
+        worker = _start_worker(_env(clean_postgres_url, twilio, tmp_path, worker_poll_seconds=5), tmp_path)
+        lags = []
+        try:
+            time.sleep(2)  # the worker is up and listening
+            for n in range(4):
+                started = time.monotonic()
+                webhook.inbox.accept([_hello(f"+5697711{n:04d}", n)])
+                _wait_for(lambda n=n: twilio.count() > n, 10)  # type: ignore[misc]
+                lags.append(twilio.delivered[-1][2] - started)
+                time.sleep(0.3)
+        finally:
+            worker.send_signal(signal.SIGTERM)
+            worker.wait(timeout=20)
+            webhook.close()
+        assert max(lags) < 1.0, lags
+        assert "whatsapp:+56977110003" in twilio.bodies_by_chat()
+
+
+def _hello(number: str, n: int) -> InboundMessage:
+    """A customer's first WhatsApp message, as the adapter reads it."""
+    return InboundMessage(
+        channel=Channel.WHATSAPP,
+        sender_id=number,
+        chat_id=number,
+        provider_message_id=f"SM{n:032d}",
+        received_at=utcnow(),
+        text="hola",
+    )
 
 
 def test_the_embedded_worker_wakes_on_commit_well_before_its_poll(

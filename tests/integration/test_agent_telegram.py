@@ -49,6 +49,7 @@ from intake.wiring import telegram_config, whatsapp_config
 from tests.support.clock import FakeClock, VirtualTime
 from tests.support.signing import TWILIO_SIGNATURE_HEADER, telegram_headers, twilio_signature
 from tests.support.telegram_fake import FakeBotApi, button_titles, callback_update, message_update
+from tests.support.turns import run_turns
 from tests.support.twilio_fake import ACCOUNT, FakeTwilio, error, fixture
 from webhooks import create_app
 
@@ -114,6 +115,7 @@ class Desk:
             "/webhooks/whatsapp", data=form, headers={TWILIO_SIGNATURE_HEADER: signature}
         )
         assert response.status_code == 200, response.get_data(as_text=True)
+        run_turns(self.container)
 
     def customer_posts(self, form: dict[str, str]) -> None:
         """Twilio posts a signed inbound form (e.g. with media)."""
@@ -121,6 +123,7 @@ class Desk:
         headers = {TWILIO_SIGNATURE_HEADER: signature}
         response = self.client.post("/webhooks/whatsapp", data=form, headers=headers)
         assert response.status_code == 200, response.get_data(as_text=True)
+        run_turns(self.container)
 
     def telegram(self, update: dict[str, Any]) -> None:
         """Telegram posts one update to the webhook (with the secret)."""
@@ -136,6 +139,7 @@ class Desk:
             content_type="application/json",
         )
         assert response.status_code == 200, response.get_data(as_text=True)
+        run_turns(self.container)
 
     def agent_says(
         self, text: str, user: int = ANA, *, chat: int = AGENTS_GROUP, **extra: Any

@@ -44,6 +44,7 @@ from intake.wiring import telegram_config
 from tests.support.clock import FakeClock, VirtualTime
 from tests.support.signing import telegram_headers
 from tests.support.telegram_fake import FakeBotApi, message_update, press_button
+from tests.support.turns import run_turns
 from webhooks import create_app
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "telegram"
@@ -183,7 +184,9 @@ def post(
     """POST one update as Telegram does (JSON body, secret header)."""
     body = update if isinstance(update, bytes) else json.dumps(update).encode()
     headers = telegram_headers(secret)
-    return client.post("/webhooks/telegram", data=body, headers=headers, content_type=content_type)
+    response = client.post("/webhooks/telegram", data=body, headers=headers, content_type=content_type)
+    run_turns(client.application.extensions["intake"])  # the worker runs the accepted update's turn
+    return response
 
 
 def say(client: FlaskClient, env: TelegramEnv, text: str, user_id: int = CUSTOMER) -> None:

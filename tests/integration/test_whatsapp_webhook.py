@@ -48,6 +48,7 @@ from intake.wiring import whatsapp_config
 from sla.priority import Impact, Urgency
 from tests.support.clock import FakeClock
 from tests.support.signing import TWILIO_SIGNATURE_HEADER, twilio_signature
+from tests.support.turns import run_turns
 from tests.support.twilio_fake import ACCOUNT, FakeTwilio, error, fixture
 from webhooks import EMPTY_TWIML, create_app
 
@@ -100,7 +101,9 @@ class Env:
         target = path + (f"?{query}" if query else "")
         url = signed_url if signed_url is not None else PUBLIC + target
         all_headers = {TWILIO_SIGNATURE_HEADER: sign(url, form), **(headers or {})}
-        return self.client.post(target, data=dict(form), headers=all_headers)
+        response = self.client.post(target, data=dict(form), headers=all_headers)
+        run_turns(self.container)  # the worker runs the accepted message's turn
+        return response
 
     def work(self) -> int:
         """Run the background jobs until quiet."""

@@ -54,3 +54,4 @@ def threaded_server() -> HTTPServer:
     server = HTTPServer(host="127.0.0.1", port=0, threaded=True)
     server.start()
     return server
+

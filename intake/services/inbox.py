@@ -1,0 +1,317 @@
+"""The inbox: a webhook accepts verified messages with one INSERT and answers at once; the worker runs
+their dialog turns (`InboundService.handle_inbound`), one sender at a time, in the order accepted.
+
+Why: a dialog turn is a dozen statements and ~10,000 Python calls; run inside the webhook it made the
+provider wait for it and let one busy process delay every other webhook (issue 16). Accepting is
+cheap and durable: once the row is committed the message cannot be lost, and a provider's redelivery
+of the same message id is a no-op (unique channel + provider id).
+
+Order and leases follow the outbox (intake/delivery/outbox.py): only the oldest unfinished row of a
+sender may be claimed, under a short renewed lease; a crashed worker's rows are taken over when the
+lease expires, and `handle_inbound` itself dedupes on the provider id, so a turn that committed just
+before a crash is not run twice. A turn that raises is retried with backoff; after
+`policy.max_attempts` the row is `failed` (shown by /healthz and `intake-bot inbox`) and the sender's
+later messages go on.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import uuid
+from collections.abc import Callable, Collection, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Engine, delete, exists, func, insert, or_, select, text, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session, aliased, sessionmaker
+
+from bot.messages import InboundMessage, inbound_from_json, inbound_to_json
+from intake.db import unit_of_work
+from intake.db.models import InboxItem
+from intake.delivery.outbox import Claim, RetryPolicy
+from intake.delivery.wakeup import INBOX_CHANNEL, INBOX_WAKEUPS
+from intake.services.inbound import InboundService
+
+log = logging.getLogger(__name__)
+
+PENDING, WORKING, DONE, FAILED = "pending", "working", "done", "failed"
+UNFINISHED = (PENDING, WORKING)
+MAX_PROVIDER_ID = 100
+MAX_SENDER = 254
+DEFAULT_POLICY = RetryPolicy(max_attempts=5, base_seconds=1.0, max_seconds=60.0)
+
+
+class LeaseLost(Exception):
+    """The row was taken over by another worker while this one ran its turn."""
+
+
+class Inbox:
+    """Accepts messages for later turns and runs those turns for a worker (a `LeasedWork`)."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        session_factory: sessionmaker[Session],
+        inbound: InboundService,
+        clock: Callable[[], datetime],
+        *,
+        policy: RetryPolicy | None = None,
+        lease_seconds: float = 15.0,
+        batch_size: int = 20,
+    ) -> None:
+        self.engine = engine
+        self._autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
+        self.session_factory = session_factory
+        self.inbound = inbound
+        self.clock = clock
+        self.policy = policy or DEFAULT_POLICY
+        self.lease = timedelta(seconds=lease_seconds)
+        self.batch_size = batch_size
+        self._payloads: dict[int, dict[str, Any]] = {}  # read with the claim: no second round trip
+        self._lock = threading.Lock()
+
+    def accept(self, messages: Sequence[InboundMessage]) -> int:
+        """Store verified messages for their turns (a redelivered provider id is ignored); return how many
+        were new. One short transaction of plain INSERTs, then the workers are woken."""
+        if not messages:
+            return 0
+        now = self.clock()
+        rows = [_row(message, now) for message in messages]
+        if self.engine.dialect.name == "postgresql":
+            # Autocommit: the one INSERT is its own transaction (one round trip instead of BEGIN,
+            # INSERT, COMMIT); the NOTIFY after it reaches every worker process's LISTEN.
+            with self._autocommit.connect() as conn:
+                accepted = _insert_new(conn, rows)
+                if accepted:
+                    conn.execute(text("SELECT pg_notify(:channel, '')"), {"channel": INBOX_CHANNEL})
+        else:
+            with self.engine.begin() as conn:
+                accepted = _insert_new(conn, rows)
+        if accepted:
+            INBOX_WAKEUPS.notify()
+        return accepted
+
+    def claim(self, limit: int | None = None) -> Claim:
+        """Lease the due head of each sender (one token for the batch), in one transaction."""
+        now = self.clock()
+        token = uuid.uuid4().hex
+        heads = self._due_heads(now, limit or self.batch_size)
+        statement = (
+            update(InboxItem)
+            .where(InboxItem.id.in_(heads))
+            .values(status=WORKING, claim_token=token, locked_until=now + self.lease)
+            .returning(InboxItem.id, InboxItem.payload)
+            .execution_options(synchronize_session=False)
+        )
+        with unit_of_work(self.session_factory) as session:  # one UPDATE … RETURNING
+            claimed = sorted((int(row_id), payload) for row_id, payload in session.execute(statement))
+        with self._lock:
+            self._payloads.update(claimed)
+        return Claim(token, [row_id for row_id, _ in claimed])
+
+    def deliver(self, row_id: int, token: str) -> None:
+        """Run the turn of one claimed row and record done, retry or failed."""
+        with self._lock:
+            payload = self._payloads.pop(row_id, None)
+        if payload is None:
+            payload = self._load(row_id, token)
+            if payload is None:
+                return
+        try:
+            message = inbound_from_json(payload)
+        except (KeyError, TypeError, ValueError) as exc:
+            self._record(row_id, token, f"unreadable payload: {exc}", final=True)
+            return
+        try:
+            self.inbound.handle_inbound(message, now=self.clock(), finish=self._done(row_id, token))
+        except LeaseLost:  # another worker took the row over: the turn rolled back, the new owner runs it
+            log.warning("inbox %s: lease lost during the turn; left to the new owner", row_id)
+        except Exception as exc:  # the database went away, or a bug in one turn: retried with backoff
+            log.exception("inbox %s: the turn failed", row_id)
+            self._record(row_id, token, f"{type(exc).__name__}: {exc}")
+
+    def _done(self, row_id: int, token: str) -> Callable[[Session], None]:
+        """Mark the row done inside the turn's own transaction; LeaseLost (rolling it back) if not ours."""
+
+        def finish(session: Session) -> None:
+            statement = (
+                update(InboxItem)
+                .where(InboxItem.id == row_id, _claimed_under([token]))
+                .values(
+                    status=DONE,
+                    processed_at=self.clock(),
+                    claim_token=None,
+                    locked_until=None,
+                    last_error=None,
+                )
+                .execution_options(synchronize_session=False)
+            )
+            if not session.execute(statement).rowcount:  # type: ignore[attr-defined]
+                raise LeaseLost(row_id)
+
+        return finish
+
+    def run_once(self) -> int:
+        """Run every due turn now, in order (tests, `worker --once`, the simulator); return how many."""
+        done = 0
+        while True:
+            claim = self.claim()
+            if not claim.row_ids:
+                return done
+            for row_id in claim.row_ids:
+                self.deliver(row_id, claim.token)
+            done += len(claim.row_ids)
+
+    def renew(self, tokens: Collection[str]) -> int:
+        """Extend the lease of every row still claimed under `tokens`; return how many."""
+        if not tokens:
+            return 0
+        with unit_of_work(self.session_factory) as session:
+            statement = (
+                update(InboxItem).where(_claimed_under(tokens)).values(locked_until=self.clock() + self.lease)
+            )
+            return int(session.execute(statement).rowcount or 0)  # type: ignore[attr-defined]
+
+    def release(self, tokens: Collection[str]) -> int:
+        """Give back every row still claimed under `tokens` (due at once, for any worker); return how many."""
+        if not tokens:
+            return 0
+        with unit_of_work(self.session_factory) as session:
+            statement = (
+                update(InboxItem)
+                .where(_claimed_under(tokens))
+                .values(status=PENDING, claim_token=None, locked_until=None)
+            )
+            released = int(session.execute(statement).rowcount or 0)  # type: ignore[attr-defined]
+        if released:
+            INBOX_WAKEUPS.notify()
+        return released
+
+    def counts(self) -> dict[str, int]:
+        """Rows per unfinished or failed status (for /healthz and `intake-bot inbox`)."""
+        with self.session_factory() as session:
+            found = session.execute(
+                select(InboxItem.status, func.count())
+                .where(InboxItem.status.in_((PENDING, WORKING, FAILED)))
+                .group_by(InboxItem.status)
+            ).all()
+        return {str(status): int(count) for status, count in found}
+
+    def failed(self, limit: int = 50) -> list[InboxItem]:
+        """The most recent rows whose turn kept failing."""
+        with self.session_factory() as session:
+            query = select(InboxItem).where(InboxItem.status == FAILED).order_by(InboxItem.id.desc())
+            return list(session.scalars(query.limit(limit)))
+
+    def retry(self, row_ids: Collection[int] | None = None) -> int:
+        """Put failed rows (all, or these) back in line for another turn; return how many."""
+        with unit_of_work(self.session_factory) as session:
+            statement = update(InboxItem).where(InboxItem.status == FAILED)
+            if row_ids is not None:
+                statement = statement.where(InboxItem.id.in_(list(row_ids)))
+            values = {"status": PENDING, "attempts": 0, "next_attempt_at": self.clock(), "claim_token": None}
+            retried = int(session.execute(statement.values(**values)).rowcount or 0)  # type: ignore[attr-defined]
+        if retried:
+            INBOX_WAKEUPS.notify()
+        return retried
+
+    def purge(self, keep: timedelta) -> int:
+        """Delete rows done more than `keep` ago (the transcript keeps their messages); return how many.
+
+        Failed and unfinished rows are never purged."""
+        cutoff = self.clock() - keep
+        with unit_of_work(self.session_factory) as session:
+            statement = delete(InboxItem).where(InboxItem.status == DONE, InboxItem.processed_at < cutoff)
+            return int(session.execute(statement).rowcount or 0)  # type: ignore[attr-defined]
+
+    def _due_heads(self, now: datetime, limit: int) -> Any:
+        """Due rows that are the oldest unfinished row of their sender (SKIP LOCKED on PostgreSQL)."""
+        head, older = aliased(InboxItem), aliased(InboxItem)  # aliases: never correlated to the UPDATE
+        due = or_(
+            (head.status == PENDING) & (head.next_attempt_at <= now),
+            (head.status == WORKING) & (head.locked_until <= now),
+        )
+        behind = exists().where(
+            older.channel == head.channel,
+            older.sender == head.sender,
+            older.status.in_(UNFINISHED),
+            older.id < head.id,
+        )
+        return (
+            select(head.id)
+            .where(due, ~behind)
+            .order_by(head.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True, of=head)
+        )
+
+    def _load(self, row_id: int, token: str) -> dict[str, Any] | None:
+        with self.session_factory() as session:
+            row = session.get(InboxItem, row_id)
+            if row is None or row.status != WORKING or row.claim_token != token:
+                return None
+            return dict(row.payload)
+
+    def _record(self, row_id: int, token: str, error: str, *, final: bool = False) -> None:
+        """Another attempt later, or failed for good; nothing when the lease was lost meanwhile."""
+        now = self.clock()
+        with unit_of_work(self.session_factory) as session:
+            row = session.get(InboxItem, row_id, with_for_update=True)
+            if row is None or row.status != WORKING or row.claim_token != token:
+                log.warning("inbox %s: lease lost during the turn; left to the new owner", row_id)
+                return
+            row.claim_token, row.locked_until = None, None
+            row.attempts += 1
+            row.last_error = error[:500]
+            if final or row.attempts >= self.policy.max_attempts:
+                row.status = FAILED
+                log.error("inbox %s: failed after %d attempt(s): %s", row_id, row.attempts, row.last_error)
+                return
+            row.status = PENDING
+            row.next_attempt_at = now + timedelta(seconds=self.policy.delay(row.attempts))
+        INBOX_WAKEUPS.notify()
+
+
+def _row(message: InboundMessage, now: datetime) -> dict[str, Any]:
+    """The inbox row of one message; ValueError when its keys are out of bounds."""
+    if not 0 < len(message.provider_message_id) <= MAX_PROVIDER_ID:
+        raise ValueError(f"provider message id must be 1–{MAX_PROVIDER_ID} characters")
+    if not 0 < len(message.sender_id) <= MAX_SENDER:
+        raise ValueError(f"sender must be 1–{MAX_SENDER} characters")
+    return {
+        "channel": str(message.channel),
+        "provider_message_id": message.provider_message_id,
+        "sender": message.sender_id,
+        "payload": inbound_to_json(message),
+        "status": PENDING,
+        "attempts": 0,
+        "next_attempt_at": now,
+        "accepted_at": now,
+    }
+
+
+def _insert_new(conn: Any, rows: list[dict[str, Any]]) -> int:
+    """INSERT the rows whose (channel, provider id) is new; return how many were inserted."""
+    keys = ["channel", "provider_message_id"]
+    dialect = conn.dialect
+    if dialect.name in ("postgresql", "sqlite") and dialect.insert_returning:
+        # One statement with its parameters apart: compiled once, then taken from SQLAlchemy's cache.
+        module: Any = postgresql if dialect.name == "postgresql" else sqlite
+        statement = module.insert(InboxItem).on_conflict_do_nothing(index_elements=keys)
+        return len(conn.execute(statement.returning(InboxItem.id), rows).all())
+    inserted = 0
+    for row in rows:  # other databases: look first; a concurrent duplicate fails the unique constraint
+        seen = select(InboxItem.id).where(
+            InboxItem.channel == row["channel"], InboxItem.provider_message_id == row["provider_message_id"]
+        )
+        if conn.execute(seen).first() is None:
+            conn.execute(insert(InboxItem).values(row))
+            inserted += 1
+    return inserted
+
+
+def _claimed_under(tokens: Collection[str]) -> Any:
+    """Rows being worked on under one of these claim tokens."""
+    return InboxItem.claim_token.in_(list(tokens)) & (InboxItem.status == WORKING)
