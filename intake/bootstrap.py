@@ -153,7 +153,14 @@ class Container:
     def make_mail_intake(self) -> MailIntake:
         """The e-mail inbound use case (shared by `mail ingest`, `mail poll` and the worker's poller)."""
         own = (parseaddr(self.settings.email_from)[1],)
-        return MailIntake(self.session_factory, self.tickets, self.store, self.clock, own)
+        return MailIntake(
+            self.session_factory,
+            self.tickets,
+            self.store,
+            self.clock,
+            own,
+            signing_key=self.settings.secret_key,
+        )
 
     def make_mail_poller(self) -> ImapPoller | None:
         """The IMAP poller feeding `MailIntake.ingest`, or None when IMAP is not configured."""

@@ -64,6 +64,7 @@ def email_config(settings: Settings) -> EmailConfig:
             password=settings.smtp_password,
             starttls=settings.smtp_starttls,
             sender=settings.email_from,
+            signing_key=settings.secret_key,
         )
     except ValueError as exc:
         raise SettingsError(f"SMTP_* settings: {exc}") from None

@@ -25,6 +25,7 @@ from channels.base import (
 from intake.db import unit_of_work
 from intake.db.events import record_event
 from intake.db.models import Message, OutboxMessage
+from intake.delivery.email_thread import thread_email
 from intake.delivery.media_links import MediaLinks
 from intake.delivery.wakeup import mark_written
 from intake.domain.events import Actor, EventKind, OutboxStatus
@@ -298,6 +299,7 @@ class OutboxWorker:
                     row.status, row.locked_until = OutboxStatus.HELD, None
                     return None
                 message = routed
+            message = thread_email(session, row, message)
             if message.media_attachment_id is not None and self.media_links is not None:
                 # Signed now, not when queued: a held message may go out days later.
                 message = replace(message, media_url=self.media_links.url_for(message.media_attachment_id))

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.messages import Channel, InboundMedia, MediaKind
 from bot.texts import text
 from channels.base import MediaRefusedError
+from channels.email_ids import verified_ticket_id
 from channels.email_in import MAX_ID_CHARS, InboundMail, parse_mail, reply_text, ticket_tag
 from channels.media_policy import MediaPolicy
 from intake.db import unit_of_work
@@ -80,8 +81,10 @@ class MailIntake:
         clock: Callable[[], datetime],
         own_addresses: tuple[str, ...],
         policy: MediaPolicy | None = None,
+        signing_key: str | None = None,
     ) -> None:
         self.session_factory = session_factory
+        self.signing_key = signing_key
         self.tickets = tickets
         self.store = store
         self.clock = clock
@@ -97,7 +100,7 @@ class MailIntake:
                 return MailOutcome("duplicate", reason=mail.message_id)
             seen = ProcessedMessage(channel=CHANNEL, provider_message_id=mail.message_id, processed_at=now)
             session.add(seen)
-            ticket = _thread(session, mail)
+            ticket = _thread(session, mail, self.signing_key)
             if mail.automatic and ticket is not None and mail.out_of_office:
                 _log_absence(session, ticket, mail, now)
             reason = self._refusal(mail)
@@ -238,10 +241,16 @@ def _over_limit(session: Session, sender: str, now: datetime) -> bool:
     return (opened or 0) >= RATE_LIMIT
 
 
-def _thread(session: Session, mail: InboundMail) -> Ticket | None:
-    """The ticket a message answers: by our Message-IDs in its threading headers, else by its subject's
-    "[LA-000123]" tag, accepted only from one of that ticket's contacts."""
+def _thread(session: Session, mail: InboundMail, signing_key: str | None) -> Ticket | None:
+    """The ticket a message answers: by our Message-IDs in its threading headers (signed with our key, or
+    recorded when the outbox sent them), else by its subject's "[LA-000123]" tag, accepted only from one of
+    that ticket's contacts."""
     ids = [i[:MAX_ID_CHARS] for i in (*mail.in_reply_to, *mail.references)]
+    for message_id in ids if signing_key else ():
+        signed = verified_ticket_id(signing_key or "", message_id)
+        ticket = session.get(Ticket, signed) if signed is not None else None
+        if ticket is not None:
+            return ticket
     if ids:
         ticket_id = session.scalar(
             select(Message.ticket_id)
