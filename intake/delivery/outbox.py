@@ -52,6 +52,7 @@ def from_payload(data: Mapping[str, Any]) -> OutboundMessage:
     values = {k: v for k, v in data.items() if k in known}
     values["channel"] = Channel(values["channel"])
     values["options"] = tuple(Option(**o) for o in values.get("options") or ())
+    values["reply_to_ids"] = tuple(values.get("reply_to_ids") or ())
     return OutboundMessage(**values)
 
 
