@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.language import guess_language
 from bot.messages import Channel, InboundMedia, MediaKind
 from bot.texts import text
 from channels.base import MediaRefusedError
@@ -123,6 +124,8 @@ class MailIntake:
         """Open the ticket, keep the raw message, file the attachments and acknowledge."""
         contact = _contact(session, mail, now)
         conversation = _conversation(session, mail.sender, contact, now)
+        # The customer's chosen language, else the one this mail is written in (Spanish when unsure).
+        conversation.language = contact.language or guess_language(f"{mail.subject}\n{mail.text}")
         media, refused = self._store(mail)
         description = _description(mail)
         data = NewTicket(

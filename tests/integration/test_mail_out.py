@@ -161,3 +161,23 @@ def test_html_part_escapes_customer_text_and_links_only_http_urls() -> None:
     url = "https://soporte.consultora.cl/t/abc?x=1&amp;y=2"
     assert f'Ver <a href="{url}">{url}</a>.' in rich
     assert 'href="javascript' not in rich
+
+
+@pytest.mark.parametrize(
+    ("name", "sender", "lang", "words"),
+    [
+        ("new_mail_en.eml", "mark.taylor@northwind.example", "en", "We received your e-mail and registered"),
+        ("rfc2047_subject.eml", "joao.silva@cliente.com.br", "pt", "Recebemos seu e-mail e registramos"),
+        ("html_only.eml", LUCIA, "es", "Recibimos su correo y registramos"),
+    ],
+)
+def test_a_new_ticket_speaks_the_language_of_the_mail(
+    container: Container, mailbox: Mailbox, name: str, sender: str, lang: str, words: str
+) -> None:
+    outcome = container.make_mail_intake().ingest(load(name))
+    container.run_jobs_once()
+    with container.transaction() as session:
+        ticket = session.scalar(select(Ticket).where(Ticket.number == outcome.number))
+        assert ticket is not None and ticket.language == lang
+    [ack] = [mail for _s, rcpt, mail in mailbox.received if rcpt == [sender]]
+    assert words in content(ack)
