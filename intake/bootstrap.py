@@ -160,6 +160,7 @@ class Container:
             self.clock,
             own,
             signing_key=self.settings.secret_key,
+            conversations=self.conversations,
         )
 
     def make_mail_poller(self) -> ImapPoller | None:

@@ -8,20 +8,32 @@ worker fills it in just before the send (see `OutboxWorker._prepare`). The ackno
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.messages import Channel
+from bot.texts import text
 from channels.base import OutboundMessage
 from intake.db.models import Message, OutboxMessage, Ticket
+from intake.delivery.tracking_links import tracking_line
 from intake.domain.events import Actor
 
 MAX_REFERENCES = 10
+# The questions an e-mail ticket's customer answers by replying: the hint that says how.
+_ANSWER_HINTS = {
+    "solution": "email_answer_validation",
+    "validation_reminder": "email_answer_validation",
+    "survey": "email_answer_survey",
+    "survey_reminder": "email_answer_survey",
+}
 _NOT_CUSTOMER_FACING = frozenset({"agent_alert", "agent_answer"})
 
 
-def thread_email(session: Session, row: OutboxMessage, message: OutboundMessage) -> OutboundMessage:
+def thread_email(
+    session: Session, row: OutboxMessage, message: OutboundMessage, now: datetime
+) -> OutboundMessage:
     """The message with its ticket's threading filled in (unchanged if it is not a ticket's e-mail).
 
     An e-mail ticket's messages are tagged `[LA-000123] <title>`; e-mail copies of a chat ticket's notices
@@ -32,6 +44,8 @@ def thread_email(session: Session, row: OutboxMessage, message: OutboundMessage)
     if ticket is None:
         return message
     own_thread = ticket.channel == Channel.EMAIL  # copies of a chat's notices keep their worded subject
+    if own_thread and row.kind in _ANSWER_HINTS:
+        message = replace(message, text=_with_answer_hint(session, ticket, message, row.kind, now))
     return replace(
         message,
         ticket_number=ticket.number if own_thread else None,
@@ -52,6 +66,18 @@ def customer_message_ids(session: Session, ticket_id: int) -> tuple[str, ...]:
     ).all()
     real = list(dict.fromkeys(i for i in ids if i and not i.startswith("<sha256-")))
     return tuple(real[:1] + real[1:][-(MAX_REFERENCES - 1) :])
+
+
+def _with_answer_hint(
+    session: Session, ticket: Ticket, message: OutboundMessage, kind: str, now: datetime
+) -> str:
+    """The question with our reply marker on top, how to answer by reply below, and the tracking link."""
+    lang = ticket.language
+    parts = [text("email_reply_marker", lang), message.text.strip(), text(_ANSWER_HINTS[kind], lang)]
+    line = tracking_line(session, ticket, lang, now=now)
+    if line is not None and line not in message.text:
+        parts.append(line)
+    return "\n\n".join(parts)
 
 
 def _auto_submitted(session: Session, row: OutboxMessage, message: OutboundMessage) -> str | None:

@@ -300,7 +300,7 @@ class OutboxWorker:
                     row.status, row.locked_until = OutboxStatus.HELD, None
                     return None
                 message = routed
-            message = thread_email(session, row, message)
+            message = thread_email(session, row, message, now)
             if message.media_attachment_id is not None and self.media_links is not None:
                 # Signed now, not when queued: a held message may go out days later.
                 message = replace(message, media_url=self.media_links.url_for(message.media_attachment_id))

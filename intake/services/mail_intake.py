@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.language import guess_language
+from bot.mail_answers import survey_answer, validation_answer
 from bot.messages import Channel, InboundMedia, MediaKind
 from bot.texts import text
 from channels.base import MediaRefusedError
@@ -35,12 +36,15 @@ from intake.db.models import (
     Message,
     OutboxMessage,
     ProcessedMessage,
+    SurveyAnswer,
     Ticket,
     TicketEvent,
 )
 from intake.db.storage import FileStore
 from intake.delivery.tracking_links import tracking_line
 from intake.domain.events import Actor, EventKind
+from intake.domain.lifecycle import TicketStatus as S
+from intake.services.conversations import ConversationService
 from intake.services.inbound_limits import MAX_FILES_PER_INTAKE, MAX_TEXT_CHARS
 from intake.services.tickets import NewTicket, TicketService
 from sla.priority import Impact, Urgency, priority_for
@@ -51,7 +55,7 @@ TRIAGE_IMPACT = Impact.MEDIUM  # with TRIAGE_URGENCY: P3 until the customer answ
 TRIAGE_URGENCY = Urgency.MEDIUM
 RATE_LIMIT = 5  # new tickets per sender
 RATE_WINDOW = timedelta(hours=1)
-_ENDED = ("closed", "cancelled")
+_ENDED = ("closed", "cancelled")  # a reply opens a new ticket (unless it answers the survey)
 _LEVEL = {
     "alto": "1", "alta": "1", "high": "1",
     "medio": "2", "media": "2", "médio": "2", "média": "2", "medium": "2",
@@ -83,9 +87,11 @@ class MailIntake:
         own_addresses: tuple[str, ...],
         policy: MediaPolicy | None = None,
         signing_key: str | None = None,
+        conversations: ConversationService | None = None,
     ) -> None:
         self.session_factory = session_factory
         self.signing_key = signing_key
+        self.conversations = conversations  # validation and survey by reply (the chats' use case)
         self.tickets = tickets
         self.store = store
         self.clock = clock
@@ -107,6 +113,9 @@ class MailIntake:
             reason = self._refusal(mail)
             if reason is not None:
                 return MailOutcome("ignored", ticket.number if ticket else None, reason)
+            answered = self._answer(session, ticket, mail, now) if ticket is not None else None
+            if answered is not None:
+                return answered
             if ticket is not None and ticket.status not in _ENDED:
                 return self._add(session, ticket, mail, now)
             if _over_limit(session, mail.sender, now):
@@ -171,6 +180,39 @@ class MailIntake:
         if answer is not None:
             self._triage(session, locked, answer, now)
         return MailOutcome("added", locked.number, refused=refused)
+
+    def _answer(
+        self, session: Session, ticket: Ticket, mail: InboundMail, now: datetime
+    ) -> MailOutcome | None:
+        """A reply that answers the proposed solution or the survey, through the chats' use cases."""
+        if self.conversations is None or ticket.status not in (S.SOLUTION_PROPOSED, S.CLOSED):
+            return None
+        locked = self.tickets.lock(session, ticket.number or "")
+        assert locked is not None
+        body = reply_text(mail.text)[:MAX_TEXT_CHARS]
+        if locked.status == S.SOLUTION_PROPOSED:
+            answer = validation_answer(body)
+            if answer is None or answer.accepted is None:
+                return None
+            self._record_answer(session, locked, mail, body, now)
+            self.conversations.answer_validation(session, locked, answer.accepted, answer.comment, now)
+            return MailOutcome("validated" if answer.accepted else "reopened", locked.number)
+        answer = survey_answer(body) if _survey_pending(session, locked) else None
+        if answer is None or answer.rating is None:
+            return None
+        self._record_answer(session, locked, mail, body, now)
+        self.tickets.record_survey(session, locked, answer.rating, answer.comment, now=now)
+        return MailOutcome("rated", locked.number)
+
+    def _record_answer(
+        self, session: Session, ticket: Ticket, mail: InboundMail, body: str, now: datetime
+    ) -> None:
+        """The answering mail in the transcript, and kept raw, like any reply."""
+        conversation = _conversation(session, mail.sender, _contact(session, mail, now), now)
+        row = _transcript(conversation, mail, body, now)
+        row.ticket_id = ticket.id
+        session.add(row)
+        self._keep_raw(session, ticket, conversation, mail, now)
 
     def _triage(
         self, session: Session, ticket: Ticket, answer: tuple[Impact, Urgency], now: datetime
@@ -299,6 +341,14 @@ def _log_absence(session: Session, ticket: Ticket, mail: InboundMail, now: datet
         now=now,
         data={"automatic": mail.automatic, "message_id": mail.message_id},
     )
+
+
+def _survey_pending(session: Session, ticket: Ticket) -> bool:
+    """Whether the closed ticket's survey was sent and has no rating yet."""
+    if ticket.survey_sent_at is None:
+        return False
+    rating = session.scalar(select(SurveyAnswer.rating).where(SurveyAnswer.ticket_id == ticket.id))
+    return rating is None
 
 
 def _triage_pending(session: Session, ticket: Ticket) -> bool:
