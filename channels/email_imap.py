@@ -125,11 +125,16 @@ class ImapPoller:
             raise ImapLoginError(f"IMAP login refused for {c.username!r} at {c.host}:{c.port}") from None
         return mailbox
 
-    def poll_once(self, mailbox: BaseMailBox) -> PassResult:
-        """Hand every unseen, unparked message to the handler; mark it seen only after it returned."""
+    def poll_once(self, mailbox: BaseMailBox, stop: threading.Event | None = None) -> PassResult:
+        """Hand every unseen, unparked message to the handler; mark it seen only after it returned.
+
+        `stop` ends the pass between two messages (the rest stay unseen for the next one)."""
         handled = failed = parked = 0
+        mailbox.client.untagged_responses.pop("EXISTS", None)  # from here on, new mail is noticed
         validity = _uid_validity(mailbox, self.config.folder)
         for message in mailbox.fetch(AND(seen=False, flagged=False), mark_seen=False, bulk=False):
+            if stop is not None and stop.is_set():
+                break
             assert isinstance(message, _RawMessage)
             uid = message.uid or ""
             key = f"{self.config.folder}:{validity}:{uid}"
@@ -160,6 +165,9 @@ class ImapPoller:
         if not supports_idle(mailbox):
             stop.wait(self.config.poll_seconds)
             return
+        mailbox.client.noop()
+        if mailbox.client.untagged_responses.pop("EXISTS", None):
+            return  # mail arrived during the pass (told in a command's reply, not in IDLE): go again
         deadline = time.monotonic() + IDLE_RENEW_SECONDS
         mailbox.idle.start()  # type: ignore[no-untyped-call]
         try:
@@ -183,7 +191,7 @@ class ImapPoller:
             delay = 1.0
             try:
                 while not stop.is_set():
-                    result = self.poll_once(mailbox)
+                    result = self.poll_once(mailbox, stop)
                     if result.handled or result.failed:
                         log.info("IMAP pass: %d handled, %d failed, %d parked", *_counts(result))
                     self.wait(mailbox, stop)

@@ -248,3 +248,38 @@ def test_cli_mail_poll_without_imap_settings(database_url: str, tmp_path: Path) 
     env = {"DATABASE_URL": database_url, "DATA_DIR": str(tmp_path)}
     result = CliRunner().invoke(cli, ["mail", "poll", "--once"], env=env)
     assert result.exit_code == 1 and "IMAP is not configured" in result.output
+
+
+def test_mail_arriving_during_a_pass_is_not_left_waiting_for_the_next_idle(
+    container: Container, imap: ImapServer
+) -> None:
+    intake = container.make_mail_intake()
+    later = load("new_mail_en.eml")
+    arrived: list[str] = []
+
+    def handle(raw: bytes) -> object:
+        if not arrived:  # a new message lands while the first one is being handled
+            arrived.append(imap.append(later))
+        return intake.ingest(raw)
+
+    imap.append(load("html_only.eml"))
+    poller = ImapPoller(config_for(imap, poll_seconds=300.0), handle)
+    mailbox = poller.connect()
+    try:
+        assert poller.poll_once(mailbox).handled >= 1
+        stop = threading.Event()
+        waiter = threading.Thread(target=poller.wait, args=(mailbox, stop))
+        waiter.start()
+        waiter.join(5)
+        returned = not waiter.is_alive()  # no 25-minute IDLE over mail that is already there
+        stop.set()
+        waiter.join(5)
+        assert returned
+        poller.poll_once(mailbox)
+    finally:
+        mailbox.logout()
+    assert sorted(t.title or "" for t in tickets(container)) == [
+        "Invoices stuck in draft after the upgrade",
+        "Usuarios bloqueados en el portal",
+    ]
+    assert r"\Seen" in imap.flags(arrived[0])
