@@ -38,6 +38,11 @@ class ImapLoginError(Exception):
     """The IMAP server refused the credentials (the message never contains the password)."""
 
 
+class RetryLater(Exception):
+    """Raised by a handler when nothing can be handled now (the database is away): the message is not
+    counted as failing, the pass ends and the poller tries again after a backoff."""
+
+
 @dataclass(frozen=True, slots=True)
 class ImapConfig:
     """IMAP settings for inbound e-mail; built by the settings module, never from env here."""
@@ -140,6 +145,8 @@ class ImapPoller:
             key = f"{self.config.folder}:{validity}:{uid}"
             try:
                 self.handle(message.raw)
+            except RetryLater:
+                raise  # not this message's fault: every other one would fail the same way
             except Exception:  # the transaction rolled back: the message stays unseen for the next pass
                 log.exception("e-mail uid %s could not be handled; left unseen", uid)
                 failed += 1
@@ -188,18 +195,20 @@ class ImapPoller:
                 stop.wait(delay)
                 delay = min(delay * 2, _RECONNECT_MAX_SECONDS)
                 continue
-            delay = 1.0
             try:
                 while not stop.is_set():
                     result = self.poll_once(mailbox, stop)
+                    delay = 1.0
                     if result.handled or result.failed:
                         log.info("IMAP pass: %d handled, %d failed, %d parked", *_counts(result))
                     self.wait(mailbox, stop)
-            except Exception as exc:  # the connection dropped: reconnect
-                log.warning("IMAP session ended: %s; reconnecting", _describe(exc))
-                stop.wait(delay)
-            finally:
+            except Exception as exc:  # the connection dropped, or RetryLater: reconnect after a backoff
+                log.warning("IMAP session ended: %s; again in %.0fs", _describe(exc), delay)
                 _close(mailbox)
+                stop.wait(delay)
+                delay = min(delay * 2, _RECONNECT_MAX_SECONDS)
+                continue
+            _close(mailbox)
 
 
 def supports_idle(mailbox: BaseMailBox) -> bool:

@@ -168,7 +168,7 @@ class Container:
         if self.imap is None:
             return None
         failures = self.settings.data_dir / "mail-failures.json"
-        return ImapPoller(self.imap, self.make_mail_intake().ingest, failures)
+        return ImapPoller(self.imap, self.make_mail_intake().ingest_from_mailbox, failures)
 
     def make_sweeper(self) -> Sweeper:
         """The SLA sweeper (alerts, reminders, auto-close, idle dialogs) on this container's services."""

@@ -8,7 +8,7 @@ import threading
 
 import click
 
-from channels.email_imap import ImapLoginError
+from channels.email_imap import ImapLoginError, RetryLater
 from intake.cli.common import configure_logging, open_container, settings_of
 
 
@@ -62,6 +62,8 @@ def poll(ctx: click.Context, once: bool) -> None:
             raise click.ClickException(f"cannot reach the IMAP server: {type(exc).__name__}: {exc}") from None
         try:
             result = poller.poll_once(mailbox)
+        except RetryLater as exc:
+            raise click.ClickException(f"{exc}; the messages stay unseen for the next run") from None
         finally:
             mailbox.logout()
     click.echo(f"handled: {result.handled}, failed: {result.failed}, parked: {result.parked}")

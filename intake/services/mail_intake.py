@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.language import guess_language
@@ -24,6 +25,7 @@ from bot.messages import Channel, InboundMedia, MediaKind
 from bot.texts import text
 from channels.base import MediaRefusedError
 from channels.email_ids import verified_ticket_id
+from channels.email_imap import RetryLater
 from channels.email_in import MAX_ID_CHARS, InboundMail, parse_mail, reply_text, ticket_tag
 from channels.media_policy import MediaPolicy
 from intake.db import unit_of_work
@@ -97,6 +99,14 @@ class MailIntake:
         self.clock = clock
         self.own = tuple(a.strip().lower() for a in own_addresses)
         self.policy = policy or MediaPolicy()
+
+    def ingest_from_mailbox(self, raw: bytes) -> MailOutcome:
+        """`ingest` for the IMAP poller: a database that cannot be reached is `RetryLater`, not this
+        message's failure (the poller would otherwise park every message during an outage)."""
+        try:
+            return self.ingest(raw)
+        except (OperationalError, InterfaceError) as exc:
+            raise RetryLater(f"database unavailable: {type(exc).__name__}") from exc
 
     def ingest(self, raw: bytes) -> MailOutcome:
         """Handle one message as received (an MTA pipe's stdin): dedupe, refuse, or open a ticket."""

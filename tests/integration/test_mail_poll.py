@@ -13,9 +13,10 @@ from click.testing import CliRunner
 from sqlalchemy import select
 
 from channels.email import EmailAdapter, EmailConfig
-from channels.email_imap import ImapConfig, ImapLoginError, ImapPoller
-from intake.bootstrap import Container, run_background_loops
+from channels.email_imap import ImapConfig, ImapLoginError, ImapPoller, RetryLater
+from intake.bootstrap import Container, build_container, run_background_loops
 from intake.cli import cli
+from intake.config import load_settings
 from intake.db.models import Ticket, TicketEvent
 from tests.integration.service_harness import make_container
 from tests.integration.test_email_send import Mailbox, free_port
@@ -283,3 +284,25 @@ def test_mail_arriving_during_a_pass_is_not_left_waiting_for_the_next_idle(
         "Usuarios bloqueados en el portal",
     ]
     assert r"\Seen" in imap.flags(arrived[0])
+
+
+def test_a_database_outage_leaves_every_message_unseen_and_parks_none(
+    container: Container, imap: ImapServer, tmp_path: Path, clock: FakeClock
+) -> None:
+    away = load_settings(
+        {"DATABASE_URL": f"sqlite:///{tmp_path}/no-such-dir/intake.db", "DATA_DIR": str(tmp_path / "away")},
+        env_file=None,
+    )
+    broken = build_container(away, clock=clock)
+    broken.imap = config_for(imap, max_failures=1)
+    poller = broken.make_mail_poller()
+    assert poller is not None
+    uids = [imap.append(load("html_only.eml")), imap.append(load("new_mail_en.eml"))]
+    try:
+        for _ in range(3):
+            with pytest.raises(RetryLater, match="database unavailable"):
+                one_pass(poller)
+    finally:
+        broken.close()
+    assert [imap.flags(uid) for uid in uids] == [set(), set()]  # neither seen nor parked
+    assert one_pass(poller_of(container, imap)) == (2, 0, 0)  # the database is back: nothing was lost
