@@ -45,7 +45,8 @@ def thread_email(
         return message
     own_thread = ticket.channel == Channel.EMAIL  # copies of a chat's notices keep their worded subject
     if own_thread and row.kind in _ANSWER_HINTS:
-        message = replace(message, text=_with_answer_hint(session, ticket, message, row.kind, now))
+        hinted = _with_answer_hint(session, ticket, message, row.kind, now)
+        message = replace(message, text=hinted, options=())  # the options are listed in the text
     return replace(
         message,
         ticket_number=ticket.number if own_thread else None,
@@ -71,9 +72,13 @@ def customer_message_ids(session: Session, ticket_id: int) -> tuple[str, ...]:
 def _with_answer_hint(
     session: Session, ticket: Ticket, message: OutboundMessage, kind: str, now: datetime
 ) -> str:
-    """The question with our reply marker on top, how to answer by reply below, and the tracking link."""
+    """The question and its options with our reply marker on top, how to answer by reply below, and the
+    tracking link."""
     lang = ticket.language
-    parts = [text("email_reply_marker", lang), message.text.strip(), text(_ANSWER_HINTS[kind], lang)]
+    parts = [text("email_reply_marker", lang), message.text.strip()]
+    if message.options:
+        parts.append("\n".join(f"{i}. {o.title}" for i, o in enumerate(message.options, start=1)))
+    parts.append(text(_ANSWER_HINTS[kind], lang))
     line = tracking_line(session, ticket, lang, now=now)
     if line is not None and line not in message.text:
         parts.append(line)

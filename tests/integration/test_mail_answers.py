@@ -119,6 +119,8 @@ def test_yes_by_reply_closes_and_the_survey_is_answered_by_reply(
     assert "Reiniciamos la secuencia." in body and HINTS[lang][0] in body
     assert "https://soporte.consultora.cl/t/" in body
     assert body.index("—") < body.index("Reiniciamos")  # our reply marker sits above the question
+    assert body.index("Reiniciamos") < body.index("1. ") < body.index(HINTS[lang][0])  # options, then how
+    assert body.rstrip().splitlines()[-1].startswith(("Seguimiento", "Tracking", "Acompanhamento"))
     outcome = container.make_mail_intake().ingest(reply(address, solution, yes))
     assert (outcome.result, outcome.number) == ("validated", number)
     assert ticket(container, number).status == "closed"
