@@ -197,6 +197,8 @@ class MailIntake:
         """A reply that answers the proposed solution or the survey, through the chats' use cases."""
         if self.conversations is None or ticket.status not in (S.SOLUTION_PROPOSED, S.CLOSED):
             return None
+        if not _may_answer(session, ticket, mail.sender):  # a forwarded copy's reader is not the customer
+            return None
         locked = self.tickets.lock(session, ticket.number or "")
         assert locked is not None
         body = reply_text(mail.text)[:MAX_TEXT_CHARS]
@@ -338,6 +340,23 @@ def _is_contact_of(session: Session, ticket: Ticket, sender: str) -> bool:
         )
     )
     return identity is not None
+
+
+def _may_answer(session: Session, ticket: Ticket, sender: str) -> bool:
+    """Whether the sender may validate or rate the ticket: its contact, or a verified contact of its company
+    (as in the chats, where a company's contacts answer for its tickets)."""
+    if _is_contact_of(session, ticket, sender):
+        return True
+    if ticket.company_id is None:
+        return False
+    colleague = session.scalar(
+        select(Contact.id).where(
+            func.lower(Contact.email) == sender,
+            Contact.company_id == ticket.company_id,
+            Contact.verified.is_(True),
+        )
+    )
+    return colleague is not None
 
 
 def _log_absence(session: Session, ticket: Ticket, mail: InboundMail, now: datetime) -> None:

@@ -182,3 +182,12 @@ def test_a_rating_after_the_survey_was_answered_opens_a_new_ticket(
     assert container.make_mail_intake().ingest(reply(address, survey, "5")).result == "rated"
     again = container.make_mail_intake().ingest(reply(address, survey, "4"))
     assert again.result == "opened" and again.number != number
+
+
+def test_someone_outside_the_customer_cannot_validate_by_reply(
+    container: Container, mailbox: Mailbox
+) -> None:
+    number, _address, solution = solved(container, mailbox, "es")
+    outcome = container.make_mail_intake().ingest(reply("curioso@otra-empresa.example", solution, "Sí"))
+    assert (outcome.result, outcome.number) == ("added", number)  # threaded by our signed id, but no answer
+    assert ticket(container, number).status == "solution_proposed"
