@@ -1254,6 +1254,23 @@ _EMAIL_IN: dict[str, dict[str, str]] = {
         "Urgência: 1 alta (parado), 2 média (com dificuldade), 3 baixa (pode esperar)\n"
         "Por exemplo «1 2», ou por extenso («impacto alto, urgência média»).",
     },
+    # Added to the solution and survey e-mails of an e-mail ticket (intake/delivery/email_thread.py).
+    "email_answer_validation": {
+        "es": "Responda este correo sobre esta línea con «sí» si se resolvió, o con «no» y lo que sigue "
+        "fallando. También puede responder en la página de seguimiento.",
+        "en": "Reply above this line with \u201cyes\u201d if it is solved, or \u201cno\u201d and what "
+        "still fails. You can also answer on the tracking page.",
+        "pt": "Responda acima desta linha com «sim» se foi resolvido, ou com «não» e o que continua "
+        "falhando. Também pode responder na página de acompanhamento.",
+    },
+    "email_answer_survey": {
+        "es": "Responda este correo sobre esta línea con un número del 1 al 5 (por ejemplo «5» o «4/5») "
+        "y, si quiere, un comentario. También puede responder en la página de seguimiento.",
+        "en": "Reply above this line with a number from 1 to 5 (for example \u201c5\u201d or "
+        "\u201c4/5\u201d) and, if you like, a comment. You can also answer on the tracking page.",
+        "pt": "Responda acima desta linha com um número de 1 a 5 (por exemplo «5» ou «4/5») e, se "
+        "quiser, um comentário. Também pode responder na página de acompanhamento.",
+    },
 }
 
 # --- issue 15: commercial rules ---

@@ -40,6 +40,14 @@ class OutboundMessage:
     skip_parts: int = 0
     # An agent's file: the worker signs `media_url` for it at send time (links expire).
     media_attachment_id: int | None = None
+    # E-mail threading, filled by the outbox worker at send time for a ticket's e-mail (issue 14): the
+    # ticket's number and title for the subject, its id for our signed Message-ID, the customer's
+    # Message-IDs to answer (In-Reply-To is the last one) and RFC 3834's Auto-Submitted value.
+    ticket_number: str | None = None
+    ticket_title: str | None = None
+    ticket_id: int | None = None
+    reply_to_ids: tuple[str, ...] = ()
+    auto_submitted: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

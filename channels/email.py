@@ -1,10 +1,18 @@
-"""E-mail out over SMTP (plain text, UTF-8); e-mail in is parsed by channels/email_in.py."""
+"""E-mail out over SMTP: multipart/alternative (plain text + escaped HTML, UTF-8) with threading headers.
+
+A ticket's e-mail (the outbox worker fills `ticket_number`, `ticket_title`, `ticket_id`, `reply_to_ids` and
+`auto_submitted` at send time) gets the subject `[LA-000123] <title>` (`Re: ` when it answers the customer),
+a Message-ID signed with the app's key (channels/email_ids.py), `In-Reply-To`/`References` pointing at the
+customer's messages and RFC 3834's `Auto-Submitted`. E-mail in is parsed by channels/email_in.py.
+"""
 
 from __future__ import annotations
 
 import base64
+import html
 import logging
 import mimetypes
+import re
 import smtplib
 import ssl
 from collections.abc import Callable, Sequence
@@ -23,6 +31,7 @@ from channels.base import (
     SendResult,
     TransientSendError,
 )
+from channels.email_ids import signed_message_id
 
 logger = logging.getLogger(__name__)
 
@@ -47,6 +56,7 @@ class EmailConfig:
     starttls: bool = False
     sender: str = "soporte@example.com"
     timeout: float = 10.0
+    signing_key: str | None = field(default=None, repr=False)  # signs our Message-IDs (SECRET_KEY)
 
     def __post_init__(self) -> None:
         """Refuse configurations that could only fail later, at send time."""
@@ -71,6 +81,17 @@ def language_of(message: OutboundMessage) -> str:
 
 
 def subject_for(message: OutboundMessage) -> str:
+    """`[LA-000123] <title>` for a ticket's e-mail (`Re: ` when answering), else a worded subject."""
+    if message.ticket_number:
+        title = " ".join((message.ticket_title or "").split()) or _worded_subject(message)
+        tagged = f"[{message.ticket_number}] {title}"
+        if len(tagged) > SUBJECT_LIMIT:
+            tagged = tagged[: SUBJECT_LIMIT - 1].rstrip() + "…"
+        return f"Re: {tagged}" if message.reply_to_ids else tagged
+    return _worded_subject(message)
+
+
+def _worded_subject(message: OutboundMessage) -> str:
     """A subject in the customer's language from the kind and ticket number, else the first line."""
     lang = language_of(message)
     variables = message.template_variables
@@ -92,6 +113,29 @@ def body_for(message: OutboundMessage) -> str:
     if message.media_url and not message.media_path:
         parts.append(message.media_url)
     return "\n\n".join(parts) + "\n"
+
+
+_URL = re.compile(r"https?://[^\s<>\"']+[^\s<>\"'.,;:!?)\]]")
+
+
+def html_for(message: OutboundMessage) -> str:
+    """The HTML part: the plain body escaped, links clickable, paragraphs and line breaks kept."""
+    paragraphs = [p for p in re.split(r"\n\s*\n", body_for(message).strip()) if p.strip()]
+    blocks = ["<p>" + "<br>\n".join(_linked(line) for line in p.splitlines()) + "</p>" for p in paragraphs]
+    lang = language_of(message)
+    return f'<!DOCTYPE html>\n<html lang="{lang}"><body>\n' + "\n".join(blocks) + "\n</body></html>\n"
+
+
+def _linked(line: str) -> str:
+    """One line of text as HTML: escaped, with every http(s) URL an anchor."""
+    out, last = [], 0
+    for found in _URL.finditer(line):
+        url = found.group(0)
+        out.append(html.escape(line[last : found.start()]))
+        out.append(f'<a href="{html.escape(url)}">{html.escape(url)}</a>')
+        last = found.end()
+    out.append(html.escape(line[last:]))
+    return "".join(out)
 
 
 def _numbered(options: Sequence[Option]) -> str:
@@ -128,20 +172,32 @@ class EmailAdapter:
         return f"EmailAdapter(host={self._config.host!r}, port={self._config.port})"
 
     def build(self, message: OutboundMessage) -> EmailMessage:
-        """The e-mail for an outbound message (UTF-8 plain text, optional attachment)."""
+        """The e-mail for an outbound message (plain text + HTML alternative, optional attachment)."""
         sender = self._config.sender
         email = EmailMessage()
         email["From"] = sender
         email["To"] = _recipient(message.recipient)
         email["Subject"] = subject_for(message)
         email["Date"] = format_datetime(self._clock().astimezone(UTC))
-        email["Message-ID"] = make_msgid(domain=Address(addr_spec=parseaddr(sender)[1]).domain)
-        if message.kind in AUTO_REPLIED_KINDS:
-            email["Auto-Submitted"] = "auto-replied"  # RFC 3834: other robots must not answer it
+        email["Message-ID"] = self._message_id(message)
+        if message.reply_to_ids:
+            email["In-Reply-To"] = message.reply_to_ids[-1]
+            email["References"] = " ".join(message.reply_to_ids)
+        auto = message.auto_submitted or ("auto-replied" if message.kind in AUTO_REPLIED_KINDS else None)
+        if auto:
+            email["Auto-Submitted"] = auto  # RFC 3834: other robots must not answer it
         email.set_content(body_for(message), charset="utf-8")
+        email.add_alternative(html_for(message), subtype="html", charset="utf-8")
         if message.media_path:
             _attach(email, message)
         return email
+
+    def _message_id(self, message: OutboundMessage) -> str:
+        """A ticket's e-mail gets a Message-ID signed for that ticket; any other a random one."""
+        domain = Address(addr_spec=parseaddr(self._config.sender)[1]).domain
+        if message.ticket_id is not None and self._config.signing_key:
+            return signed_message_id(self._config.signing_key, message.ticket_id, domain)
+        return make_msgid(domain=domain)
 
     def send(self, message: OutboundMessage) -> SendResult:
         """Send one message by SMTP; 4xx and network errors are transient, 5xx permanent."""

@@ -7,6 +7,7 @@ import threading
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from email.utils import parseaddr
 from typing import Any
 
 from sqlalchemy import Engine
@@ -14,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.messages import InboundMessage
 from channels.base import OutboundChannel
+from channels.email_imap import ImapConfig, ImapPoller
 from channels.web import WebPageAdapter
 from intake.config import Settings
 from intake.db import make_engine, make_session_factory, unit_of_work
@@ -37,6 +39,7 @@ from intake.services.hours_bank import HoursBank
 from intake.services.inbound import InboundService
 from intake.services.inbound_limits import SenderLimit
 from intake.services.inbox import Inbox
+from intake.services.mail_intake import MailIntake
 from intake.services.notify import AlertRouting, alert_delivery_failed, forward_evidence, tell_file_refused
 from intake.services.queue import QueueService
 from intake.services.report import ReportService
@@ -56,6 +59,7 @@ class Container:
     session_factory: sessionmaker[Session]
     clock: Callable[[], datetime] = utcnow
     adapters: dict[str, OutboundChannel] = field(default_factory=dict)
+    imap: ImapConfig | None = None
     sla: SlaService = field(init=False)
     tickets: TicketService = field(init=False)
     conversations: ConversationService = field(init=False)
@@ -179,6 +183,26 @@ class Container:
         """A customer's message that could not be delivered is an alert to agents."""
         alert_delivery_failed(session, row, reason, now=now, routing=self.tickets.alerts)
 
+    def make_mail_intake(self) -> MailIntake:
+        """The e-mail inbound use case (shared by `mail ingest`, `mail poll` and the worker's poller)."""
+        own = (parseaddr(self.settings.email_from)[1],)
+        return MailIntake(
+            self.session_factory,
+            self.tickets,
+            self.store,
+            self.clock,
+            own,
+            signing_key=self.settings.secret_key,
+            conversations=self.conversations,
+        )
+
+    def make_mail_poller(self) -> ImapPoller | None:
+        """The IMAP poller feeding `MailIntake.ingest`, or None when IMAP is not configured."""
+        if self.imap is None:
+            return None
+        failures = self.settings.data_dir / "mail-failures.json"
+        return ImapPoller(self.imap, self.make_mail_intake().ingest_from_mailbox, failures)
+
     def make_sweeper(self) -> Sweeper:
         """The SLA sweeper (alerts, reminders, auto-close, idle dialogs) on this container's services."""
         return Sweeper(
@@ -242,14 +266,15 @@ def build_container(
     *,
     clock: Callable[[], datetime] = utcnow,
     adapters: dict[str, OutboundChannel] | None = None,
+    imap: ImapConfig | None = None,
 ) -> Container:
-    """Wire the application from settings; tests pass their own clock and adapters."""
+    """Wire the application from settings; tests pass their own clock and adapters (and IMAP mailbox)."""
     # One connection per thread that may hold one: the delivery loop's senders, the inbox's turns, the
     # sweeper, the media fetcher and the request thread. Too small a pool makes the overflow open and close
     # a PostgreSQL connection (a forked backend) on every send.
     threads = settings.outbox_concurrency + settings.inbound_concurrency + 4
     engine = make_engine(settings.database_url, pool_size=threads, max_overflow=10)
-    return Container(settings, engine, make_session_factory(engine), clock, dict(adapters or {}))
+    return Container(settings, engine, make_session_factory(engine), clock, dict(adapters or {}), imap)
 
 
 def run_background_loops(container: Container, stop: threading.Event) -> list[threading.Thread]:
@@ -279,7 +304,18 @@ def run_background_loops(container: Container, stop: threading.Event) -> list[th
         threads.append(PostgresListener(s.database_url, wake, stop).start())
     threads[0].start()
     threads += _start_inbox(container, stop)
-    return [*threads, _start_media_fetcher(container, stop), _start_sweeper(container, stop)]
+    threads += [_start_media_fetcher(container, stop), _start_sweeper(container, stop)]
+    poller = container.make_mail_poller()
+    if poller is not None:
+        threads.append(start_mail_poller(poller, stop))
+    return threads
+
+
+def start_mail_poller(poller: ImapPoller, stop: threading.Event) -> threading.Thread:
+    """Poll the IMAP mailbox (IDLE when offered) in a daemon thread until `stop` is set."""
+    thread = threading.Thread(target=poller.run, args=(stop,), name="mail-poller", daemon=True)
+    thread.start()
+    return thread
 
 
 def _start_inbox(container: Container, stop: threading.Event) -> list[threading.Thread]:

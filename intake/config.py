@@ -171,6 +171,16 @@ class Settings:
     smtp_password: str | None = field(default=None, repr=False)
     smtp_starttls: bool = False
     email_from: str = "soporte@example.com"
+    # E-mail in (IMAP; issue 14): polled by `intake-bot mail poll` and by the worker when IMAP_HOST is set
+    imap_host: str | None = None
+    imap_port: int | None = None  # None: 993 with IMAP_SSL, else 143
+    imap_user: str | None = None
+    imap_password: str | None = field(default=None, repr=False)
+    imap_folder: str = "INBOX"
+    imap_ssl: bool = True
+    imap_starttls: bool = False
+    imap_max_failures: int = 3
+    mail_poll_interval: float = 60.0
     # Agents
     supervisor_email: str | None = None
     agent_telegram_chat_id: str | None = None
@@ -182,6 +192,16 @@ class Settings:
     def whatsapp_enabled(self) -> bool:
         """Whether Twilio credentials are configured."""
         return bool(self.twilio_account_sid and self.twilio_auth_token)
+
+    @property
+    def imap_enabled(self) -> bool:
+        """Whether an IMAP mailbox is configured for inbound e-mail."""
+        return bool(self.imap_host)
+
+    @property
+    def imap_security(self) -> str:
+        """How the IMAP connection is secured: ssl, starttls or plain (loopback only)."""
+        return "ssl" if self.imap_ssl else "starttls" if self.imap_starttls else "plain"
 
     @property
     def telegram_enabled(self) -> bool:
@@ -225,6 +245,25 @@ def _check_pairs(s: Settings) -> None:
         )
     if "@" not in s.email_from:
         raise SettingsError(f"EMAIL_FROM must be an e-mail address, got {s.email_from!r}")
+    _check_imap(s)
+
+
+_LOOPBACK = re.compile(r"localhost|127(?:\.\d{1,3}){3}|::1")
+
+
+def _check_imap(s: Settings) -> None:
+    """IMAP settings come as a set: host, user and password together; TLS unless the host is loopback."""
+    given = [bool(s.imap_host), bool(s.imap_user), bool(s.imap_password)]
+    if any(given) and not all(given):
+        raise SettingsError("IMAP_HOST, IMAP_USER and IMAP_PASSWORD must be set together")
+    if s.imap_port is not None and not 0 < s.imap_port < 65536:
+        raise SettingsError(f"IMAP_PORT must be a TCP port, got {s.imap_port}")
+    if s.imap_ssl and s.imap_starttls:
+        raise SettingsError("IMAP_SSL and IMAP_STARTTLS are exclusive: set IMAP_SSL=false to use STARTTLS")
+    if s.imap_host and s.imap_security == "plain" and not _LOOPBACK.fullmatch(s.imap_host.lower()):
+        raise SettingsError("IMAP without TLS (IMAP_SSL and IMAP_STARTTLS false) is only allowed on loopback")
+    if s.mail_poll_interval <= 0:
+        raise SettingsError(f"MAIL_POLL_INTERVAL must be positive, got {s.mail_poll_interval}")
 
 
 def load_settings(environ: Mapping[str, str] | None = None, env_file: str | None = ".env") -> Settings:
@@ -286,6 +325,15 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: str | None
         smtp_password=env.get("SMTP_PASSWORD", "").strip() or None,
         smtp_starttls=_bool(env, "SMTP_STARTTLS", False),
         email_from=env.get("EMAIL_FROM", "").strip() or "soporte@example.com",
+        imap_host=env.get("IMAP_HOST", "").strip() or None,
+        imap_port=_int(env, "IMAP_PORT", 0, minimum=0) or None,
+        imap_user=env.get("IMAP_USER", "").strip() or None,
+        imap_password=env.get("IMAP_PASSWORD", "") or None,
+        imap_folder=env.get("IMAP_FOLDER", "").strip() or "INBOX",
+        imap_ssl=_bool(env, "IMAP_SSL", True),
+        imap_starttls=_bool(env, "IMAP_STARTTLS", False),
+        imap_max_failures=_int(env, "IMAP_MAX_FAILURES", 3, minimum=1),
+        mail_poll_interval=_float(env, "MAIL_POLL_INTERVAL", 60.0),
         supervisor_email=env.get("SUPERVISOR_EMAIL", "").strip() or None,
         agent_telegram_chat_id=_chat_id(env, "AGENT_TELEGRAM_CHAT_ID"),
         ratelimit_storage_uri=env.get("RATELIMIT_STORAGE_URI", "").strip() or "memory://",

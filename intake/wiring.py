@@ -7,6 +7,7 @@ from datetime import datetime
 
 from channels.base import OutboundChannel
 from channels.email import EmailAdapter, EmailConfig
+from channels.email_imap import ImapConfig
 from channels.media_policy import MediaPolicy
 from channels.telegram.adapter import TelegramAdapter, TelegramConfig
 from channels.whatsapp.adapter import WhatsAppAdapter, WhatsAppConfig
@@ -63,9 +64,31 @@ def email_config(settings: Settings) -> EmailConfig:
             password=settings.smtp_password,
             starttls=settings.smtp_starttls,
             sender=settings.email_from,
+            signing_key=settings.secret_key,
         )
     except ValueError as exc:
         raise SettingsError(f"SMTP_* settings: {exc}") from None
+
+
+def imap_config(settings: Settings) -> ImapConfig | None:
+    """The IMAP poller's configuration from settings (None when IMAP_HOST is not set)."""
+    if not settings.imap_enabled:
+        return None
+    security = settings.imap_security
+    port = settings.imap_port or (993 if security == "ssl" else 143)
+    try:
+        return ImapConfig(
+            host=settings.imap_host or "",
+            username=settings.imap_user or "",
+            password=settings.imap_password or "",
+            port=port,
+            folder=settings.imap_folder,
+            security="ssl" if security == "ssl" else "starttls" if security == "starttls" else "plain",
+            max_failures=settings.imap_max_failures,
+            poll_seconds=settings.mail_poll_interval,
+        )
+    except ValueError as exc:
+        raise SettingsError(f"IMAP_* settings: {exc}") from None
 
 
 def adapters_from_settings(settings: Settings) -> dict[str, OutboundChannel]:
@@ -82,6 +105,7 @@ def adapters_from_settings(settings: Settings) -> dict[str, OutboundChannel]:
 
 def container_from_settings(settings: Settings, clock: Callable[[], datetime] | None = None) -> Container:
     """The container the CLI and the WSGI entry point use (on the real clock unless one is given)."""
+    adapters, imap = adapters_from_settings(settings), imap_config(settings)
     if clock is None:
-        return build_container(settings, adapters=adapters_from_settings(settings))
-    return build_container(settings, clock=clock, adapters=adapters_from_settings(settings))
+        return build_container(settings, adapters=adapters, imap=imap)
+    return build_container(settings, clock=clock, adapters=adapters, imap=imap)

@@ -1,19 +1,20 @@
-"""`intake-bot mail ingest`: one RFC 822 message on stdin (for an MTA pipe) opens a ticket or is refused."""
+"""`intake-bot mail`: e-mail in, from an MTA pipe (`ingest`) or an IMAP mailbox (`poll`)."""
 
 from __future__ import annotations
 
+import signal
 import sys
-from email.utils import parseaddr
+import threading
 
 import click
 
-from intake.cli.common import open_container
-from intake.services.mail_intake import MailIntake
+from channels.email_imap import ImapLoginError, RetryLater
+from intake.cli.common import configure_logging, open_container, settings_of
 
 
 @click.group("mail")
 def mail_group() -> None:
-    """Inbound e-mail (IMAP polling is not built yet)."""
+    """Inbound e-mail: every message opens a ticket or adds to the one it answers."""
 
 
 @mail_group.command("ingest")
@@ -24,15 +25,45 @@ def ingest(ctx: click.Context) -> None:
     if not raw.strip():
         raise click.ClickException("no message on stdin")
     with open_container(ctx) as container:
-        intake = MailIntake(
-            container.session_factory,
-            container.tickets,
-            container.store,
-            container.clock,
-            (parseaddr(container.settings.email_from)[1],),
-        )
-        outcome = intake.ingest(raw)
+        outcome = container.make_mail_intake().ingest(raw)
     detail = outcome.number or outcome.reason or ""
     click.echo(f"{outcome.result}: {detail}".rstrip(": "))
     for name, code in outcome.refused:
         click.echo(f"refused attachment {name}: {code}")
+
+
+@mail_group.command("poll")
+@click.option("--once", is_flag=True, help="One pass over the unseen messages, then exit (for cron).")
+@click.pass_context
+def poll(ctx: click.Context, once: bool) -> None:
+    """Fetch unseen messages from the IMAP folder (IMAP_*) into tickets; then IDLE until SIGTERM."""
+    settings = settings_of(ctx)
+    configure_logging(settings.log_level)
+    with open_container(ctx) as container:
+        poller = container.make_mail_poller()
+        if poller is None:
+            raise click.ClickException("IMAP is not configured: set IMAP_HOST, IMAP_USER and IMAP_PASSWORD")
+        if not once:
+            stop = threading.Event()
+            signal.signal(signal.SIGTERM, lambda *_: stop.set())
+            where = f"{settings.imap_folder} at {settings.imap_host}"
+            click.echo(f"polling {where}; Ctrl-C or SIGTERM to stop", err=True)
+            try:
+                poller.run(stop)
+            except KeyboardInterrupt:
+                stop.set()
+            click.echo("mail poller stopped", err=True)
+            return
+        try:
+            mailbox = poller.connect()
+        except ImapLoginError as exc:
+            raise click.ClickException(str(exc)) from None
+        except OSError as exc:
+            raise click.ClickException(f"cannot reach the IMAP server: {type(exc).__name__}: {exc}") from None
+        try:
+            result = poller.poll_once(mailbox)
+        except RetryLater as exc:
+            raise click.ClickException(f"{exc}; the messages stay unseen for the next run") from None
+        finally:
+            mailbox.logout()
+    click.echo(f"handled: {result.handled}, failed: {result.failed}, parked: {result.parked}")

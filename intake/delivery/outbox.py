@@ -25,6 +25,7 @@ from channels.base import (
 from intake.db import unit_of_work
 from intake.db.events import record_event
 from intake.db.models import Message, OutboxMessage
+from intake.delivery.email_thread import thread_email
 from intake.delivery.media_links import MediaLinks
 from intake.delivery.wakeup import mark_written
 from intake.domain.events import Actor, EventKind, OutboxStatus
@@ -51,6 +52,7 @@ def from_payload(data: Mapping[str, Any]) -> OutboundMessage:
     values = {k: v for k, v in data.items() if k in known}
     values["channel"] = Channel(values["channel"])
     values["options"] = tuple(Option(**o) for o in values.get("options") or ())
+    values["reply_to_ids"] = tuple(values.get("reply_to_ids") or ())
     return OutboundMessage(**values)
 
 
@@ -298,6 +300,7 @@ class OutboxWorker:
                     row.status, row.locked_until = OutboxStatus.HELD, None
                     return None
                 message = routed
+            message = thread_email(session, row, message, now)
             if message.media_attachment_id is not None and self.media_links is not None:
                 # Signed now, not when queued: a held message may go out days later.
                 message = replace(message, media_url=self.media_links.url_for(message.media_attachment_id))

@@ -16,11 +16,16 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.language import guess_language
+from bot.mail_answers import survey_answer, validation_answer
 from bot.messages import Channel, InboundMedia, MediaKind
 from bot.texts import text
 from channels.base import MediaRefusedError
+from channels.email_ids import verified_ticket_id
+from channels.email_imap import RetryLater
 from channels.email_in import MAX_ID_CHARS, InboundMail, parse_mail, reply_text, ticket_tag
 from channels.media_policy import MediaPolicy
 from intake.db import unit_of_work
@@ -33,12 +38,15 @@ from intake.db.models import (
     Message,
     OutboxMessage,
     ProcessedMessage,
+    SurveyAnswer,
     Ticket,
     TicketEvent,
 )
 from intake.db.storage import FileStore
 from intake.delivery.tracking_links import tracking_line
 from intake.domain.events import Actor, EventKind
+from intake.domain.lifecycle import TicketStatus as S
+from intake.services.conversations import ConversationService
 from intake.services.inbound_limits import MAX_FILES_PER_INTAKE, MAX_TEXT_CHARS
 from intake.services.tickets import NewTicket, TicketService
 from sla.priority import Impact, Urgency, priority_for
@@ -49,7 +57,7 @@ TRIAGE_IMPACT = Impact.MEDIUM  # with TRIAGE_URGENCY: P3 until the customer answ
 TRIAGE_URGENCY = Urgency.MEDIUM
 RATE_LIMIT = 5  # new tickets per sender
 RATE_WINDOW = timedelta(hours=1)
-_ENDED = ("closed", "cancelled")
+_ENDED = ("closed", "cancelled")  # a reply opens a new ticket (unless it answers the survey)
 _LEVEL = {
     "alto": "1", "alta": "1", "high": "1",
     "medio": "2", "media": "2", "médio": "2", "média": "2", "medium": "2",
@@ -80,13 +88,25 @@ class MailIntake:
         clock: Callable[[], datetime],
         own_addresses: tuple[str, ...],
         policy: MediaPolicy | None = None,
+        signing_key: str | None = None,
+        conversations: ConversationService | None = None,
     ) -> None:
         self.session_factory = session_factory
+        self.signing_key = signing_key
+        self.conversations = conversations  # validation and survey by reply (the chats' use case)
         self.tickets = tickets
         self.store = store
         self.clock = clock
         self.own = tuple(a.strip().lower() for a in own_addresses)
         self.policy = policy or MediaPolicy()
+
+    def ingest_from_mailbox(self, raw: bytes) -> MailOutcome:
+        """`ingest` for the IMAP poller: a database that cannot be reached is `RetryLater`, not this
+        message's failure (the poller would otherwise park every message during an outage)."""
+        try:
+            return self.ingest(raw)
+        except (OperationalError, InterfaceError) as exc:
+            raise RetryLater(f"database unavailable: {type(exc).__name__}") from exc
 
     def ingest(self, raw: bytes) -> MailOutcome:
         """Handle one message as received (an MTA pipe's stdin): dedupe, refuse, or open a ticket."""
@@ -97,12 +117,15 @@ class MailIntake:
                 return MailOutcome("duplicate", reason=mail.message_id)
             seen = ProcessedMessage(channel=CHANNEL, provider_message_id=mail.message_id, processed_at=now)
             session.add(seen)
-            ticket = _thread(session, mail)
+            ticket = _thread(session, mail, self.signing_key)
             if mail.automatic and ticket is not None and mail.out_of_office:
                 _log_absence(session, ticket, mail, now)
             reason = self._refusal(mail)
             if reason is not None:
                 return MailOutcome("ignored", ticket.number if ticket else None, reason)
+            answered = self._answer(session, ticket, mail, now) if ticket is not None else None
+            if answered is not None:
+                return answered
             if ticket is not None and ticket.status not in _ENDED:
                 return self._add(session, ticket, mail, now)
             if _over_limit(session, mail.sender, now):
@@ -120,6 +143,8 @@ class MailIntake:
         """Open the ticket, keep the raw message, file the attachments and acknowledge."""
         contact = _contact(session, mail, now)
         conversation = _conversation(session, mail.sender, contact, now)
+        # The customer's chosen language, else the one this mail is written in (Spanish when unsure).
+        conversation.language = contact.language or guess_language(f"{mail.subject}\n{mail.text}")
         media, refused = self._store(mail)
         description = _description(mail)
         data = NewTicket(
@@ -165,6 +190,41 @@ class MailIntake:
         if answer is not None:
             self._triage(session, locked, answer, now)
         return MailOutcome("added", locked.number, refused=refused)
+
+    def _answer(
+        self, session: Session, ticket: Ticket, mail: InboundMail, now: datetime
+    ) -> MailOutcome | None:
+        """A reply that answers the proposed solution or the survey, through the chats' use cases."""
+        if self.conversations is None or ticket.status not in (S.SOLUTION_PROPOSED, S.CLOSED):
+            return None
+        if not _may_answer(session, ticket, mail.sender):  # a forwarded copy's reader is not the customer
+            return None
+        locked = self.tickets.lock(session, ticket.number or "")
+        assert locked is not None
+        body = reply_text(mail.text)[:MAX_TEXT_CHARS]
+        if locked.status == S.SOLUTION_PROPOSED:
+            answer = validation_answer(body)
+            if answer is None or answer.accepted is None:
+                return None
+            self._record_answer(session, locked, mail, body, now)
+            self.conversations.answer_validation(session, locked, answer.accepted, answer.comment, now)
+            return MailOutcome("validated" if answer.accepted else "reopened", locked.number)
+        answer = survey_answer(body) if _survey_pending(session, locked) else None
+        if answer is None or answer.rating is None:
+            return None
+        self._record_answer(session, locked, mail, body, now)
+        self.tickets.record_survey(session, locked, answer.rating, answer.comment, now=now)
+        return MailOutcome("rated", locked.number)
+
+    def _record_answer(
+        self, session: Session, ticket: Ticket, mail: InboundMail, body: str, now: datetime
+    ) -> None:
+        """The answering mail in the transcript, and kept raw, like any reply."""
+        conversation = _conversation(session, mail.sender, _contact(session, mail, now), now)
+        row = _transcript(conversation, mail, body, now)
+        row.ticket_id = ticket.id
+        session.add(row)
+        self._keep_raw(session, ticket, conversation, mail, now)
 
     def _triage(
         self, session: Session, ticket: Ticket, answer: tuple[Impact, Urgency], now: datetime
@@ -238,10 +298,16 @@ def _over_limit(session: Session, sender: str, now: datetime) -> bool:
     return (opened or 0) >= RATE_LIMIT
 
 
-def _thread(session: Session, mail: InboundMail) -> Ticket | None:
-    """The ticket a message answers: by our Message-IDs in its threading headers, else by its subject's
-    "[LA-000123]" tag, accepted only from one of that ticket's contacts."""
+def _thread(session: Session, mail: InboundMail, signing_key: str | None) -> Ticket | None:
+    """The ticket a message answers: by our Message-IDs in its threading headers (signed with our key, or
+    recorded when the outbox sent them), else by its subject's "[LA-000123]" tag, accepted only from one of
+    that ticket's contacts."""
     ids = [i[:MAX_ID_CHARS] for i in (*mail.in_reply_to, *mail.references)]
+    for message_id in ids if signing_key else ():
+        signed = verified_ticket_id(signing_key or "", message_id)
+        ticket = session.get(Ticket, signed) if signed is not None else None
+        if ticket is not None:
+            return ticket
     if ids:
         ticket_id = session.scalar(
             select(Message.ticket_id)
@@ -276,6 +342,23 @@ def _is_contact_of(session: Session, ticket: Ticket, sender: str) -> bool:
     return identity is not None
 
 
+def _may_answer(session: Session, ticket: Ticket, sender: str) -> bool:
+    """Whether the sender may validate or rate the ticket: its contact, or a verified contact of its company
+    (as in the chats, where a company's contacts answer for its tickets)."""
+    if _is_contact_of(session, ticket, sender):
+        return True
+    if ticket.company_id is None:
+        return False
+    colleague = session.scalar(
+        select(Contact.id).where(
+            func.lower(Contact.email) == sender,
+            Contact.company_id == ticket.company_id,
+            Contact.verified.is_(True),
+        )
+    )
+    return colleague is not None
+
+
 def _log_absence(session: Session, ticket: Ticket, mail: InboundMail, now: datetime) -> None:
     """An out-of-office reply on a ticket: kept in its trail for agents; its status does not change."""
     record_event(
@@ -287,6 +370,14 @@ def _log_absence(session: Session, ticket: Ticket, mail: InboundMail, now: datet
         now=now,
         data={"automatic": mail.automatic, "message_id": mail.message_id},
     )
+
+
+def _survey_pending(session: Session, ticket: Ticket) -> bool:
+    """Whether the closed ticket's survey was sent and has no rating yet."""
+    if ticket.survey_sent_at is None:
+        return False
+    rating = session.scalar(select(SurveyAnswer.rating).where(SurveyAnswer.ticket_id == ticket.id))
+    return rating is None
 
 
 def _triage_pending(session: Session, ticket: Ticket) -> bool:

@@ -49,7 +49,16 @@ def free_port() -> int:
 
 
 def content(part: EmailMessage) -> str:
-    """A received text part with SMTP's CRLF line ends turned back into newlines."""
+    """A received mail's plain-text part with SMTP's CRLF line ends turned back into newlines."""
+    plain = part.get_body(preferencelist=("plain",)) if part.is_multipart() else part
+    assert isinstance(plain, EmailMessage)
+    return str(plain.get_content()).replace("\r\n", "\n")
+
+
+def html_of(mail: EmailMessage) -> str:
+    """A received mail's HTML alternative."""
+    part = mail.get_body(preferencelist=("html",))
+    assert isinstance(part, EmailMessage) and part.get_content_type() == "text/html"
     return str(part.get_content()).replace("\r\n", "\n")
 
 
@@ -137,9 +146,12 @@ def test_plain_text_mail_arrives_with_headers_and_accents(mailbox: Mailbox, smtp
     assert received["To"] == CUSTOMER
     assert received["Subject"] == "Su ticket LA-000123 fue registrado"
     assert received["Date"] == "Mon, 02 Mar 2026 15:04:05 +0000"
-    assert received.get_content_type() == "text/plain"
-    assert received.get_content_charset() == "utf-8"
+    assert received.get_content_type() == "multipart/alternative"
+    plain, rich = received.iter_parts()
+    assert plain.get_content_type() == "text/plain" and rich.get_content_type() == "text/html"
+    assert plain.get_content_charset() == "utf-8" and rich.get_content_charset() == "utf-8"
     assert content(received) == text + "\n"
+    assert "Registramos su ticket LA-000123.<br>" in html_of(received) and "Ñandú" in html_of(received)
     assert result.provider_message_ids == (received["Message-ID"],)
     assert received["Message-ID"].endswith("@consultora.cl>")
     assert result.status == "sent"
@@ -160,8 +172,12 @@ def test_agent_file_travels_as_attachment(mailbox: Mailbox, smtp_port: int, tmp_
     report = tmp_path / "informe.pdf"
     report.write_bytes(b"%PDF-1.7 informe")
     adapter_for(smtp_port).send(
-        message(text="Adjunto el informe.", media_path=str(report), media_content_type="application/pdf",
-                media_filename="Informe técnico.pdf")
+        message(
+            text="Adjunto el informe.",
+            media_path=str(report),
+            media_content_type="application/pdf",
+            media_filename="Informe técnico.pdf",
+        )
     )
     [(_, _, received)] = mailbox.received
     [attachment] = list(received.iter_attachments())
@@ -284,12 +300,21 @@ def test_subjects_per_kind_and_ticket_variable() -> None:
     assert subject(text="") == "Mesa de ayuda"
     long = subject(text="x" * 200)
     assert len(long) == 78 and long.endswith("…")
-    assert body_for(message(text="Vea el archivo", media_url="https://desk/f/1")) == "Vea el archivo\n\nhttps://desk/f/1\n"
+    assert (
+        body_for(message(text="Vea el archivo", media_url="https://desk/f/1"))
+        == "Vea el archivo\n\nhttps://desk/f/1\n"
+    )
 
 
 def test_config_refuses_nonsense() -> None:
-    for bad in ({"host": ""}, {"port": 0}, {"timeout": 0}, {"sender": "nobody"}, {"password": "x"},
-                {"username": "u", "password": "contraseña"}):
+    for bad in (
+        {"host": ""},
+        {"port": 0},
+        {"timeout": 0},
+        {"sender": "nobody"},
+        {"password": "x"},
+        {"username": "u", "password": "contraseña"},
+    ):
         with pytest.raises(ValueError):
             EmailConfig(**{"host": "smtp.example.cl", **bad})  # type: ignore[arg-type]
 
@@ -310,8 +335,12 @@ def test_subject_arrives_in_the_customers_language(
     mailbox: Mailbox, smtp_port: int, language: str | None, subject: str
 ) -> None:
     adapter_for(smtp_port).send(
-        message(text="✅ Registered", kind="registration", language=language,
-                template_variables={"number": "LA-000123"})
+        message(
+            text="✅ Registered",
+            kind="registration",
+            language=language,
+            template_variables={"number": "LA-000123"},
+        )
     )
     [(_, _, received)] = mailbox.received
     assert received["Subject"] == subject
@@ -322,8 +351,13 @@ def test_portuguese_solution_with_options_keeps_the_body_and_words_the_subject(
 ) -> None:
     options = (Option("yes", "Sim"), Option("no", "Não"))
     adapter_for(smtp_port).send(
-        message(text="Seu problema foi resolvido?", kind="solution", language="pt", options=options,
-                template_variables={"ticket": "LA-42"})
+        message(
+            text="Seu problema foi resolvido?",
+            kind="solution",
+            language="pt",
+            options=options,
+            template_variables={"ticket": "LA-42"},
+        )
     )
     [(_, _, received)] = mailbox.received
     assert received["Subject"] == "Solução proposta para seu chamado LA-42"

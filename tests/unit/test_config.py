@@ -122,9 +122,51 @@ def test_media_sources_default_to_twilios_hosts_and_public_addresses_only() -> N
     config = whatsapp_config(load_settings(base, env_file=None))
     assert config.media_hosts == DEFAULT_MEDIA_HOSTS and config.media_allow_private is False
     assert "api.twilio.com" in DEFAULT_MEDIA_HOSTS
-    custom = load_settings({**base, "TWILIO_MEDIA_HOSTS": "api.twilio.com, .Media.Example.com",
-                            "TWILIO_MEDIA_ALLOW_PRIVATE": "true"}, env_file=None)
+    custom = load_settings(
+        {
+            **base,
+            "TWILIO_MEDIA_HOSTS": "api.twilio.com, .Media.Example.com",
+            "TWILIO_MEDIA_ALLOW_PRIVATE": "true",
+        },
+        env_file=None,
+    )
     assert whatsapp_config(custom).media_hosts == ("api.twilio.com", ".media.example.com")
     assert whatsapp_config(custom).media_allow_private is True
     with pytest.raises(SettingsError, match="TWILIO_MEDIA_HOSTS"):
         load_settings({**base, "TWILIO_MEDIA_HOSTS": "http://evil.example/x"}, env_file=None)
+
+
+# --- issue 14: IMAP settings ---
+_IMAP = {"IMAP_HOST": "imap.example.com", "IMAP_USER": "soporte@example.com", "IMAP_PASSWORD": "imap-secret"}
+
+
+@pytest.mark.parametrize(
+    ("env", "variable"),
+    [
+        ({"IMAP_HOST": "imap.example.com"}, "IMAP_USER and IMAP_PASSWORD"),
+        ({"IMAP_USER": "a", "IMAP_PASSWORD": "b"}, "IMAP_HOST"),
+        ({**_IMAP, "IMAP_STARTTLS": "true"}, "IMAP_SSL and IMAP_STARTTLS are exclusive"),
+        ({**_IMAP, "IMAP_SSL": "false"}, "only allowed on loopback"),
+        ({**_IMAP, "IMAP_PORT": "70000"}, "IMAP_PORT"),
+        ({**_IMAP, "MAIL_POLL_INTERVAL": "0"}, "MAIL_POLL_INTERVAL"),
+        ({**_IMAP, "IMAP_SSL": "maybe"}, "IMAP_SSL"),
+    ],
+)
+def test_bad_imap_settings_are_refused_by_name(env: dict[str, str], variable: str) -> None:
+    with pytest.raises(SettingsError, match=variable):
+        load_settings(env, env_file=None)
+
+
+def test_imap_settings_build_the_poller_config_without_showing_the_password() -> None:
+    from intake.wiring import imap_config
+
+    s = load_settings(_IMAP, env_file=None)
+    config = imap_config(s)
+    assert config is not None and (config.security, config.port, config.folder) == ("ssl", 993, "INBOX")
+    assert "imap-secret" not in repr(s) and "imap-secret" not in repr(config)
+    starttls = imap_config(load_settings({**_IMAP, "IMAP_SSL": "false", "IMAP_STARTTLS": "1"}, env_file=None))
+    assert starttls is not None and (starttls.security, starttls.port) == ("starttls", 143)
+    local = {**_IMAP, "IMAP_HOST": "127.0.0.1", "IMAP_SSL": "false", "IMAP_PORT": "1143"}
+    plain = imap_config(load_settings(local, env_file=None))
+    assert plain is not None and (plain.security, plain.port) == ("plain", 1143)
+    assert imap_config(load_settings({}, env_file=None)) is None

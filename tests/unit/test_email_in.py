@@ -105,6 +105,11 @@ def test_html_to_text_drops_scripts_and_keeps_entities() -> None:
         ("outlook_reply_en.eml", "1 2\n\nThanks, Lucia"),
         ("outlook_reply_es.eml", "Les confirmo que el portal vuelve a pedir la clave anterior."),
         ("gmail_reply_pt.eml", "Impacto alto, urgência baixa."),
+        ("gmail_reply_en.eml", "Yes, it works now. Thank you!"),
+        (
+            "outlook_reply_pt.eml",
+            "Não, o erro continua igual para todos os usuários.\n\nAtenciosamente,\nLucia",
+        ),
     ],
 )
 def test_quoted_text_is_stripped_from_gmail_and_outlook_replies(name: str, written: str) -> None:

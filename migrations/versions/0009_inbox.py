@@ -1,6 +1,6 @@
 """the inbox: webhooks accept verified messages with one INSERT; the worker runs their dialog turns
 
-Revision ID: 0012
+Revision ID: 0009
 Revises: 0008
 Create Date: 2026-12-05 16:08:45.066976
 """
@@ -12,7 +12,7 @@ from alembic import op
 
 import intake.db.models
 
-revision = "0012"
+revision = "0009"
 down_revision = "0008"
 branch_labels = None
 depends_on = None
