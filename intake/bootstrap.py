@@ -23,9 +23,9 @@ from intake.db.models import Attachment, OutboxMessage, utcnow
 from intake.db.storage import FileStore
 from intake.delivery.media_links import MediaLinks
 from intake.delivery.outbox import OutboxWorker, RetryPolicy
-from intake.delivery.runner import DeliveryLoop
+from intake.delivery.runner import DeliveryLoop, LeasedWork
 from intake.delivery.tracking_links import LinkKeys, configure_links
-from intake.delivery.wakeup import INBOX_CHANNEL, INBOX_WAKEUPS, WAKEUPS, PostgresListener
+from intake.delivery.wakeup import CHANNEL, INBOX_CHANNEL, INBOX_WAKEUPS, WAKEUPS, PostgresListener, Wakeups
 from intake.delivery.whatsapp_window import WhatsAppRouter
 from intake.jobs.media import MediaDownloadJob
 from intake.jobs.sweeper import Sweeper
@@ -278,31 +278,15 @@ def build_container(
 
 
 def run_background_loops(container: Container, stop: threading.Event) -> list[threading.Thread]:
-    """Start the outbox delivery loop, the media fetcher and the sweeper, each in a daemon thread.
+    """Start the outbox and inbox loops, the media fetcher, the sweeper (and mail poller) in daemon threads.
 
     Set `stop` and join the threads to stop: the delivery loop then releases its claims (see
     intake.delivery.runner), so join them for up to settings.outbox_stop_grace_seconds + a few.
     """
     s = container.settings
-    wake = WAKEUPS.subscribe()
-    loop = DeliveryLoop(
-        container.make_worker(),
-        concurrency=s.outbox_concurrency,
-        poll_seconds=s.worker_poll_seconds,
-        grace_seconds=s.outbox_stop_grace_seconds,
-        wake=wake,
+    threads = _start_leased_loop(
+        container, stop, container.make_worker(), s.outbox_concurrency, WAKEUPS, CHANNEL, "outbox"
     )
-
-    def deliver() -> None:
-        try:
-            loop.run(stop)
-        finally:
-            WAKEUPS.unsubscribe(wake)
-
-    threads = [threading.Thread(target=deliver, name="outbox-delivery", daemon=True)]
-    if container.engine.dialect.name == "postgresql":
-        threads.append(PostgresListener(s.database_url, wake, stop).start())
-    threads[0].start()
     threads += _start_inbox(container, stop)
     threads += [_start_media_fetcher(container, stop), _start_sweeper(container, stop)]
     poller = container.make_mail_poller()
@@ -322,26 +306,42 @@ def _start_inbox(container: Container, stop: threading.Event) -> list[threading.
     """Run accepted messages' dialog turns (several senders at once), woken by each webhook's commit."""
     if container.inbox is None:
         return []
+    concurrency = container.settings.inbound_concurrency
+    return _start_leased_loop(
+        container, stop, container.inbox, concurrency, INBOX_WAKEUPS, INBOX_CHANNEL, "inbox"
+    )
+
+
+def _start_leased_loop(
+    container: Container,
+    stop: threading.Event,
+    work: LeasedWork,
+    concurrency: int,
+    wakeups: Wakeups,
+    channel: str,
+    name: str,
+) -> list[threading.Thread]:
+    """A DeliveryLoop over `work` in a daemon thread, woken in-process and (PostgreSQL) by NOTIFY."""
     s = container.settings
-    wake = INBOX_WAKEUPS.subscribe()
+    wake = wakeups.subscribe()
     loop = DeliveryLoop(
-        container.inbox,
-        concurrency=s.inbound_concurrency,
+        work,
+        concurrency=concurrency,
         poll_seconds=s.worker_poll_seconds,
         grace_seconds=s.outbox_stop_grace_seconds,
         wake=wake,
-        name="inbox",
+        name=name,
     )
 
-    def work() -> None:
+    def run() -> None:
         try:
             loop.run(stop)
         finally:
-            INBOX_WAKEUPS.unsubscribe(wake)
+            wakeups.unsubscribe(wake)
 
-    threads = [threading.Thread(target=work, name="inbox-turns", daemon=True)]
+    threads = [threading.Thread(target=run, name=f"{name}-loop", daemon=True)]
     if container.engine.dialect.name == "postgresql":
-        threads.append(PostgresListener(s.database_url, wake, stop, channel=INBOX_CHANNEL).start())
+        threads.append(PostgresListener(s.database_url, wake, stop, channel=channel).start())
     threads[0].start()
     return threads
 

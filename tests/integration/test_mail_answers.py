@@ -9,14 +9,12 @@ from email.utils import make_msgid
 from pathlib import Path
 
 import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
-from channels.email import EmailAdapter, EmailConfig
 from intake.bootstrap import Container
 from intake.db.models import SurveyAnswer, Ticket, TicketEvent
-from tests.integration.service_harness import make_container
-from tests.integration.test_email_send import Mailbox, content, free_port
+from tests.integration.mail_harness import smtp_desk
+from tests.integration.test_email_send import Mailbox, content
 from tests.support.clock import FakeClock
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "email"
@@ -42,26 +40,10 @@ def mailbox() -> Mailbox:
 
 @pytest.fixture
 def container(database_url: str, tmp_path: Path, clock: FakeClock, mailbox: Mailbox) -> Iterator[Container]:
-    port = free_port()
-    controller = Controller(mailbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    built = make_container(
-        database_url,
-        tmp_path,
-        clock,
-        SMTP_HOST="127.0.0.1",
-        SMTP_PORT=str(port),
-        EMAIL_FROM=f"Mesa de Ayuda <{OURS}>",
-        PUBLIC_BASE_URL="https://soporte.consultora.cl",
-        SECRET_KEY=KEY,
-    )
-    sender = f"Mesa de Ayuda <{OURS}>"
-    built.adapters["email"] = EmailAdapter(
-        EmailConfig(host="127.0.0.1", port=port, sender=sender, timeout=5.0, signing_key=KEY)
-    )
-    yield built
-    built.close()
-    controller.stop()
+    with smtp_desk(
+        database_url, tmp_path, clock, mailbox, PUBLIC_BASE_URL="https://soporte.consultora.cl"
+    ) as built:
+        yield built
 
 
 def drain(container: Container) -> None:

@@ -8,18 +8,16 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from aiosmtpd.controller import Controller
 from click.testing import CliRunner
 from sqlalchemy import select
 
-from channels.email import EmailAdapter, EmailConfig
 from channels.email_imap import ImapConfig, ImapLoginError, ImapPoller, RetryLater
 from intake.bootstrap import Container, build_container, run_background_loops
 from intake.cli import cli
 from intake.config import load_settings
 from intake.db.models import Ticket, TicketEvent
-from tests.integration.service_harness import make_container
-from tests.integration.test_email_send import Mailbox, free_port
+from tests.integration.mail_harness import smtp_desk
+from tests.integration.test_email_send import Mailbox
 from tests.support.clock import FakeClock
 from tests.support.imap_server import PASSWORD, USER, ImapServer
 
@@ -51,24 +49,8 @@ def mailbox() -> Mailbox:
 
 @pytest.fixture
 def container(database_url: str, tmp_path: Path, clock: FakeClock, mailbox: Mailbox) -> Iterator[Container]:
-    port = free_port()
-    controller = Controller(mailbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    built = make_container(
-        database_url,
-        tmp_path,
-        clock,
-        SMTP_HOST="127.0.0.1",
-        SMTP_PORT=str(port),
-        EMAIL_FROM=f"Mesa de Ayuda <{OURS}>",
-        SECRET_KEY="k" * 40,
-    )
-    built.adapters["email"] = EmailAdapter(
-        EmailConfig(host="127.0.0.1", port=port, sender=f"Mesa de Ayuda <{OURS}>", timeout=5.0)
-    )
-    yield built
-    built.close()
-    controller.stop()
+    with smtp_desk(database_url, tmp_path, clock, mailbox, signing_key=None) as built:
+        yield built
 
 
 def config_for(server: ImapServer, **changes: object) -> ImapConfig:
