@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from intake.db.events import record_event
-from intake.db.models import Agent, SupportPlan, Ticket, TimeEntry
+from intake.db.models import Agent, Ticket, TimeEntry
 from intake.domain.events import Actor, EventKind
 from intake.domain.lifecycle import OPEN_STATUSES
 from intake.services.hours_bank import (
@@ -30,6 +30,7 @@ from intake.services.hours_bank import (
     warn_on_crossing,
 )
 from intake.services.notify import AlertRouting, notify_customer
+from intake.services.sla import ticket_plan
 from intake.services.tickets import TicketError, TicketStateError
 
 MAX_MINUTES = 24 * 60
@@ -64,11 +65,6 @@ def check_text(value: str, what: str, limit: int) -> str:
     if len(cleaned) > limit:
         raise TicketError(f"{what} is at most {limit} characters")
     return cleaned
-
-
-def ticket_plan(session: Session, ticket: Ticket) -> SupportPlan | None:
-    """The plan the ticket was opened under."""
-    return session.get(SupportPlan, ticket.plan_id) if ticket.plan_id is not None else None
 
 
 def log_time(

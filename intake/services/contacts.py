@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from intake.db import unit_of_work
-from intake.db.models import ChannelIdentity, Company, Contact, Ticket
-from intake.domain.lifecycle import OPEN_STATUSES
+from intake.db.models import ChannelIdentity, Company, Contact
+from intake.services.sla import settle_open_tickets
 
 
 class ContactError(ValueError):
@@ -58,11 +58,7 @@ class Contacts:
             if contact.company_id is None:
                 raise ContactError("the contact has no company: pass --company with its exact name")
             contact.self_identified, contact.verified = False, True
-            session.execute(
-                update(Ticket)
-                .where(Ticket.contact_id == contact.id, Ticket.status.in_([s.value for s in OPEN_STATUSES]))
-                .values(needs_verification=False, company_id=contact.company_id)
-            )
+            settle_open_tickets(session, contact.id, contact.company_id)
             return summarize(session, contact)
 
 

@@ -43,7 +43,13 @@ from intake.db.models import (
 from intake.domain.events import Actor, EventKind
 from intake.domain.lifecycle import OPEN_STATUSES, TicketStatus
 from intake.services.hours_bank import RequestRule, balance_minutes
-from intake.services.notify import AlertRouting, alert_agents, notify_customer, reply_to_conversation
+from intake.services.notify import (
+    AlertRouting,
+    alert_agents,
+    is_group_chat,
+    notify_customer,
+    reply_to_conversation,
+)
 from intake.services.sla import SlaService, deadline_states
 from intake.services.tickets import NewTicket, TicketError, TicketService
 from sla.clock import deadlines_for, is_open, next_opening
@@ -504,11 +510,6 @@ class ConversationService:
                 now=now,
                 visible=True,
             )
-
-
-def is_group_chat(channel: str, chat_id: str | None) -> bool:
-    """A Telegram group, supergroup or channel (negative chat ids; private chats are positive)."""
-    return channel == "telegram" and (chat_id or "").strip().startswith("-")
 
 
 def group_conversation_id(conversation: Conversation) -> int | None:

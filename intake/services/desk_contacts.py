@@ -16,7 +16,6 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from intake.db import unit_of_work
 from intake.db.models import ChannelIdentity, Company, Contact, Conversation, Ticket
-from intake.domain.lifecycle import OPEN_STATUSES
 from intake.services.setup_rules import (
     Invalid,
     Problem,
@@ -28,6 +27,7 @@ from intake.services.setup_rules import (
     clean_telegram,
     refuse,
 )
+from intake.services.sla import settle_open_tickets
 
 CHANNEL_LABELS = {"whatsapp": "WhatsApp", "telegram": "Telegram"}
 
@@ -317,11 +317,7 @@ def _free_email(session: Session, source: Contact) -> str | None:
 
 
 def _settle_open_tickets(session: Session, contact: Contact) -> None:
-    session.execute(
-        update(Ticket)
-        .where(Ticket.contact_id == contact.id, Ticket.status.in_([s.value for s in OPEN_STATUSES]))
-        .values(needs_verification=False, company_id=contact.company_id)
-    )
+    settle_open_tickets(session, contact.id, contact.company_id)
 
 
 def _facts(values: dict[str, Any]) -> dict[str, Any]:

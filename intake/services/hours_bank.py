@@ -47,7 +47,7 @@ from intake.db.models import (
 )
 from intake.delivery.outbox import enqueue
 from intake.domain.events import Actor
-from intake.services.notify import AlertRouting, alert_agents, reply_to_conversation
+from intake.services.notify import AlertRouting, alert_agents, is_group_chat, reply_to_conversation
 from intake.services.setup_rules import audit
 
 MAX_CREDIT_MINUTES = 10_000 * 60
@@ -198,7 +198,7 @@ def warn_on_crossing(
 def _tell_report_contact(
     session: Session, contact: Contact, key: str, company: str, balance: int, now: datetime
 ) -> None:
-    """E-mail the contact when they have an address, else write to their most recent chat."""
+    """E-mail the contact when they have an address, else write to their most recent private chat."""
     lang = contact.language or "es"
     body = text(key, lang, company=company, balance=format_minutes(balance))
     if contact.email:
@@ -207,12 +207,14 @@ def _tell_report_contact(
         )
         enqueue(session, message, now=now, author=Actor.SYSTEM.value)
         return
-    conversation = session.scalar(
+    chats = session.scalars(
         select(Conversation)
         .where(Conversation.contact_id == contact.id, Conversation.channel != Channel.WEB.value)
         .order_by(Conversation.updated_at.desc(), Conversation.id.desc())
-        .limit(1)
+        .limit(20)
     )
+    # A company's balance is never written in a group chat: the most recent private chat, or none.
+    conversation = next((c for c in chats if not is_group_chat(c.channel, c.chat_id)), None)
     if conversation is not None:
         reply = Reply(text=body, kind="hours_bank")
         reply_to_conversation(session, conversation, reply, now=now, author=Actor.SYSTEM.value)

@@ -22,9 +22,9 @@ from intake.db import unit_of_work
 from intake.db.models import ChannelIdentity, Company, Contact, Conversation, Message, ProcessedMessage
 from intake.delivery.whatsapp_window import release_held
 from intake.domain.events import Actor
-from intake.services.conversations import ConversationService, is_group_chat
+from intake.services.conversations import ConversationService
 from intake.services.inbound_limits import SenderLimit, bound_inbound, flood_reply, recent_inbound_count
-from intake.services.notify import reply_to_conversation
+from intake.services.notify import is_group_chat, reply_to_conversation
 
 log = logging.getLogger(__name__)
 

@@ -258,3 +258,8 @@ def tell_file_refused(session: Session, attachment: Attachment, code: str, now: 
     name = attachment.filename or attachment.mime_type or ""
     reason = text(key, ticket.language)
     notify_customer(session, ticket, "file_refused", now=now, kind="progress", filename=name, reason=reason)
+
+
+def is_group_chat(channel: str, chat_id: str | None) -> bool:
+    """A Telegram group, supergroup or channel (negative chat ids; private chats are positive)."""
+    return channel == "telegram" and (chat_id or "").strip().startswith("-")

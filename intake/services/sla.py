@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from intake.db.models import Company, Contingency, SlaAlert, SupportPlan, Ticket, TicketPause
@@ -45,11 +45,11 @@ class SlaService:
 
     def ticket_calendar(self, session: Session, ticket: Ticket) -> BusinessCalendar:
         """The calendar of the plan the ticket was opened under, for its priority (see `plan_calendar`)."""
-        return self.plan_calendar(_ticket_plan(session, ticket), ticket.priority)
+        return self.plan_calendar(ticket_plan(session, ticket), ticket.priority)
 
     def ticket_targets(self, session: Session, ticket: Ticket) -> dict[Priority, Target]:
         """The targets of the plan the ticket was opened under (not the company's current plan)."""
-        return self.plan_targets(_ticket_plan(session, ticket))
+        return self.plan_targets(ticket_plan(session, ticket))
 
     def plan_calendar(self, plan: SupportPlan | None, priority: str | None = None) -> BusinessCalendar:
         """A plan's calendar; a priority's own calendar when the plan's target table names one.
@@ -129,9 +129,24 @@ class SlaService:
         return company.plan if company is not None else None
 
 
-def _ticket_plan(session: Session, ticket: Ticket) -> SupportPlan | None:
-    """The plan the ticket was opened under (`Ticket.plan_id`, set once by `TicketService.open_ticket`)."""
+def ticket_plan(session: Session, ticket: Ticket) -> SupportPlan | None:
+    """The plan the ticket was opened under (`Ticket.plan_id`, set by `TicketService.open_ticket`, or by
+    `settle_open_tickets` when a stranger's ticket gets its company)."""
     return session.get(SupportPlan, ticket.plan_id) if ticket.plan_id is not None else None
+
+
+def settle_open_tickets(session: Session, contact_id: int, company_id: int | None) -> None:
+    """A contact was verified: its open tickets take its company and, if they had none, its plan."""
+    values: dict[str, Any] = {"needs_verification": False, "company_id": company_id}
+    if company_id is not None:
+        plan = select(Company.plan_id).where(Company.id == company_id).scalar_subquery()
+        values["plan_id"] = func.coalesce(Ticket.plan_id, plan)
+    session.execute(
+        update(Ticket)
+        .where(Ticket.contact_id == contact_id, Ticket.status.in_([s.value for s in OPEN_STATUSES]))
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
 
 
 _V = TypeVar("_V")

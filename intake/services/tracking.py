@@ -337,4 +337,5 @@ def customer_terms(session: Session, ticket: Ticket, now: datetime) -> str:
         )
     if billing.request_rule is None:
         return ""
-    return request_terms_text(RequestTerms(billing.request_rule, billing.balance_minutes), ticket.language)
+    # The page is reached by a link that may be forwarded or posted in a group: no company balance on it.
+    return request_terms_text(RequestTerms(billing.request_rule, None), ticket.language)

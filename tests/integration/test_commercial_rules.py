@@ -17,6 +17,7 @@ from intake.db.models import (
     AuditEntry,
     Company,
     Contact,
+    Conversation,
     OutboxMessage,
     SupportPlan,
     Ticket,
@@ -307,3 +308,37 @@ def test_the_dialog_s_terms_say_the_balance_only_to_a_trusted_contact_in_private
         contact.self_identified = True  # typed their company in a chat: not vouched for yet
         assert request_terms(session, contact, now) == RequestTerms("unknown")
         session.rollback()
+
+
+def test_a_warning_to_a_report_contact_without_e_mail_never_goes_to_a_group_chat(desk: Desk) -> None:
+    """The balance is company data: written to the contact's private chat, never to a group they use."""
+    now = desk.clock()
+    with desk.container.transaction() as session:
+        rosa = Contact(name="Rosa Díaz", company_id=desk.company_id, receives_reports=True)
+        session.add(rosa)
+        session.flush()
+        group = Conversation(
+            channel="telegram",
+            address="7001",
+            chat_id="-1001234567890",
+            contact_id=rosa.id,
+            created_at=now,
+            updated_at=now + timedelta(minutes=5),  # the most recent one
+        )
+        private = Conversation(
+            channel="telegram",
+            address="7001b",
+            chat_id="7001",
+            contact_id=rosa.id,
+            created_at=now,
+            updated_at=now,
+        )
+        session.add_all([group, private])
+    desk.container.hours_bank.credit(ANA, DEMO_COMPANY, 3 * 60, "Paquete")
+    desk.container.agent_actions.log_time(desk.request(), ANA, 90, "Taller")  # 90 min left: low
+    with desk.container.session_factory() as session:
+        query = select(OutboxMessage.recipient).where(
+            OutboxMessage.kind == "hours_bank", OutboxMessage.channel == "telegram"
+        )
+        recipients = list(session.scalars(query))
+    assert recipients == ["7001"]  # the private chat, not "-1001234567890"

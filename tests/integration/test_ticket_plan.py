@@ -189,3 +189,50 @@ def test_the_sweeper_watches_an_old_ticket_on_its_own_plan(container: Container)
     assert first == _utc(2026, 3, 2, 12, 22, 30)
     assert crossings[("response", 100)] == _utc(2026, 3, 2, 12, 30)
     assert crossings[("resolution", 100)] == _utc(2026, 3, 2, 18, 0)
+
+
+def test_a_strangers_ticket_takes_the_companys_plan_when_the_contact_is_verified(
+    container: Container, clock: FakeClock
+) -> None:
+    """Opened before the desk knew the company (no plan), it gets the company's plan on verification;
+    a ticket that already has a plan keeps it."""
+    now = clock()
+    with container.transaction() as session:
+        stranger = Contact(name="Pedro Soto", self_identified=True, verified=False)
+        session.add(stranger)
+        session.flush()
+        common = {
+            "contact_id": stranger.id,
+            "channel": "whatsapp",
+            "ticket_type": "request",
+            "impact": "medio",
+            "urgency": "media",
+            "priority": "P3",
+            "status": "new",
+            "needs_verification": True,
+            "opened_at": now,
+            "response_due": now + timedelta(hours=1),
+            "resolution_due": now + timedelta(days=1),
+        }
+        premium = SupportPlan(name="Otro plan", calendar_name="default")
+        session.add(premium)
+        session.flush()
+        session.add_all(
+            [
+                Ticket(number="LA-900001", tracking_token="t" * 40, title="Sin plan", **common),
+                Ticket(
+                    number="LA-900002",
+                    tracking_token="u" * 40,
+                    title="Con plan",
+                    plan_id=premium.id,
+                    **common,
+                ),
+            ]
+        )
+        stranger_id, premium_id = stranger.id, premium.id
+        company_plan = session.scalars(select(Company.plan_id).where(Company.name == DEMO_COMPANY)).one()
+    container.contacts.verify(stranger_id, DEMO_COMPANY)
+    without, with_plan = _ticket(container, "LA-900001"), _ticket(container, "LA-900002")
+    assert company_plan is not None and without.plan_id == company_plan
+    assert without.company_id is not None and not without.needs_verification
+    assert with_plan.plan_id == premium_id

@@ -16,8 +16,18 @@ from sqlalchemy import select
 from intake.bootstrap import Container
 from intake.cli import cli
 from intake.cli.simulator import ChatSession
-from intake.db.models import Agent, Attachment, Conversation, OutboxMessage, Ticket, TicketPause, TrackingLink
+from intake.db.models import (
+    Agent,
+    Attachment,
+    Conversation,
+    OutboxMessage,
+    SupportPlan,
+    Ticket,
+    TicketPause,
+    TrackingLink,
+)
 from intake.services.agent_actions import Registration
+from intake.services.demo import DEMO_COMPANY
 from intake.services.tracking import TrackingPages, Upload, customer_terms
 from intake.services.web_intake import Answer, WebIntake
 from tests.integration.service_harness import make_container, open_ticket_through_chat, texts
@@ -290,3 +300,24 @@ def test_the_page_tells_a_billable_incident_and_a_request_s_terms(desk: Containe
         ticket = session.scalars(select(Ticket).where(Ticket.number == request)).one()
         terms = customer_terms(session, ticket, desk.clock())
     assert terms.startswith("Condiciones: este requerimiento está incluido en su plan de soporte")
+
+
+def test_the_page_never_shows_the_company_s_bank_balance(desk: Container) -> None:
+    """The link may be forwarded or posted in a group: the hours-bank terms come without the balance."""
+    _, number, _ = opened(desk)
+    with desk.transaction() as session:
+        ticket = session.scalars(select(Ticket).where(Ticket.number == number)).one()
+        plan = session.get(SupportPlan, ticket.plan_id)
+        assert plan is not None
+        plan.request_rule = "hours_bank"
+        contact_id = ticket.contact_id
+    assert contact_id is not None
+    desk.hours_bank.credit("ana@soporte.example", DEMO_COMPANY, 10 * 60, "Paquete de 10 horas")
+    request = desk.agent_actions.register(
+        "ana@soporte.example", Registration(contact_id, "request", "Nueva lista de precios", "bajo", "baja")
+    ).number
+    with desk.session_factory() as session:
+        ticket = session.scalars(select(Ticket).where(Ticket.number == request)).one()
+        terms = customer_terms(session, ticket, desk.clock())
+    assert "bolsa de horas" in terms and "solo en un chat privado" in terms
+    assert "10 h" not in terms
