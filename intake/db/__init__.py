@@ -27,8 +27,8 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         event.listen(engine, "begin", _sqlite_begin_immediate)
         return engine
     # No pre-ping: it costs a round trip on every checkout (every webhook, every turn). A connection that
-    # died with the server fails its next statement instead; SQLAlchemy then discards the whole pool, so
-    # after a restart one request per process fails (the provider retries it) and the rest reconnect.
+    # died with the server fails its next statement instead and SQLAlchemy discards the whole pool; the
+    # inbox's accept retries once on a fresh connection (intake/services/inbox.py), the rest reconnect.
     kwargs.setdefault("pool_pre_ping", False)
     kwargs.setdefault("pool_recycle", 1800)  # before idle-connection timeouts of proxies and firewalls
     return create_engine(url, **kwargs)

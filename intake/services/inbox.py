@@ -25,6 +25,7 @@ from typing import Any
 
 from sqlalchemy import Engine, delete, exists, func, insert, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from bot.messages import InboundMessage, inbound_from_json, inbound_to_json
@@ -69,7 +70,8 @@ class Inbox:
         self.policy = policy or DEFAULT_POLICY
         self.lease = timedelta(seconds=lease_seconds)
         self.batch_size = batch_size
-        self._payloads: dict[int, dict[str, Any]] = {}  # read with the claim: no second round trip
+        # Payload and acceptance time, read with the claim: no second round trip.
+        self._payloads: dict[int, tuple[dict[str, Any], datetime]] = {}
         self._lock = threading.Lock()
 
     def accept(self, messages: Sequence[InboundMessage]) -> int:
@@ -79,6 +81,19 @@ class Inbox:
             return 0
         now = self.clock()
         rows = [_row(message, now) for message in messages]
+        try:
+            return self._insert(rows)
+        except DBAPIError as exc:
+            # A pooled connection that died with a database restart fails its first statement, and
+            # SQLAlchemy then discards the pool: one retry on a fresh connection, or Twilio (which does
+            # not retry a failed webhook) would lose the message.
+            if not exc.connection_invalidated:
+                raise
+            log.warning("inbox: connection lost (%s); accepting on a fresh one", type(exc.orig).__name__)
+            return self._insert(rows)
+
+    def _insert(self, rows: list[dict[str, Any]]) -> int:
+        """INSERT the new rows (autocommit + NOTIFY on PostgreSQL) and wake this process's loops."""
         if self.engine.dialect.name == "postgresql":
             # Autocommit: the one INSERT is its own transaction (one round trip instead of BEGIN,
             # INSERT, COMMIT); the NOTIFY after it reaches every worker process's LISTEN.
@@ -102,11 +117,13 @@ class Inbox:
             update(InboxItem)
             .where(InboxItem.id.in_(heads))
             .values(status=WORKING, claim_token=token, locked_until=now + self.lease)
-            .returning(InboxItem.id, InboxItem.payload)
+            .returning(InboxItem.id, InboxItem.payload, InboxItem.accepted_at)
             .execution_options(synchronize_session=False)
         )
         with unit_of_work(self.session_factory) as session:  # one UPDATE … RETURNING
-            claimed = sorted((int(row_id), payload) for row_id, payload in session.execute(statement))
+            claimed = sorted(
+                (int(row_id), (payload, at)) for row_id, payload, at in session.execute(statement)
+            )
         with self._lock:
             self._payloads.update(claimed)
         return Claim(token, [row_id for row_id, _ in claimed])
@@ -114,18 +131,21 @@ class Inbox:
     def deliver(self, row_id: int, token: str) -> None:
         """Run the turn of one claimed row and record done, retry or failed."""
         with self._lock:
-            payload = self._payloads.pop(row_id, None)
-        if payload is None:
-            payload = self._load(row_id, token)
-            if payload is None:
-                return
+            found = self._payloads.pop(row_id, None)
+        found = found or self._load(row_id, token)
+        if found is None:
+            return
+        payload, accepted_at = found
         try:
             message = inbound_from_json(payload)
         except (KeyError, TypeError, ValueError) as exc:
             self._record(row_id, token, f"unreadable payload: {exc}", final=True)
             return
+        # The turn happens when the message arrived, not when a worker got to it (after an outage, say):
+        # a ticket opened by it starts its SLA clocks then.
+        now = min(accepted_at, self.clock())
         try:
-            self.inbound.handle_inbound(message, now=self.clock(), finish=self._done(row_id, token))
+            self.inbound.handle_inbound(message, now=now, finish=self._done(row_id, token))
         except LeaseLost:  # another worker took the row over: the turn rolled back, the new owner runs it
             log.warning("inbox %s: lease lost during the turn; left to the new owner", row_id)
         except Exception as exc:  # the database went away, or a bug in one turn: retried with backoff
@@ -247,12 +267,12 @@ class Inbox:
             .with_for_update(skip_locked=True, of=head)
         )
 
-    def _load(self, row_id: int, token: str) -> dict[str, Any] | None:
+    def _load(self, row_id: int, token: str) -> tuple[dict[str, Any], datetime] | None:
         with self.session_factory() as session:
             row = session.get(InboxItem, row_id)
             if row is None or row.status != WORKING or row.claim_token != token:
                 return None
-            return dict(row.payload)
+            return dict(row.payload), row.accepted_at
 
     def _record(self, row_id: int, token: str, error: str, *, final: bool = False) -> None:
         """Another attempt later, or failed for good; nothing when the lease was lost meanwhile."""

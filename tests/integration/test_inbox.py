@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import create_engine, select, text
 
 from bot.messages import (
     Channel,
@@ -28,10 +28,11 @@ from bot.messages import (
 )
 from intake.bootstrap import Container
 from intake.config import SettingsError, load_settings
-from intake.db.models import InboxItem, Message, OutboxMessage
+from intake.db.models import Conversation, InboxItem, Message, OutboxMessage, ProcessedMessage
 from intake.delivery.runner import DeliveryLoop
 from intake.delivery.wakeup import INBOX_WAKEUPS
 from intake.services.inbox import Inbox
+from tests.conftest import BACKENDS, _truncate
 from tests.integration.service_harness import make_container
 from tests.support.clock import FakeClock
 from webhooks import create_app
@@ -352,3 +353,43 @@ def test_the_inbox_cli_shows_failed_messages_and_puts_them_back(
     assert [(r.status, r.attempts) for r in rows(container)] == [("pending", 0)]
     inline = runner.invoke(cli, ["inbox", "status"], env={**env, "INBOUND_MODE": "inline"})
     assert inline.exit_code == 1 and "no inbox" in inline.output
+
+
+def test_a_turn_runs_at_the_time_its_message_was_accepted(container: Container, clock: FakeClock) -> None:
+    """After a worker outage the turn (and a ticket it opens) is dated when the customer wrote."""
+    inbox = inbox_of(container)
+    accepted_at = clock()
+    inbox.accept([message("100", 1)])
+    clock.advance(hours=2)  # no worker for two hours
+    inbox.run_once()
+    with container.session_factory() as session:
+        processed = session.scalars(
+            select(ProcessedMessage.processed_at).where(ProcessedMessage.provider_message_id == "100:1")
+        ).one()
+        conversation = session.scalars(select(Conversation).where(Conversation.address == "100")).one()
+    assert processed == accepted_at and conversation.updated_at == accepted_at
+
+
+if "postgresql" in BACKENDS:
+
+    def test_accepting_survives_a_connection_the_database_dropped(
+        postgres_url: str, tmp_path: Path, clock: FakeClock
+    ) -> None:
+        """Twilio does not retry a failed webhook: a pooled connection killed by a database restart must
+        not cost the message (no pre-ping: the accept retries once on a fresh connection)."""
+        container = make_container(postgres_url, tmp_path, clock)
+        try:
+            inbox = inbox_of(container)
+            assert inbox.accept([message("100", 1)]) == 1  # the pool now holds a connection
+            with container.engine.connect() as conn:
+                own = conn.execute(text("SELECT pg_backend_pid()")).scalar_one()
+            admin = create_engine(postgres_url, isolation_level="AUTOCOMMIT")
+            with admin.connect() as conn:
+                killed = conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": own}).scalar_one()
+            admin.dispose()
+            assert killed
+            assert inbox.accept([message("100", 2)]) == 1
+            assert [r.provider_message_id for r in rows(container)] == ["100:1", "100:2"]
+        finally:
+            container.close()
+            _truncate(postgres_url)
