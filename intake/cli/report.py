@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, TypeVar
 import click
 
 from intake.cli.common import open_container
+from intake.cli.terminal import terminal_safe
 
 if TYPE_CHECKING:  # imported when a command runs, so `intake-bot --help` stays light
     from intake.bootstrap import Container
@@ -34,7 +35,7 @@ def report_group() -> None:
 def show(ctx: click.Context, month: str | None, company: str | None) -> None:
     """Print the month's figures for a company or the whole desk."""
     report = _run(ctx, lambda c: c.reports.report(c.reports.month(month), company))
-    click.echo(render_text(report))
+    click.echo(terminal_safe(render_text(report)))  # titles and notes are customers' and agents' text
 
 
 @report_group.command("pdf")

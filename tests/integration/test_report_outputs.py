@@ -245,3 +245,22 @@ def test_demo_month_loads_once(database_url: str, tmp_path: Path) -> None:
     assert again.exit_code == 0 and again.output.startswith("demo month 2026-11: already there")
     shown = invoke(fresh, "show", "--month", "2026-11", "--company", "Acme")
     assert "total     8    5   1   60.0% (3/5)   75.0% (3/4)" in shown.output
+
+
+def test_show_prints_a_hostile_title_without_its_terminal_escapes(
+    settings: Settings, session_factory: sessionmaker[Session]
+) -> None:
+    from sqlalchemy import update
+
+    from intake.db.models import Ticket
+
+    with session_factory.begin() as session:  # a breached ticket whose title came from a customer
+        session.execute(
+            update(Ticket)
+            .where(Ticket.number == "A-6")
+            .values(title="Caja \x1b[2J\x1b]52;c;ZXZpbA==\x07rota")
+        )
+    shown = invoke(settings, "show", "--month", "2026-11", "--company", "Acme Industrial")
+    assert shown.exit_code == 0, shown.output
+    assert "\x1b" not in shown.output and "\x07" not in shown.output
+    assert "A-6 P3 resolution" in shown.output and "Caja" in shown.output
