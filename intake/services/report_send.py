@@ -109,6 +109,8 @@ class ReportMailer:
     def _queue(self, session: Session, mailing: _Mailing, force: bool, summary: SendSummary) -> None:
         report = mailing.report
         assert report.company_id is not None
+        # Two runs at once (cron and an admin): the company's row lock makes the second see the first's rows.
+        session.execute(select(Company.id).where(Company.id == report.company_id).with_for_update())
         sent = set() if force else _already_sent(session, report.month.label, report.company_id)
         now = self.clock()
         for contact in mailing.contacts:
