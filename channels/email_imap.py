@@ -25,6 +25,8 @@ from typing import Literal
 from imap_tools import AND, BaseMailBox, MailBox, MailBoxStartTls, MailBoxUnencrypted, MailMessage
 from imap_tools.errors import MailboxLoginError
 
+from channels.email_in import MAX_MAIL_BYTES
+
 log = logging.getLogger(__name__)
 
 Security = Literal["ssl", "starttls", "plain"]
@@ -134,10 +136,12 @@ class ImapPoller:
         """Hand every unseen, unparked message to the handler; mark it seen only after it returned.
 
         `stop` ends the pass between two messages (the rest stay unseen for the next one)."""
-        handled = failed = parked = 0
+        handled = failed = 0
         mailbox.client.untagged_responses.pop("EXISTS", None)  # from here on, new mail is noticed
         validity = _uid_validity(mailbox, self.config.folder)
-        for message in mailbox.fetch(AND(seen=False, flagged=False), mark_seen=False, bulk=False):
+        parked = self._park_oversized(mailbox)
+        unseen = AND(seen=False, flagged=False, size_lt=MAX_MAIL_BYTES + 1)
+        for message in mailbox.fetch(unseen, mark_seen=False, bulk=False):
             if stop is not None and stop.is_set():
                 break
             assert isinstance(message, _RawMessage)
@@ -156,6 +160,14 @@ class ImapPoller:
             self.failures.forget(key)
             handled += 1
         return PassResult(handled, failed, parked)
+
+    def _park_oversized(self, mailbox: BaseMailBox) -> int:
+        """Flag unseen mail over MAX_MAIL_BYTES for a person (never fetched nor parsed); return how many."""
+        uids = list(mailbox.uids(AND(seen=False, flagged=False, size_gt=MAX_MAIL_BYTES)))
+        for uid in uids:
+            mailbox.flag(uid, PARKED_FLAG, True)
+            log.error("e-mail uid %s is over %d bytes; flagged for a person and skipped", uid, MAX_MAIL_BYTES)
+        return len(uids)
 
     def _count_failure(self, mailbox: BaseMailBox, uid: str, key: str) -> int:
         """Record one more failure on the message; park it after `max_failures` (returns 1 if parked)."""

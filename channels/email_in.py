@@ -19,6 +19,10 @@ from html.parser import HTMLParser
 import quotequail
 
 MAX_ID_CHARS = 100
+# A whole message, as received: 25 MB of attachments after base64 (x 4/3) and headers. Larger mail is
+# never parsed: `mail ingest` refuses it (the MTA bounces it), `mail poll` flags it for a person.
+MAX_MAIL_BYTES = 36 * 1024 * 1024
+MAX_THREAD_IDS = 20  # the most recent Message-IDs of In-Reply-To/References that threading looks at
 _PRECEDENCE = {"bulk", "junk", "list", "auto_reply"}
 _DAEMONS = ("mailer-daemon", "postmaster", "no-reply", "noreply")
 _BLOCKS = {"p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "table"}
@@ -66,6 +70,8 @@ class InboundMail:
 
 def parse_mail(raw: bytes) -> InboundMail:
     """Parse one RFC 822 message (bytes as received) into an `InboundMail`."""
+    if len(raw) > MAX_MAIL_BYTES:
+        raise ValueError(f"message of {len(raw)} bytes is over the {MAX_MAIL_BYTES}-byte limit")
     msg = email.message_from_bytes(raw, policy=email.policy.default)
     assert isinstance(msg, EmailMessage)
     name, sender = parseaddr(str(msg.get("From", "")))
@@ -217,9 +223,9 @@ def _files(msg: EmailMessage) -> list[MailFile]:
 
 
 def _ids(values: object) -> tuple[str, ...]:
-    """Message-IDs listed in In-Reply-To or References headers, in order."""
+    """Message-IDs listed in In-Reply-To or References headers, in order (the last MAX_THREAD_IDS)."""
     text = " ".join(str(v) for v in values) if isinstance(values, (list, tuple)) else str(values)
-    return tuple(re.findall(r"<[^<>\s]+>", text))
+    return tuple(re.findall(r"<[^<>\s]+>", text)[-MAX_THREAD_IDS:])
 
 
 def _message_id(msg: EmailMessage, raw: bytes) -> str:

@@ -9,6 +9,7 @@ import threading
 import click
 
 from channels.email_imap import ImapLoginError, RetryLater
+from channels.email_in import MAX_MAIL_BYTES
 from intake.cli.common import configure_logging, open_container, settings_of
 
 
@@ -21,9 +22,11 @@ def mail_group() -> None:
 @click.pass_context
 def ingest(ctx: click.Context) -> None:
     """Read one e-mail from stdin and open its ticket; automatic mail and duplicates are reported, exit 0."""
-    raw = sys.stdin.buffer.read()
+    raw = sys.stdin.buffer.read(MAX_MAIL_BYTES + 1)
     if not raw.strip():
         raise click.ClickException("no message on stdin")
+    if len(raw) > MAX_MAIL_BYTES:  # exit 1: the MTA bounces it to the sender, nothing half-stored
+        raise click.ClickException(f"message over the {MAX_MAIL_BYTES}-byte limit: refused")
     with open_container(ctx) as container:
         outcome = container.make_mail_intake().ingest(raw)
     detail = outcome.number or outcome.reason or ""

@@ -288,3 +288,33 @@ def test_a_database_outage_leaves_every_message_unseen_and_parks_none(
         broken.close()
     assert [imap.flags(uid) for uid in uids] == [set(), set()]  # neither seen nor parked
     assert one_pass(poller_of(container, imap)) == (2, 0, 0)  # the database is back: nothing was lost
+
+
+def test_mail_over_the_size_limit_is_flagged_for_a_person_and_never_parsed(
+    container: Container, imap: ImapServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    small, large = load("html_only.eml"), load("multipart_attachments.eml")
+    assert len(small) < len(large)
+    monkeypatch.setattr("channels.email_imap.MAX_MAIL_BYTES", len(small) + 100)  # the large one is over
+    big = imap.append(large)
+    fine = imap.append(small)
+    assert one_pass(poller_of(container, imap)) == (1, 0, 1)
+    assert imap.flags(big) == {r"\Flagged"} and r"\Seen" in imap.flags(fine)
+    assert [t.title for t in tickets(container)] != [] and len(tickets(container)) == 1
+    assert one_pass(poller_of(container, imap)) == (0, 0, 0)  # parked: never fetched again
+
+
+def test_cli_mail_ingest_refuses_a_message_over_the_limit(
+    database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    raw = load("multipart_attachments.eml")
+    monkeypatch.setattr("intake.cli.mail.MAX_MAIL_BYTES", len(raw) - 1)
+    env = {"DATABASE_URL": database_url, "DATA_DIR": str(tmp_path)}
+    refused = CliRunner().invoke(cli, ["mail", "ingest"], input=raw, env=env)
+    assert refused.exit_code == 1 and "over the" in refused.output and "refused" in refused.output
+    settings = load_settings(env, env_file=None)
+    container = build_container(settings)
+    try:
+        assert tickets(container) == []
+    finally:
+        container.close()

@@ -128,3 +128,17 @@ def test_threading_headers_and_subject_tag() -> None:
     assert mail.references == ("<placeholder@consultora.cl>",)
     assert ticket_tag("RE: [LA-000001] Usuarios bloqueados") == "LA-000001"
     assert ticket_tag("Su ticket LA-000001 fue registrado") is None
+
+
+def test_threading_looks_at_the_most_recent_message_ids_only() -> None:
+    chain = " ".join(f"<id{n}@example.org>" for n in range(50))
+    headers = f"From: a@example.org\r\nTo: b@example.org\r\nSubject: x\r\nReferences: {chain}\r\n"
+    raw = (headers + "\r\nhola\r\n").encode()
+    mail = parse_mail(raw)
+    assert len(mail.references) == 20 and mail.references[-1] == "<id49@example.org>"
+
+
+def test_a_message_over_the_size_limit_is_refused_before_parsing(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("channels.email_in.MAX_MAIL_BYTES", 100)
+    with pytest.raises(ValueError, match="over the 100-byte limit"):
+        parse_mail(b"From: a@example.org\r\n\r\n" + b"x" * 200)
