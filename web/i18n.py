@@ -537,6 +537,35 @@ PUBLIC_STRINGS: dict[str, tuple[str, str]] = {  # English: (Spanish, Portuguese)
     "Message": ("Mensaje", "Mensagem"),
     "Attach files": ("Adjuntar archivos", "Anexar arquivos"),
     "Send": ("Enviar", "Enviar"),
+    # --- issue 14: triage of an e-mail ticket on the tracking page ---
+    "Help us set the priority of your request:": (
+        "Ayúdenos a fijar la prioridad de su caso:",
+        "Ajude-nos a definir a prioridade do seu caso:",
+    ),
+    "How much of your operation is affected?": (
+        "¿Cuánto afecta a su operación?",
+        "Quanto isso afeta a sua operação?",
+    ),
+    "High: the service is stopped or essential functions fail": (
+        "Alto: el servicio está detenido o fallan funciones esenciales",
+        "Alto: o serviço está parado ou funções essenciais falham",
+    ),
+    "Medium: several areas, the service works partly": (
+        "Medio: varias áreas, el servicio funciona parcialmente",
+        "Médio: várias áreas, o serviço funciona parcialmente",
+    ),
+    "Low: daily operation is not affected": (
+        "Bajo: no afecta la operación diaria",
+        "Baixo: não afeta a operação diária",
+    ),
+    "How soon do you need the solution?": (
+        "¿Qué tan pronto necesita la solución?",
+        "Quão cedo precisa da solução?",
+    ),
+    "Urgently": ("Con urgencia", "Com urgência"),
+    "Soon": ("Pronto", "Em breve"),
+    "It can wait": ("Puede esperar", "Pode esperar"),
+    # --- end issue 14 ---
     "Did the solution work?": ("¿Funcionó la solución?", "A solução funcionou?"),
     "Yes, it works": ("Sí, funciona", "Sim, funciona"),
     "No, it still fails": ("No, sigue fallando", "Não, continua falhando"),

@@ -40,7 +40,6 @@ from intake.db.models import (
     ProcessedMessage,
     SurveyAnswer,
     Ticket,
-    TicketEvent,
 )
 from intake.db.storage import FileStore
 from intake.delivery.tracking_links import tracking_line
@@ -49,7 +48,8 @@ from intake.domain.lifecycle import TicketStatus as S
 from intake.services.conversations import ConversationService
 from intake.services.inbound_limits import MAX_FILES_PER_INTAKE, MAX_TEXT_CHARS
 from intake.services.tickets import NewTicket, TicketService
-from sla.priority import Impact, Urgency, priority_for
+from intake.services.triage import apply_triage, triage_pending
+from sla.priority import Impact, Urgency
 
 CHANNEL = str(Channel.EMAIL)
 RAW_TYPE = "message/rfc822"
@@ -186,7 +186,7 @@ class MailIntake:
         self.tickets.customer_adds(session, locked, conversation, body, media, now=now)
         _mark_stored(session, locked, media)
         self._keep_raw(session, locked, conversation, mail, now)
-        answer = triage_answer(body) if _triage_pending(session, locked) else None
+        answer = triage_answer(body) if triage_pending(session, locked) else None
         if answer is not None:
             self._triage(session, locked, answer, now)
         return MailOutcome("added", locked.number, refused=refused)
@@ -230,21 +230,7 @@ class MailIntake:
         self, session: Session, ticket: Ticket, answer: tuple[Impact, Urgency], now: datetime
     ) -> None:
         """The customer's impact and urgency replace the default priority."""
-        impact, urgency = answer
-        ticket.impact, ticket.urgency = str(impact), str(urgency)
-        new = priority_for(impact, urgency)
-        if new != ticket.priority:
-            reason = f"triage by e-mail: impact {impact}, urgency {urgency}"
-            self.tickets.change_priority(session, ticket, new, reason, now=now)
-        record_event(
-            session,
-            ticket.id,
-            EventKind.NOTE,
-            Actor.CUSTOMER,
-            f"Triage answered by e-mail: impact {impact}, urgency {urgency} ({new})",
-            now=now,
-            data={"triage": "answered"},
-        )
+        apply_triage(session, self.tickets, ticket, answer, "e-mail", now)
 
     def _store(self, mail: InboundMail) -> tuple[tuple[InboundMedia, ...], tuple[tuple[str, str], ...]]:
         """Check each attachment by its bytes and store it by hash; refused ones are named with the reason."""
@@ -378,19 +364,6 @@ def _survey_pending(session: Session, ticket: Ticket) -> bool:
         return False
     rating = session.scalar(select(SurveyAnswer.rating).where(SurveyAnswer.ticket_id == ticket.id))
     return rating is None
-
-
-def _triage_pending(session: Session, ticket: Ticket) -> bool:
-    """Whether the ticket still waits for the customer's impact and urgency."""
-    states = [
-        (data or {}).get("triage")
-        for data in session.scalars(
-            select(TicketEvent.data).where(
-                TicketEvent.ticket_id == ticket.id, TicketEvent.kind == EventKind.NOTE
-            )
-        )
-    ]
-    return "pending" in states and "answered" not in states
 
 
 def triage_answer(body: str) -> tuple[Impact, Urgency] | None:

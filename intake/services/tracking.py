@@ -33,6 +33,8 @@ from intake.services.billing import ticket_billing
 from intake.services.conversations import ConversationService
 from intake.services.sla import SlaService, deadline_states
 from intake.services.tickets import TicketError, TicketService, clip
+from intake.services.triage import apply_triage, triage_pending
+from sla.priority import Impact, Urgency
 
 PUBLIC_EVENT_KINDS = frozenset({"created", "validated", "auto_closed", "cancelled", "survey_answered"})
 _NO_BODY = frozenset({"created", "auto_closed", "survey_answered"})  # their bodies are agents' wording
@@ -92,6 +94,7 @@ class TrackingView:
     survey_open: bool
     survey_rating: int | None
     commercial: str = ""  # issue 15: the request's terms, or why an incident is billable (customer's words)
+    triage_open: bool = False  # an e-mail ticket still waiting for the customer's impact and urgency
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,6 +202,21 @@ class TrackingPages:
             _settle_chat(session, ticket, SURVEY_STEPS)
             return True
 
+    def triage(self, number: str, token: str, impact: str, urgency: str) -> bool:
+        """The two triage answers of an e-mail ticket (the e-mail reply's use case); False when not awaited
+        or not levels of the contract's matrix."""
+        try:
+            answer = Impact(impact), Urgency(urgency)
+        except ValueError:
+            return False
+        now = self.clock()
+        with unit_of_work(self.session_factory) as session:
+            ticket = self._locked(session, number, token)
+            if ticket is None or ticket.status not in OPEN_STATUSES or not triage_pending(session, ticket):
+                return False
+            apply_triage(session, self.tickets, ticket, answer, "tracking page", now)
+            return True
+
     def revoke(self, number: str) -> int | None:
         """Revoke every link of a ticket (agents, the CLI); how many, or None for an unknown number."""
         with unit_of_work(self.session_factory) as session:
@@ -241,6 +259,7 @@ class TrackingPages:
             survey_open=ticket.status == TicketStatus.CLOSED and (answer is None or answer.rating is None),
             survey_rating=answer.rating if answer is not None else None,
             commercial=customer_terms(session, ticket, now),
+            triage_open=ticket.status in OPEN_STATUSES and triage_pending(session, ticket),
         )
 
     def _check_files(self, files: Sequence[Upload]) -> tuple[list[tuple[Upload, str]], Refusals]:

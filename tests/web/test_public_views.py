@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import re
+from pathlib import Path
 
 from flask.testing import FlaskClient
 from sqlalchemy import select
@@ -187,8 +188,12 @@ def test_a_file_larger_than_the_webhooks_2mb_cap_is_taken_on_the_tracking_page(d
     builder = EnvironBuilder(
         path=f"/t/{number}/reply",
         method="POST",
-        data={"csrf_token": csrf, "k": token, "body": "La captura grande",
-              "files": [(io.BytesIO(big), "grande.png", "image/png")]},
+        data={
+            "csrf_token": csrf,
+            "k": token,
+            "body": "La captura grande",
+            "files": [(io.BytesIO(big), "grande.png", "image/png")],
+        },
     )
     environ = builder.get_environ()
     try:  # the builder spools a large body to a temporary file: close it here, not at garbage collection
@@ -200,3 +205,29 @@ def test_a_file_larger_than_the_webhooks_2mb_cap_is_taken_on_the_tracking_page(d
     with desk.container.session_factory() as session:
         sizes = session.scalars(select(Attachment.size).where(Attachment.filename == "grande.png")).all()
     assert sizes == [len(big)]
+
+
+def test_an_e_mail_ticket_answers_its_triage_on_the_page(desk: Console) -> None:
+    """Opened by e-mail at the default P3, the two questions are answered on the page (the reply's logic)."""
+    raw = (Path(__file__).parent.parent / "fixtures" / "email" / "html_only.eml").read_bytes()
+    number = desk.container.make_mail_intake().ingest(raw).number
+    assert number
+    with desk.container.transaction() as session:
+        ticket = session.scalars(select(Ticket).where(Ticket.number == number)).one()
+        token = current_token(session, ticket, desk.container.settings.secret_key, now=desk.container.clock())
+    client = desk.app.test_client()
+    page = client.get(f"/t/{number}?k={token}").get_data(as_text=True)
+    assert 'id="triage"' in page and 'for="impact-alto"' in page and 'id="priority">P3<' in page
+    csrf = token_of(client, f"/t/{number}?k={token}")
+    bad = {"csrf_token": csrf, "k": token, "impact": "enorme", "urgency": "alta"}
+    client.post(f"/t/{number}/triage", data=bad)
+    assert 'id="priority">P3<' in client.get(f"/t/{number}?k={token}").get_data(as_text=True)
+    good = {"csrf_token": csrf, "k": token, "impact": "alto", "urgency": "alta"}
+    assert client.post(f"/t/{number}/triage", data=good).status_code == 302
+    page = client.get(f"/t/{number}?k={token}").get_data(as_text=True)
+    assert 'id="priority">P1<' in page and 'id="triage"' not in page
+    with desk.container.transaction() as session:
+        ticket = session.scalars(select(Ticket).where(Ticket.number == number)).one()
+        assert (ticket.impact, ticket.urgency, ticket.priority) == ("alto", "alta", "P1")
+    assert not pages(desk).triage(number, token, "bajo", "baja")  # answered once: the page no longer asks
+    assert not pages(desk).triage(number, "wrong-token", "alto", "alta")

@@ -77,6 +77,7 @@ def register(bp: Blueprint, app: Flask) -> None:
     bp.add_url_rule("/t/<number>/reply", "reply", limit(reply), methods=["POST"])
     bp.add_url_rule("/t/<number>/validate", "validate", limit(validate), methods=["POST"])
     bp.add_url_rule("/t/<number>/survey", "survey", limit(survey), methods=["POST"])
+    bp.add_url_rule("/t/<number>/triage", "triage", limit(triage), methods=["POST"])
     bp.add_url_rule("/t/<number>/files/<int:file_id>", "evidence", evidence, methods=["GET"])
 
 
@@ -147,6 +148,16 @@ def survey(number: str) -> Any:
     comment = request.form.get("comment", "")
     done = rating.isdigit() and public_services().tracking.rate(number, token, int(rating), comment)
     return _after(number, token, "Thank you for your rating" if done else "That action is not available now.")
+
+
+def triage(number: str) -> Any:
+    """Impact and urgency of an e-mail ticket opened with the default priority."""
+    token = request.form.get("k", "")
+    impact, urgency = request.form.get("impact", ""), request.form.get("urgency", "")
+    done = public_services().tracking.triage(number, token, impact, urgency)
+    return _after(
+        number, token, "Thank you, your answer was recorded." if done else "That action is not available now."
+    )
 
 
 def evidence(number: str, file_id: int) -> Any:
