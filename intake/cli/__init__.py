@@ -98,7 +98,10 @@ def worker(ctx: click.Context, once: bool) -> None:
             click.echo(f"ran {container.run_jobs_once()} background job(s): sweeps, downloads, deliveries")
             return
         stop = threading.Event()
-        signal.signal(signal.SIGTERM, lambda *_: stop.set())
+        # Both stop the same way, also when SIGINT was inherited ignored (a worker started in the
+        # background by a script): Python then never raises KeyboardInterrupt for Ctrl-C.
+        for stop_signal in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(stop_signal, lambda *_: stop.set())
         threads = run_background_loops(container, stop)
         click.echo("worker running; Ctrl-C or SIGTERM to stop", err=True)
         try:
