@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sla.priority import Priority
@@ -43,6 +43,15 @@ class RequestTerms:
 
     rule: str = "included"
     balance_minutes: int | None = None
+    # Reads the balance only when a text says it (the service's query): turns that never show the terms
+    # never pay for it. Neither set: the balance is not to be said here (a group chat).
+    balance_lookup: Callable[[], int] | None = field(default=None, compare=False, repr=False)
+
+    def balance(self) -> int | None:
+        """The bank's balance to tell the customer, if any."""
+        if self.balance_minutes is not None:
+            return self.balance_minutes
+        return self.balance_lookup() if self.balance_lookup is not None else None
 
     @property
     def may_cost(self) -> bool:

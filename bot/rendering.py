@@ -18,8 +18,9 @@ MAX_LISTED_TICKETS = 5
 MAX_SUMMARY_DESCRIPTION = 500
 
 
-def render(current: Step, state: DialogState, lang: str,
-           ctx: DialogContext | None) -> tuple[str, tuple[Option, ...]]:
+def render(
+    current: Step, state: DialogState, lang: str, ctx: DialogContext | None
+) -> tuple[str, tuple[Option, ...]]:
     """The question text and options of a step, in `lang`."""
     assert current.prompt is not None, f"step {current.name} asks nothing"
     variables = variables_of(state)
@@ -30,8 +31,7 @@ def render(current: Step, state: DialogState, lang: str,
     elif current.name == StepName.CONFIRM_BILLABLE and ctx is not None:
         variables["terms"] = request_terms_text(ctx.request_terms, lang)
     elif current.name == StepName.CHOOSE_TICKET and ctx is not None:
-        lines = [text("ticket_line", lang, number=t.number, title=t.title)
-                 for t in listed_tickets(ctx)]
+        lines = [text("ticket_line", lang, number=t.number, title=t.title) for t in listed_tickets(ctx)]
         variables["tickets"] = "\n".join(lines)
     return text(flow_key(current.prompt, state), lang, **variables), options(current, state, ctx, lang)
 
@@ -47,16 +47,16 @@ def variables_of(state: DialogState) -> dict[str, object]:
     return {**state.answers, "ticket": state.ticket or ""}
 
 
-def options(current: Step, state: DialogState, ctx: DialogContext | None,
-            lang: str | None = None) -> tuple[Option, ...]:
+def options(
+    current: Step, state: DialogState, ctx: DialogContext | None, lang: str | None = None
+) -> tuple[Option, ...]:
     """The step's options as buttons: '<step>:<choice>' ids, titles in the language."""
     lang = lang or state.lang
     tickets = tuple(
         Option(flow.option_id(current.name, t.number), t.number[:20])
         for t in (listed_tickets(ctx) if ctx and current.answer is Answer.TICKETS else ())
     )
-    fixed = tuple(Option(flow.option_id(current.name, c.id), text(c.title, lang))
-                  for c in current.choices)
+    fixed = tuple(Option(flow.option_id(current.name, c.id), text(c.title, lang)) for c in current.choices)
     return tickets + fixed
 
 
@@ -72,16 +72,18 @@ def summary(state: DialogState, lang: str, ctx: DialogContext) -> str:
     data = intake_data(state)
     quote = ctx.quote(data.priority, lang)
     module = text(f"opt.module.{data.module}", lang) if data.module else text("summary.none", lang)
-    description = data.description if len(data.description) <= MAX_SUMMARY_DESCRIPTION \
+    description = (
+        data.description
+        if len(data.description) <= MAX_SUMMARY_DESCRIPTION
         else data.description[: MAX_SUMMARY_DESCRIPTION - 1] + "…"
+    )
     lines = [
         text("summary.type", lang, value=text(f"label.{data.ticket_type.value}", lang)),
         text("summary.description", lang, value=description),
         text("summary.module", lang, value=module),
         text("summary.files", lang, value=len(data.media)),
         text("summary.impact", lang, value=text(f"label.impact.{state.answers['impact']}", lang)),
-        text("summary.urgency", lang,
-             value=text(f"label.urgency.{state.answers['urgency']}", lang)),
+        text("summary.urgency", lang, value=text(f"label.urgency.{state.answers['urgency']}", lang)),
         text("summary.priority", lang, value=text(f"priority.{data.priority.value}", lang)),
         quote.response,
         quote.resolution,
@@ -96,10 +98,10 @@ def summary(state: DialogState, lang: str, ctx: DialogContext) -> str:
 
 def request_terms_text(terms: RequestTerms, lang: str) -> str:
     """The plan's rule for requests in plain words (the bank's balance, and what happens at zero)."""
-    if terms.rule == "hours_bank" and terms.balance_minutes is None:
+    balance = terms.balance() if terms.rule == "hours_bank" else None
+    if terms.rule == "hours_bank" and balance is None:
         return text("request_rule.hours_bank_private", lang)  # a group chat: no company figures
-    if terms.rule == "hours_bank" and terms.balance_minutes is not None:
-        balance = terms.balance_minutes
+    if terms.rule == "hours_bank" and balance is not None:
         key = "request_rule.hours_bank" if balance > 0 else "request_rule.hours_bank_empty"
         return text(key, lang, balance=hours_and_minutes(balance))
     known = terms.rule if terms.rule in ("included", "quote") else "unknown"
@@ -123,8 +125,7 @@ def status_text(ref: TicketRef | None, run: Run) -> str:
     if not tickets:
         return run.t("status_none")
     company = run.ctx.contact.company_name if run.ctx.contact else None
-    header = run.t("status_header", company=company) if company \
-        else run.t("status_header_generic")
+    header = run.t("status_header", company=company) if company else run.t("status_header_generic")
     ordered = sorted(tickets, key=lambda t: not t.open)
     items = [_status_item(t, run) for t in ordered[:MAX_LISTED_TICKETS]]
     more = len(ordered) - MAX_LISTED_TICKETS
@@ -135,11 +136,16 @@ def status_text(ref: TicketRef | None, run: Run) -> str:
 def _status_item(ticket: TicketView, run: Run) -> str:
     status_key = f"status.{ticket.status}"
     status = run.t(status_key) if status_key in TEXTS else ticket.status
-    return run.t("status_item", number=ticket.number, title=ticket.title, status=status,
-                 priority=ticket.priority,
-                 response_due=_deadline(ticket.response_due, ticket.response_state, run),
-                 resolution_due=_deadline(ticket.resolution_due, ticket.resolution_state, run),
-                 last_update=ticket.last_update or "—")
+    return run.t(
+        "status_item",
+        number=ticket.number,
+        title=ticket.title,
+        status=status,
+        priority=ticket.priority,
+        response_due=_deadline(ticket.response_due, ticket.response_state, run),
+        resolution_due=_deadline(ticket.resolution_due, ticket.resolution_state, run),
+        last_update=ticket.last_update or "—",
+    )
 
 
 def _deadline(due: str, state: str, run: Run) -> str:

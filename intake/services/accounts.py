@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from intake.db import unit_of_work
 from intake.db.models import Agent, AuditEntry
+from intake.services.setup_rules import agent_id_for
 
 MIN_PASSWORD_LENGTH = 10
 LANGUAGES = ("es", "en")
@@ -188,7 +189,7 @@ class Accounts:
         agent_id: int | None = None,
     ) -> None:
         if agent_id is None and actor != "cli":
-            agent_id = session.scalar(select(Agent.id).where(func.lower(Agent.email) == actor.lower()))
+            agent_id = agent_id_for(session, actor)
         session.add(
             AuditEntry(
                 agent_id=agent_id,

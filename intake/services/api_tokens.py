@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from intake.db import unit_of_work
 from intake.db.models import Agent, ApiToken, AuditEntry
+from intake.services.setup_rules import agent_id_for
 
 TOKEN_PREFIX = "ib_"  # noqa: S105 (a marker, not a secret)
 SHOWN_PREFIX = len(TOKEN_PREFIX) + 6
@@ -140,7 +141,7 @@ class ApiTokens:
 
     def _audit(self, session: Session, actor: str, action: str, token: ApiToken, owner: Agent) -> None:
         """Record who created or revoked which token (never the token) in the audit log."""
-        actor_id = session.scalar(select(Agent.id).where(func.lower(Agent.email) == actor.lower()))
+        actor_id = agent_id_for(session, actor)
         session.add(
             AuditEntry(
                 agent_id=actor_id,

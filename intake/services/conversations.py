@@ -595,5 +595,8 @@ def request_terms(
     if company is None or plan is None:
         return RequestTerms("unknown")
     if plan.request_rule == RequestRule.HOURS_BANK and not in_group:
-        return RequestTerms(plan.request_rule, balance_minutes(session, company.id, now))
+        company_id = company.id  # read when a text says the balance, within this turn's transaction
+        return RequestTerms(
+            plan.request_rule, balance_lookup=lambda: balance_minutes(session, company_id, now)
+        )
     return RequestTerms(plan.request_rule)

@@ -36,7 +36,6 @@ from bot.texts import text
 from channels.base import OutboundMessage
 from intake.db import unit_of_work
 from intake.db.models import (
-    Agent,
     Company,
     Contact,
     Conversation,
@@ -48,7 +47,7 @@ from intake.db.models import (
 from intake.delivery.outbox import enqueue
 from intake.domain.events import Actor
 from intake.services.notify import AlertRouting, alert_agents, is_group_chat, reply_to_conversation
-from intake.services.setup_rules import audit
+from intake.services.setup_rules import agent_id_for, audit
 
 MAX_CREDIT_MINUTES = 10_000 * 60
 """One credit adds at most 10 000 hours (a typo guard, not a business limit)."""
@@ -259,9 +258,7 @@ class HoursBank:
             now = self.clock()
             found = _company(session, company)
             lock_bank(session, found.id)
-            agent_id = session.scalar(
-                select(Agent.id).where(func.lower(Agent.email) == actor.strip().lower())
-            )
+            agent_id = agent_id_for(session, actor)
             session.add(
                 HoursBankCredit(
                     company_id=found.id,

@@ -117,9 +117,14 @@ def audit(
     session: Session, now: datetime, actor: str, action: str, target: str, data: dict[str, Any] | None = None
 ) -> None:
     """Record a desk set-up change (who, what, on what) in the audit log, in the caller's transaction."""
-    agent_id = session.scalar(select(Agent.id).where(func.lower(Agent.email) == actor.lower()))
+    agent_id = agent_id_for(session, actor)
     session.add(
         AuditEntry(
             agent_id=agent_id, actor=actor, action=action, target=target[:254], data=data, created_at=now
         )
     )
+
+
+def agent_id_for(session: Session, email: str) -> int | None:
+    """The id of the agent with this e-mail (case-insensitive), if any."""
+    return session.scalar(select(Agent.id).where(func.lower(Agent.email) == email.strip().lower()))

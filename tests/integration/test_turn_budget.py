@@ -8,7 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, select
 
 from bot.messages import Channel, InboundMessage
 from intake.bootstrap import Container
@@ -128,3 +128,17 @@ def test_the_sender_window_count_costs_nothing_for_a_slow_chat(
         counter.close()
     assert not any("count(messages.id)" in s for s in counter.statements)
     assert timedelta(seconds=31) > container.settings.inbound_sender_window_seconds * timedelta(seconds=1)
+
+
+def test_an_hours_bank_plan_adds_no_statement_to_turns_that_do_not_tell_the_balance(
+    container: Container, clock: FakeClock
+) -> None:
+    """The bank's balance is read only when a text says it (the request terms), not on every turn."""
+    with container.transaction() as session:
+        plan = session.scalars(select(SupportPlan).join(Company, Company.plan_id == SupportPlan.id)).first()
+        assert plan is not None
+        plan.request_rule = "hours_bank"
+    turns = _turns(container, clock, Channel.WHATSAPP, DEMO_WHATSAPP)  # an incident: no request terms
+    for body, statements in zip(INTAKE[1:-1], turns[1:-1], strict=True):
+        assert len(statements) <= ANSWER_TURN_BUDGET["whatsapp"], (body, len(statements), statements)
+        assert not any("time_entries" in s or "hours_bank_credits" in s for s in statements), body
