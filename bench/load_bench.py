@@ -21,7 +21,10 @@ person — and never sooner than 3.3 s after its previous webhook was answered (
 text that follows the previous one within its 3 s burst window, `bot.engine.BURST_WINDOW`, as one
 answer; the server stamps a message when it handles it).
 Reply lag = from just before the webhook POST to the first new message reaching the fake
-Twilio for that customer. Webhook latency = the POST's round trip.
+Twilio for that customer. Webhook latency = the POST's round trip. Worker CPU = the user + system
+CPU the worker processes (embedded: the serve process) used from the chat's start until everything
+drained, per chat message: the cost that decides the lag, since one process's Python runs one
+thread at a time.
 
 Phase 2, blast: `--blast-customers` other customers' whole intakes (8 signed webhooks each, no
 waiting for replies) from `--clients` threads as fast as they go, then the same number of signed
@@ -288,6 +291,7 @@ class Run:
     delivered: int = 0
     backlog: int = 0
     backlog_rate: float = 0.0  # messages/s while a backlog written in one transaction drains
+    worker_cpu: float = 0.0  # CPU seconds the worker processes used during the chat phase
     failures: list[str] = field(default_factory=list)
 
 
@@ -501,21 +505,25 @@ def run_mode(mode: str, workers: int, args: argparse.Namespace, admin_url: str, 
         chatters, blasters = numbers[: args.customers], numbers[args.customers :]
         env = environment(url, provider, tmp / "var", args.concurrency)
         app_port, bare_port = unused_port(), unused_port()
+        workers: list[int] = []  # the processes that run the turns and the sends
         if mode == "production":
             stack.enter_context(gunicorn("webhooks:app_from_env()", app_port, env, tmp / "web.log"))
             stack.enter_context(gunicorn("bench.load_bench:bare_app()", bare_port, env, tmp / "bare.log"))
             for n in range(run.workers):
-                stack.enter_context(process([str(BIN / "intake-bot"), "worker"], env, tmp / f"worker{n}.log"))
+                worker = process([str(BIN / "intake-bot"), "worker"], env, tmp / f"worker{n}.log")
+                workers.append(stack.enter_context(worker).pid)
         else:
             serve = [str(BIN / "intake-bot"), "serve", "--port", str(app_port)]
-            stack.enter_context(process(serve, env, tmp / "serve.log"))
+            workers.append(stack.enter_context(process(serve, env, tmp / "serve.log")).pid)
             bare = [sys.executable, str(Path(__file__)), "--serve-bare", str(bare_port)]
             stack.enter_context(process(bare, env, tmp / "bare.log"))
         wait_http(app_port, "/healthz")
         wait_http(bare_port, "/")
         before, since = provider.count(), len(provider.sids_to)
+        cpu = cpu_seconds(workers)
         chat(provider, app_port, chatters, args.seed, args.timeout, run)
         wait_until(drained(url), args.timeout)
+        run.worker_cpu = cpu_seconds(workers) - cpu
         rng = random.Random(f"blast-{args.seed}")
         scripts = [dialog(rng, number) for number in blasters]
         mark, started = provider.count(), time.monotonic()
@@ -541,6 +549,18 @@ def run_mode(mode: str, workers: int, args: argparse.Namespace, admin_url: str, 
                     file=sys.stderr,
                 )
     return run
+
+
+def cpu_seconds(pids: Sequence[int]) -> float:
+    """User + system CPU seconds these processes have used so far (Linux /proc; 0 elsewhere)."""
+    total = 0.0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
 
 
 def wait_until(condition: Callable[[], bool], seconds: float) -> None:
@@ -589,6 +609,9 @@ def report(run: Run, args: argparse.Namespace) -> None:
     print(
         f"backlog        {run.backlog_rate:7.1f} msg/s ({run.backlog} messages, {args.backlog} per customer)"
     )
+    who = "worker processes" if run.mode == "production" else "serve process (web + worker)"
+    per_turn = 1000 * run.worker_cpu / max(len(run.lags), 1)
+    print(f"worker CPU     {per_turn:7.1f} ms per chat message ({run.worker_cpu:.1f} s in the {who})")
     verdict = "OK" if not run.failures else f"{len(run.failures)} FAILED"
     print(f"messages delivered {run.delivered}; chat phase {run.chat_seconds:.1f} s; checks: {verdict}")
     for failure in run.failures[:20]:

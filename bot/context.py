@@ -2,13 +2,46 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import TypeVar, overload
 
 from sla.priority import Priority
 
 CompanyId = int | str
+T = TypeVar("T")
+
+
+class LazySequence(Sequence[T]):
+    """A sequence read on first use: the service's lookups that most dialog steps never need."""
+
+    __slots__ = ("_items", "_load")
+
+    def __init__(self, load: Callable[[], Sequence[T]]) -> None:
+        self._load = load
+        self._items: Sequence[T] | None = None
+
+    def _loaded(self) -> Sequence[T]:
+        if self._items is None:
+            self._items = tuple(self._load())
+        return self._items
+
+    @overload
+    def __getitem__(self, index: int) -> T: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[T]: ...
+    def __getitem__(self, index: int | slice) -> T | Sequence[T]:
+        """The item (or slice), loading the sequence first if needed."""
+        return self._loaded()[index]
+
+    def __len__(self) -> int:
+        """How many items, loading the sequence first if needed."""
+        return len(self._loaded())
+
+    def __iter__(self) -> Iterator[T]:
+        """The items, loading the sequence first if needed."""
+        return iter(self._loaded())
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,6 +160,14 @@ class DialogContext:
     when: WhenFn = iso_when  # an instant in words, in the customer's time zone and a language
     handoff_wait: timedelta = timedelta(minutes=30)  # usual wait for an agent in business hours
     recent_ticket: str | None = None  # the ticket this chat discussed in the last few minutes
+    # The service's lookup of recent_ticket, asked only when a step needs it (a file after a chat).
+    recent_ticket_lookup: Callable[[], str | None] | None = None
+
+    def ticket_just_discussed(self) -> str | None:
+        """The open ticket this chat discussed in the last few minutes, if any."""
+        if self.recent_ticket_lookup is not None:
+            return self.recent_ticket_lookup()
+        return self.recent_ticket
 
     def back_at(self, lang: str) -> str | None:
         """When the team is back, in words ('lunes 7 de diciembre 08:30'); None while open."""

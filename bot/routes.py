@@ -25,9 +25,10 @@ def _route_idle(state: DialogState, msg: InboundMessage, run: Run) -> Outcome:
     if not msg.media and is_acknowledgement(msg.text):  # 'gracias' / 'ok': not a new request
         run.note("you_are_welcome")
         return "thanks", state
-    if msg.media and ctx.recent_ticket and is_caption(msg.text):
-        run.note("added_to_ticket", ticket=ctx.recent_ticket)
-        return "recent_file", replace(state, ticket=ctx.recent_ticket)
+    recent = ctx.ticket_just_discussed() if msg.media and is_caption(msg.text) else None
+    if recent:
+        run.note("added_to_ticket", ticket=recent)
+        return "recent_file", replace(state, ticket=recent)
     waiting = ctx.waiting_tickets
     if len(waiting) == 1:
         number = waiting[0].number

@@ -10,8 +10,8 @@ from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import exists, or_, select, update
-from sqlalchemy.orm import Session, aliased, sessionmaker
+from sqlalchemy import JSON, bindparam, select, text, update
+from sqlalchemy.orm import Session, sessionmaker
 
 from bot.messages import Channel, Option
 from channels.base import (
@@ -24,7 +24,8 @@ from channels.base import (
 )
 from intake.db import unit_of_work
 from intake.db.events import record_event
-from intake.db.models import Message, OutboxMessage
+from intake.db.models import Message, OutboxMessage, UTCDateTime
+from intake.delivery.claims import ClaimRunner, HeadClaim
 from intake.delivery.email_thread import thread_email
 from intake.delivery.media_links import MediaLinks
 from intake.delivery.wakeup import mark_written
@@ -125,6 +126,18 @@ def _claimed_under(tokens: Collection[str]) -> Any:
     return (OutboxMessage.claim_token.in_(list(tokens))) & (OutboxMessage.status == OutboxStatus.SENDING)
 
 
+# The outcome of a first, whole send (OutboxWorker._record_first_send): built once, no ORM objects.
+_MARK_SENT = text(
+    "UPDATE outbox SET status = 'sent', sent_at = :now, locked_until = NULL, last_error = NULL,"
+    " claim_token = NULL, provider_message_ids = :ids"
+    " WHERE id = :id AND claim_token = :token AND status = 'sending' RETURNING id"
+).bindparams(bindparam("now", type_=UTCDateTime()), bindparam("ids", type_=JSON()))
+_TRANSCRIPT_SENT = text(
+    "UPDATE messages SET provider_message_id = :sid, status = :status"
+    " WHERE id = (SELECT min(id) FROM messages WHERE outbox_id = :outbox_id)"
+    " AND provider_message_id IS NULL"
+)
+
 # A hook run just before sending; it may rewrite the message (templates) or return None to hold it.
 Router = Callable[[Session, OutboxMessage, OutboundMessage, datetime], OutboundMessage | None]
 
@@ -171,6 +184,19 @@ class OutboxWorker:
         self.media_links = media_links
         self.conversation_ids = None if conversation_ids is None else sorted(conversation_ids)
         self.on_dead = on_dead
+        self._fresh: set[int] = set()  # prepared rows of which no part has been sent yet
+        # A worker claims only what it can send: rows of other channels wait for a worker that can.
+        self._claims = ClaimRunner(
+            HeadClaim(
+                OutboxMessage,
+                ("channel", "recipient"),
+                pending=OutboxStatus.PENDING,
+                working=OutboxStatus.SENDING,
+                order_by="h.next_attempt_at, h.id",
+                channels=list(senders),
+                conversation_ids=self.conversation_ids,  # a terminal simulator: its chat, plus alerts
+            )
+        )
 
     def run_once(self) -> int:
         """Deliver one batch of due messages; return how many were attempted."""
@@ -183,19 +209,20 @@ class OutboxWorker:
         return len(claim.row_ids)
 
     def claim(self, limit: int | None = None) -> Claim:
-        """Lease the due head of each chat to this worker (one token for the batch), in one transaction.
+        """Lease the due head of each chat to this worker (one token for the batch), in one statement.
 
         Only the oldest unsent row of a chat (channel + recipient) may be claimed: a row waiting for a
         retry, or being sent by another worker, holds the rows behind it in that chat and no other.
         """
-        now = self.clock()
         token = uuid.uuid4().hex
+        if not self.senders:
+            return Claim(token, [])
+        now = self.clock()
         with unit_of_work(self.session_factory) as session:
-            rows = list(session.scalars(self._due_heads(now, limit or self.batch_size)))
-            for row in rows:
-                row.status, row.claim_token = OutboxStatus.SENDING, token
-                row.locked_until = now + self.lease
-            return Claim(token, [row.id for row in rows])
+            rows = self._claims.run(
+                session, now=now, until=now + self.lease, token=token, limit=limit or self.batch_size
+            )
+        return Claim(token, [int(row.id) for row in rows])
 
     def renew(self, tokens: Collection[str]) -> int:
         """Extend the lease of every row still claimed under `tokens`; return how many."""
@@ -224,32 +251,6 @@ class OutboxWorker:
                 mark_written(session)
             return released
 
-    def _due_heads(self, now: datetime, limit: int) -> Any:
-        """The query for due rows that are the oldest unsent row of their chat (SKIP LOCKED)."""
-        due = or_(
-            (OutboxMessage.status == OutboxStatus.PENDING) & (OutboxMessage.next_attempt_at <= now),
-            (OutboxMessage.status == OutboxStatus.SENDING) & (OutboxMessage.locked_until <= now),
-        )
-        older = aliased(OutboxMessage)
-        behind = exists().where(
-            older.channel == OutboxMessage.channel,
-            older.recipient == OutboxMessage.recipient,
-            older.status.in_(UNSENT),
-            older.id < OutboxMessage.id,
-        )
-        # A worker claims only what it can send: rows of other channels wait for a worker that can.
-        query = select(OutboxMessage).where(due, ~behind, OutboxMessage.channel.in_(list(self.senders)))
-        if self.conversation_ids is not None:  # a terminal simulator: its own chat, plus agents' alerts
-            query = query.where(
-                OutboxMessage.conversation_id.is_(None)
-                | OutboxMessage.conversation_id.in_(self.conversation_ids)
-            )
-        return (
-            query.order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
-            .limit(limit)
-            .with_for_update(skip_locked=True, of=OutboxMessage)
-        )
-
     def deliver(self, row_id: int, token: str) -> None:
         """Send one claimed row and record success, retry or dead letter.
 
@@ -274,16 +275,18 @@ class OutboxWorker:
             if not isinstance(exc, TransientSendError | PermanentSendError):
                 log.exception("outbox %s: unexpected error from %s sender", row_id, message.channel)
             outcome = exc
-        ids = self._record(row_id, token, outcome)
+        fresh = row_id in self._fresh
+        self._fresh.discard(row_id)
+        ids = self._record_first_send(row_id, token, outcome) if fresh else None
+        if ids is None:
+            ids = self._record(row_id, token, outcome)
         on_sent = getattr(self.router, "on_sent", None)
         if ids and on_sent is not None:
             # Its own transaction, after the ids are committed: a status callback that raced the send
             # either sees the ids or has committed its early status by now
             # (see intake.delivery.whatsapp_window).
             with unit_of_work(self.session_factory) as session:
-                row = session.get(OutboxMessage, row_id)
-                if row is not None:
-                    on_sent(session, row, ids, self.clock())
+                on_sent(session, row_id, ids, self.clock())
 
     def _prepare(self, row_id: int, token: str) -> OutboundMessage | None:
         """Route a claimed row (template, hold or as is), renew its lease and return what to send."""
@@ -305,7 +308,26 @@ class OutboxWorker:
                 # Signed now, not when queued: a held message may go out days later.
                 message = replace(message, media_url=self.media_links.url_for(message.media_attachment_id))
             row.attempts += 1
+            if not row.provider_message_ids:  # nothing of it went out yet: see _record_first_send
+                self._fresh.add(row_id)
             return message
+
+    def _record_first_send(
+        self, row_id: int, token: str, outcome: SendResult | Exception
+    ) -> list[str] | None:
+        """The common outcome, recorded with two plain UPDATEs: a message sent whole as one provider
+        message, on its first successful attempt. None: any other outcome, for `_record`."""
+        if not isinstance(outcome, SendResult) or len(outcome.provider_message_ids) != 1:
+            return None
+        (sid,) = outcome.provider_message_ids
+        now = self.clock()
+        with unit_of_work(self.session_factory) as session:
+            sent = session.execute(_MARK_SENT, {"id": row_id, "token": token, "now": now, "ids": [sid]})
+            if sent.first() is None:
+                log.warning("outbox %s: lease lost during the send; outcome left to the new owner", row_id)
+                return []
+            session.execute(_TRANSCRIPT_SENT, {"outbox_id": row_id, "sid": sid, "status": outcome.status})
+        return [sid]
 
     def _record(
         self, row_id: int, token: str, outcome: SendResult | Exception, *, count_attempt: bool = False

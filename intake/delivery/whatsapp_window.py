@@ -13,7 +13,8 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, union_all
+from sqlalchemy import update as sql_update  # `update` names status updates below
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.messages import Channel
@@ -92,18 +93,14 @@ def whatsapp_addresses(address: str) -> list[str]:
 def last_inbound_at(session: Session, address: str) -> datetime | None:
     """The latest inbound time of a WhatsApp number, from its identity and its conversation."""
     addresses = whatsapp_addresses(address)
-    times = [
-        *session.scalars(
-            select(ChannelIdentity.last_inbound_at).where(
-                ChannelIdentity.channel == WHATSAPP, ChannelIdentity.address.in_(addresses)
-            )
-        ),
-        *session.scalars(
-            select(Conversation.last_inbound_at).where(
-                Conversation.channel == WHATSAPP, Conversation.address.in_(addresses)
-            )
-        ),
-    ]
+    identities = select(ChannelIdentity.last_inbound_at.label("at")).where(
+        ChannelIdentity.channel == WHATSAPP, ChannelIdentity.address.in_(addresses)
+    )
+    conversations = select(Conversation.last_inbound_at.label("at")).where(
+        Conversation.channel == WHATSAPP, Conversation.address.in_(addresses)
+    )
+    # One round trip for both (every WhatsApp send asks).
+    times = session.scalars(select(union_all(identities, conversations).subquery().c.at))
     known = [t for t in times if t is not None]
     return max(known) if known else None
 
@@ -115,22 +112,22 @@ def release_held(session: Session, channel: str, address: str, now: datetime) ->
     `last_inbound_at` updated, so a worker deciding to hold at the same moment is serialized.
     """
     addresses = whatsapp_addresses(address) if channel == WHATSAPP else [address]
-    rows = session.scalars(
-        select(OutboxMessage)
+    # A Core UPDATE on the table (every WhatsApp turn runs it, and it nearly always finds nothing).
+    outbox = OutboxMessage.metadata.tables[OutboxMessage.__tablename__]
+    released = session.execute(
+        sql_update(outbox)
         .where(
-            OutboxMessage.status == OutboxStatus.HELD,
-            OutboxMessage.channel == channel,
-            OutboxMessage.recipient.in_(addresses),
+            outbox.c.status == OutboxStatus.HELD,
+            outbox.c.channel == channel,
+            outbox.c.recipient.in_(addresses),
         )
-        .order_by(OutboxMessage.id)
-        .with_for_update()
+        .values(status=OutboxStatus.PENDING, next_attempt_at=now, locked_until=None)
+        .returning(outbox.c.id)
     ).all()
-    for row in rows:
-        row.status, row.next_attempt_at, row.locked_until = OutboxStatus.PENDING, now, None
-    if rows:
+    if released:
         mark_written(session)
-        log.info("released %d held %s message(s)", len(rows), channel)
-    return len(rows)
+        log.info("released %d held %s message(s)", len(released), channel)
+    return len(released)
 
 
 def _clean(value: str) -> str:
@@ -309,7 +306,7 @@ class WhatsAppRouter:
         self._apply_to(session, messages, update, now)
         return False
 
-    def on_sent(self, session: Session, row: OutboxMessage, ids: Sequence[str], now: datetime) -> None:
+    def on_sent(self, session: Session, row_id: int, ids: Sequence[str], now: datetime) -> None:
         """The worker recorded these sids (committed): apply callbacks that arrived before it did."""
         self.apply_early(session, ids, now)
 

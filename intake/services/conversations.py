@@ -12,7 +12,15 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import Session
 
-from bot.context import CompanyRef, ContactView, DeadlineQuote, DialogContext, RequestTerms, TicketView
+from bot.context import (
+    CompanyRef,
+    ContactView,
+    DeadlineQuote,
+    DialogContext,
+    LazySequence,
+    RequestTerms,
+    TicketView,
+)
 from bot.effects import (
     AddToTicket,
     CreateTicket,
@@ -217,14 +225,17 @@ class ConversationService:
             request_terms=request_terms(
                 session, contact, now, in_group=group_conversation_id(conversation) is not None
             ),
-            tickets=self._ticket_views(session, contact, now, group_conversation_id(conversation)),
+            # Read only if a step asks (idle routing, the status, choosing a ticket): not mid-intake.
+            tickets=LazySequence(
+                lambda: self._ticket_views(session, contact, now, group_conversation_id(conversation))
+            ),
             idle_timeout=self.settings.idle_timeout,
             duplicate_window=self.settings.duplicate_window,
             open_now=open_now,
             next_opening=None if open_now else next_opening(cal, now),
             when=when,
             handoff_wait=self.settings.handoff_wait,
-            recent_ticket=self._recent_ticket(session, conversation, now),
+            recent_ticket_lookup=lambda: self._recent_ticket(session, conversation, now),
         )
 
     def _recent_ticket(self, session: Session, conversation: Conversation, now: datetime) -> str | None:

@@ -23,14 +23,15 @@ from collections.abc import Callable, Collection, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, delete, exists, func, insert, or_, select, text, update
+from sqlalchemy import Engine, bindparam, delete, func, insert, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm import Session, aliased, sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
 from bot.messages import InboundMessage, inbound_from_json, inbound_to_json
 from intake.db import unit_of_work
-from intake.db.models import InboxItem
+from intake.db.models import InboxItem, UTCDateTime
+from intake.delivery.claims import ClaimRunner, HeadClaim
 from intake.delivery.outbox import Claim, RetryPolicy
 from intake.delivery.wakeup import INBOX_CHANNEL, INBOX_WAKEUPS
 from intake.services.inbound import InboundService
@@ -42,6 +43,11 @@ UNFINISHED = (PENDING, WORKING)
 MAX_PROVIDER_ID = 100
 MAX_SENDER = 254
 DEFAULT_POLICY = RetryPolicy(max_attempts=5, base_seconds=1.0, max_seconds=60.0)
+# The turn's last statement (every turn runs it): plain SQL, built once, no ORM bulk-update machinery.
+_FINISH = text(
+    "UPDATE inbox SET status = 'done', processed_at = :now, claim_token = NULL, locked_until = NULL,"
+    " last_error = NULL WHERE id = :id AND claim_token = :token AND status = 'working'"
+).bindparams(bindparam("now", type_=UTCDateTime()))
 
 
 class LeaseLost(Exception):
@@ -73,6 +79,16 @@ class Inbox:
         # Payload and acceptance time, read with the claim: no second round trip.
         self._payloads: dict[int, tuple[dict[str, Any], datetime]] = {}
         self._lock = threading.Lock()
+        self._claims = ClaimRunner(
+            HeadClaim(
+                InboxItem,
+                ("channel", "sender"),
+                pending=PENDING,
+                working=WORKING,
+                order_by="h.id",
+                returning=("id", "payload", "accepted_at"),
+            )
+        )
 
     def accept(self, messages: Sequence[InboundMessage]) -> int:
         """Store verified messages for their turns (a redelivered provider id is ignored); return how many
@@ -112,18 +128,11 @@ class Inbox:
         """Lease the due head of each sender (one token for the batch), in one transaction."""
         now = self.clock()
         token = uuid.uuid4().hex
-        heads = self._due_heads(now, limit or self.batch_size)
-        statement = (
-            update(InboxItem)
-            .where(InboxItem.id.in_(heads))
-            .values(status=WORKING, claim_token=token, locked_until=now + self.lease)
-            .returning(InboxItem.id, InboxItem.payload, InboxItem.accepted_at)
-            .execution_options(synchronize_session=False)
-        )
         with unit_of_work(self.session_factory) as session:  # one UPDATE … RETURNING
-            claimed = sorted(
-                (int(row_id), (payload, at)) for row_id, payload, at in session.execute(statement)
+            rows = self._claims.run(
+                session, now=now, until=now + self.lease, token=token, limit=limit or self.batch_size
             )
+        claimed = [(int(row.id), (row.payload, row.accepted_at)) for row in rows]
         with self._lock:
             self._payloads.update(claimed)
         return Claim(token, [row_id for row_id, _ in claimed])
@@ -156,19 +165,8 @@ class Inbox:
         """Mark the row done inside the turn's own transaction; LeaseLost (rolling it back) if not ours."""
 
         def finish(session: Session) -> None:
-            statement = (
-                update(InboxItem)
-                .where(InboxItem.id == row_id, _claimed_under([token]))
-                .values(
-                    status=DONE,
-                    processed_at=self.clock(),
-                    claim_token=None,
-                    locked_until=None,
-                    last_error=None,
-                )
-                .execution_options(synchronize_session=False)
-            )
-            if not session.execute(statement).rowcount:  # type: ignore[attr-defined]
+            params = {"id": row_id, "token": token, "now": self.clock()}
+            if not session.execute(_FINISH, params).rowcount:  # type: ignore[attr-defined]
                 raise LeaseLost(row_id)
 
         return finish
@@ -245,27 +243,6 @@ class Inbox:
         with unit_of_work(self.session_factory) as session:
             statement = delete(InboxItem).where(InboxItem.status == DONE, InboxItem.processed_at < cutoff)
             return int(session.execute(statement).rowcount or 0)  # type: ignore[attr-defined]
-
-    def _due_heads(self, now: datetime, limit: int) -> Any:
-        """Due rows that are the oldest unfinished row of their sender (SKIP LOCKED on PostgreSQL)."""
-        head, older = aliased(InboxItem), aliased(InboxItem)  # aliases: never correlated to the UPDATE
-        due = or_(
-            (head.status == PENDING) & (head.next_attempt_at <= now),
-            (head.status == WORKING) & (head.locked_until <= now),
-        )
-        behind = exists().where(
-            older.channel == head.channel,
-            older.sender == head.sender,
-            older.status.in_(UNFINISHED),
-            older.id < head.id,
-        )
-        return (
-            select(head.id)
-            .where(due, ~behind)
-            .order_by(head.id)
-            .limit(limit)
-            .with_for_update(skip_locked=True, of=head)
-        )
 
     def _load(self, row_id: int, token: str) -> tuple[dict[str, Any], datetime] | None:
         with self.session_factory() as session:

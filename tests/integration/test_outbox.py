@@ -285,7 +285,7 @@ def test_parts_already_sent_are_kept_and_skipped_on_retry(
         ) -> object:
             return message
 
-        def on_sent(self, session: Session, row: OutboxMessage, ids: list[str], now: object) -> None:
+        def on_sent(self, session: Session, row_id: int, ids: list[str], now: object) -> None:
             seen.append(list(ids))
 
     sender = RecordingSender([TransientSendError("500 on part 2", sent_ids=("part-1",))])

@@ -91,9 +91,10 @@ def test_a_claimed_head_holds_its_chat_from_other_workers(
 
 def test_the_claim_query_uses_the_chat_index(engine: Engine) -> None:
     worker = OutboxWorker(sessionmaker(engine), {"whatsapp": object()}, clock=utcnow)  # type: ignore[dict-item]
-    query = worker._due_heads(utcnow(), 20)
+    statement = worker._claims.claim.statement(engine.dialect.name)
+    params = {"now": utcnow(), "until": utcnow(), "token": "t" * 32, "limit": 20}
     with engine.connect() as conn:
-        compiled = str(query.compile(conn, compile_kwargs={"literal_binds": True}))
+        compiled = str(statement.bindparams(**params).compile(conn, compile_kwargs={"literal_binds": True}))
         if engine.dialect.name == "postgresql":
             conn.exec_driver_sql("SET enable_seqscan = off")  # an empty table would be scanned anyway
             plan = "\n".join(str(r[0]) for r in conn.exec_driver_sql(f"EXPLAIN {compiled}"))
