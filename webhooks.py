@@ -21,19 +21,45 @@ log = logging.getLogger(__name__)
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
 
 
+PROVIDER_PREFIX = "/webhooks/"
+
+
 def create_app(container: Container) -> Flask:
-    """Build the Flask app around an already-wired container."""
+    """Build the Flask app around an already-wired container.
+
+    The providers' webhooks are served by a second, bare Flask app (`provider_app`) that the returned
+    app hands every /webhooks/ request to: they carry no cookie, session or form token, so the
+    console's per-request hooks (session, sign-in, CSRF, rate limiter) would only cost them time —
+    a third of a webhook's CPU, the path that must answer in milliseconds under load (issue 16).
+    """
     app = Flask(__name__)
     app.config["SECRET_KEY"] = container.settings.secret_key
     app.config["MAX_CONTENT_LENGTH"] = 2 * 1024 * 1024
     app.extensions["intake"] = container
+    providers = provider_app(container)
+    app.extensions["intake.providers"] = providers
+    app.wsgi_app = _ProviderDispatch(app.wsgi_app, providers.wsgi_app)  # type: ignore[method-assign]
     hops = container.settings.trust_proxy_hops
-    if hops:
+    if hops:  # outside the dispatch: both apps see the client's scheme, host and address
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)  # type: ignore[method-assign]
 
     @app.get("/healthz")
     def healthz() -> Any:
         return _health(container)
+
+    @app.get("/media/<token>")
+    def media(token: str) -> Any:
+        return _media(container, token)
+
+    register_console(app, container)
+    return app
+
+
+def provider_app(container: Container) -> Flask:
+    """The providers' webhooks alone: signature-checked, no session, no console hooks."""
+    app = Flask(__name__ + ".providers")
+    app.config["MAX_CONTENT_LENGTH"] = 2 * 1024 * 1024
+    app.extensions["intake"] = container
 
     @app.post("/webhooks/whatsapp")
     def whatsapp_inbound() -> Any:
@@ -47,12 +73,21 @@ def create_app(container: Container) -> Flask:
     def telegram_update() -> Any:
         return _telegram_update(container)
 
-    @app.get("/media/<token>")
-    def media(token: str) -> Any:
-        return _media(container, token)
-
-    register_console(app, container)
     return app
+
+
+class _ProviderDispatch:
+    """WSGI: /webhooks/… to the providers' app, everything else to the console's."""
+
+    def __init__(self, main: Any, providers: Any) -> None:
+        self.main = main
+        self.providers = providers
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        """Route one request by its path."""
+        path = environ.get("PATH_INFO", "")
+        target = self.providers if path.startswith(PROVIDER_PREFIX) else self.main
+        return target(environ, start_response)
 
 
 def public_url(container: Container) -> str:

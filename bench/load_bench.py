@@ -277,6 +277,7 @@ class Run:
 
     mode: str
     workers: int = 1
+    worker_nice: int = 0  # the worker processes' nice value (docs/operations.md: webhooks first)
     drain_rate: float = (
         0.0  # messages/s the workers delivered from the blast's start until the outbox drained
     )
@@ -291,6 +292,7 @@ class Run:
     delivered: int = 0
     backlog: int = 0
     backlog_rate: float = 0.0  # messages/s while a backlog written in one transaction drains
+    paused_rps: float = 0.0  # the app blast again with the worker processes stopped (--paused-blast)
     worker_cpu: float = 0.0  # CPU seconds the worker processes used during the chat phase
     failures: list[str] = field(default_factory=list)
 
@@ -363,6 +365,25 @@ def blast(
     for thread in threads:
         thread.join()
     return len(latencies) / (time.monotonic() - started), latencies, failures
+
+
+def paused_blast(
+    port: int,
+    scripts: Sequence[list[dict[str, str]]],
+    clients: int,
+    workers: Sequence[int],
+    failures: list[str],
+) -> float:
+    """The app blast with the worker processes stopped (SIGSTOP, then SIGCONT); return req/s."""
+    for pid in workers:
+        os.kill(pid, signal.SIGSTOP)
+    try:
+        rps, _, failed = blast(port, scripts, clients)
+    finally:
+        for pid in workers:
+            os.kill(pid, signal.SIGCONT)
+    failures += failed
+    return rps
 
 
 def backlog(url: str, provider: Any, numbers: Sequence[str], each: int, timeout: float) -> tuple[int, float]:
@@ -489,11 +510,32 @@ def verify(database_url: str, provider: Any, numbers: Sequence[str], since: int)
     return failures
 
 
+def start_shape(
+    stack: ExitStack, run: Run, env: dict[str, str], tmp: Path, app_port: int, bare_port: int
+) -> list[int]:
+    """Start the mode's web and worker processes and the bare endpoint; return the processes that run
+    the turns and the sends (their CPU is measured)."""
+    workers: list[int] = []
+    if run.mode == "production":
+        stack.enter_context(gunicorn("webhooks:app_from_env()", app_port, env, tmp / "web.log"))
+        stack.enter_context(gunicorn("bench.load_bench:bare_app()", bare_port, env, tmp / "bare.log"))
+        for n in range(run.workers):
+            nice = ["nice", "-n", str(run.worker_nice)] if run.worker_nice else []
+            worker = process([*nice, str(BIN / "intake-bot"), "worker"], env, tmp / f"worker{n}.log")
+            workers.append(stack.enter_context(worker).pid)
+    else:
+        serve = [str(BIN / "intake-bot"), "serve", "--port", str(app_port)]
+        workers.append(stack.enter_context(process(serve, env, tmp / "serve.log")).pid)
+        bare = [sys.executable, str(Path(__file__)), "--serve-bare", str(bare_port)]
+        stack.enter_context(process(bare, env, tmp / "bare.log"))
+    return workers
+
+
 def run_mode(mode: str, workers: int, args: argparse.Namespace, admin_url: str, provider: Any) -> Run:
     """Start the shape, chat, blast, drain, check, stop."""
     from tests.support.postgres import scratch_postgres_database
 
-    run = Run(mode, workers)
+    run = Run(mode, workers, args.worker_nice)
     with ExitStack() as stack:
         tmp = Path(tempfile.mkdtemp(prefix=f"load_{mode}_"))  # removed at the end unless a check failed
         if mode == "production" or args.embedded_db == "postgresql":
@@ -505,18 +547,7 @@ def run_mode(mode: str, workers: int, args: argparse.Namespace, admin_url: str, 
         chatters, blasters = numbers[: args.customers], numbers[args.customers :]
         env = environment(url, provider, tmp / "var", args.concurrency)
         app_port, bare_port = unused_port(), unused_port()
-        workers: list[int] = []  # the processes that run the turns and the sends
-        if mode == "production":
-            stack.enter_context(gunicorn("webhooks:app_from_env()", app_port, env, tmp / "web.log"))
-            stack.enter_context(gunicorn("bench.load_bench:bare_app()", bare_port, env, tmp / "bare.log"))
-            for n in range(run.workers):
-                worker = process([str(BIN / "intake-bot"), "worker"], env, tmp / f"worker{n}.log")
-                workers.append(stack.enter_context(worker).pid)
-        else:
-            serve = [str(BIN / "intake-bot"), "serve", "--port", str(app_port)]
-            workers.append(stack.enter_context(process(serve, env, tmp / "serve.log")).pid)
-            bare = [sys.executable, str(Path(__file__)), "--serve-bare", str(bare_port)]
-            stack.enter_context(process(bare, env, tmp / "bare.log"))
+        workers = start_shape(stack, run, env, tmp, app_port, bare_port)
         wait_http(app_port, "/healthz")
         wait_http(bare_port, "/")
         before, since = provider.count(), len(provider.sids_to)
@@ -531,6 +562,10 @@ def run_mode(mode: str, workers: int, args: argparse.Namespace, admin_url: str, 
         wait_until(drained(url), args.timeout)
         run.drain_rate = (provider.count() - mark) / (time.monotonic() - started)
         run.bare_rps, run.bare_blast, bare_failures = blast(bare_port, scripts, args.clients)
+        if args.paused_blast and mode == "production":  # the accept path alone: no turn competes
+            scripts = [dialog(rng, number) for number in blasters]
+            run.paused_rps = paused_blast(app_port, scripts, args.clients, workers, run.failures)
+            wait_until(drained(url), args.timeout)
         run.failures += failures + bare_failures
         run.backlog, run.backlog_rate = backlog(url, provider, chatters, args.backlog, args.timeout)
         time.sleep(0.5)
@@ -605,6 +640,9 @@ def report(run: Run, args: argparse.Namespace) -> None:
         )
     ratio = run.app_rps / run.bare_rps if run.bare_rps else float("nan")
     print(f"ratio app/bare {ratio:7.2f}")
+    if run.paused_rps:
+        paused = run.paused_rps / run.bare_rps if run.bare_rps else float("nan")
+        print(f"  with the worker processes stopped: {run.paused_rps:7.1f} req/s, ratio {paused:5.2f}")
     print(f"delivery       {run.drain_rate:7.1f} msg/s from the blast's start until the outbox drained")
     print(
         f"backlog        {run.backlog_rate:7.1f} msg/s ({run.backlog} messages, {args.backlog} per customer)"
@@ -634,6 +672,15 @@ def main() -> None:
     parser.add_argument("--backlog", type=int, default=8, help="messages per chatting customer in phase 3")
     parser.add_argument("--timeout", type=float, default=120, help="bound of each phase, seconds")
     parser.add_argument("--seed", type=int, default=20261205)
+    parser.add_argument(
+        "--worker-nice", type=int, default=0, help="production: start the worker processes under `nice -n N`"
+    )
+    parser.add_argument(
+        "--paused-blast",
+        action="store_true",
+        help="production: blast the app once more with the worker processes stopped (SIGSTOP), "
+        "to tell the accept path's own capacity from the CPU the turns take meanwhile",
+    )
     parser.add_argument("--serve-bare", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve_bare:
