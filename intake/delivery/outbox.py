@@ -35,6 +35,10 @@ log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
 
+# In a payload: when the recipient last wrote, as the code that queued it knew (an ISO instant). It only
+# ever under-states the truth (later messages move it forward), so a window it shows open is open.
+WINDOW_OPENED_KEY = "window_opened_at"
+
 # Rows that still have to leave, in order, before anything written after them to the same chat.
 UNSENT = (OutboxStatus.PENDING, OutboxStatus.SENDING)
 
@@ -66,12 +70,19 @@ def enqueue(
     conversation_id: int | None = None,
     author: str = Actor.BOT,
     agent_id: int | None = None,
+    window_opened_at: datetime | None = None,
 ) -> OutboxMessage:
-    """Add a message to the outbox and the transcript, in the caller's transaction."""
+    """Add a message to the outbox and the transcript, in the caller's transaction.
+
+    `window_opened_at`: the recipient's last inbound message as the caller knows it (a reply to a
+    chat): the router may trust it instead of asking the database (WINDOW_OPENED_KEY)."""
+    payload = to_payload(message)
+    if window_opened_at is not None:
+        payload[WINDOW_OPENED_KEY] = window_opened_at.isoformat()
     row = OutboxMessage(
         channel=str(message.channel),
         recipient=message.recipient,
-        payload=to_payload(message),
+        payload=payload,
         kind=message.kind,
         ticket_id=ticket_id,
         conversation_id=conversation_id,

@@ -3,12 +3,15 @@
 Two paths, polling being only the fallback: in this process, a SQLAlchemy `after_commit` hook sets
 the events of every delivery loop (the embedded mode, `intake-bot serve`); across processes, the
 writing transaction runs `pg_notify` (PostgreSQL delivers it at commit, never on rollback) and each
-worker process LISTENs on a dedicated psycopg connection.
+worker process LISTENs on a dedicated psycopg connection. The payload is the writer's process id: a
+listener ignores its own process's notifications, which the in-process path has already delivered
+(each wake-up makes a loop claim, and a worker's own commits are most of what it hears).
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import threading
 
 from sqlalchemy import event, text
@@ -18,6 +21,13 @@ from sqlalchemy.orm import Session, SessionTransaction
 log = logging.getLogger(__name__)
 
 CHANNEL = "intake_outbox"
+
+
+def writer() -> str:
+    """The NOTIFY payload: which process wrote (see PostgresListener); read per call, forks differ."""
+    return str(os.getpid())
+
+
 INBOX_CHANNEL = "intake_inbox"  # webhooks accepted messages: the inbox loops run their turns
 _WRITTEN = "intake.outbox_written"
 
@@ -59,7 +69,7 @@ def mark_written(session: Session) -> None:
         return
     session.info[_WRITTEN] = True
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": CHANNEL})
+        session.execute(text("SELECT pg_notify(:channel, :writer)"), {"channel": CHANNEL, "writer": writer()})
 
 
 @event.listens_for(Session, "after_commit")
@@ -117,6 +127,8 @@ class PostgresListener:
         with psycopg.connect(self.url, autocommit=True, connect_timeout=5) as conn:
             conn.execute(f"LISTEN {self.channel}")
             self.wake.set()  # catch up with whatever committed while nobody listened
+            own = writer()
             while not self.stop.is_set():
-                for _ in conn.notifies(timeout=0.5):
-                    self.wake.set()
+                for notice in conn.notifies(timeout=0.5):
+                    if notice.payload != own:
+                        self.wake.set()

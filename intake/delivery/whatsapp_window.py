@@ -31,7 +31,7 @@ from intake.db.models import (
     OutboxMessage,
     Ticket,
 )
-from intake.delivery.outbox import enqueue, from_payload
+from intake.delivery.outbox import WINDOW_OPENED_KEY, enqueue, from_payload
 from intake.delivery.tracking_links import tracking_line
 from intake.delivery.wakeup import mark_written
 from intake.domain.events import Actor, EventKind, OutboxStatus
@@ -105,6 +105,18 @@ def last_inbound_at(session: Session, address: str) -> datetime | None:
     return max(known) if known else None
 
 
+def _stamped_open(row: OutboxMessage, now: datetime) -> bool:
+    """The window is open by the last inbound time stamped when the row was queued (no query)."""
+    stamped = (row.payload or {}).get(WINDOW_OPENED_KEY)
+    if not isinstance(stamped, str):
+        return False
+    try:
+        opened = datetime.fromisoformat(stamped)
+    except ValueError:
+        return False
+    return opened.tzinfo is not None and is_within_window(opened, now)
+
+
 def release_held(session: Session, channel: str, address: str, now: datetime) -> int:
     """Put the recipient's held messages back in the queue (due now); return how many.
 
@@ -162,7 +174,7 @@ class WhatsAppRouter:
         """Send inside the window, as a template outside it, or hold (None) when there is none."""
         if row.channel != WHATSAPP or message.template_sid:
             return message
-        if is_within_window(last_inbound_at(session, row.recipient), now):
+        if _stamped_open(row, now) or is_within_window(last_inbound_at(session, row.recipient), now):
             return message
         templated = self.template_version(session, row, message)
         if templated is not None:

@@ -34,7 +34,7 @@ from intake.db import unit_of_work
 from intake.db.models import InboxItem, UTCDateTime
 from intake.delivery.claims import ClaimRunner, HeadClaim
 from intake.delivery.outbox import Claim, RetryPolicy
-from intake.delivery.wakeup import INBOX_CHANNEL, INBOX_WAKEUPS
+from intake.delivery.wakeup import INBOX_CHANNEL, INBOX_WAKEUPS, writer
 from intake.services.inbound import InboundService
 
 log = logging.getLogger(__name__)
@@ -120,7 +120,8 @@ class Inbox:
                 else:
                     accepted = _insert_new(conn, rows)
                     if accepted:
-                        conn.execute(text("SELECT pg_notify(:channel, '')"), {"channel": INBOX_CHANNEL})
+                        notify = {"channel": INBOX_CHANNEL, "writer": writer()}
+                        conn.execute(text("SELECT pg_notify(:channel, :writer)"), notify)
         else:
             with self.engine.begin() as conn:
                 accepted = _insert_new(conn, rows)
@@ -300,7 +301,7 @@ _ACCEPT_ONE_PG = (
     " next_attempt_at, accepted_at) VALUES (%(channel)s, %(provider_message_id)s, %(sender)s,"
     " %(payload)s::json, %(status)s, 0, %(now)s, %(now)s)"
     " ON CONFLICT (channel, provider_message_id) DO NOTHING RETURNING id)"
-    " SELECT pg_notify(%(notify)s, '') FROM new"
+    " SELECT pg_notify(%(notify)s, %(writer)s) FROM new"
 )
 
 
@@ -312,6 +313,7 @@ def _driver_params(row: dict[str, Any]) -> dict[str, Any]:
         "payload": json.dumps(row["payload"]),
         "now": row["accepted_at"].astimezone(UTC),
         "notify": INBOX_CHANNEL,
+        "writer": writer(),
     }
 
 

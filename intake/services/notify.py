@@ -49,6 +49,7 @@ def reply_to_conversation(
         conversation_id=conversation.id,
         author=author,
         agent_id=agent_id,
+        window_opened_at=conversation.last_inbound_at,
     )
 
 

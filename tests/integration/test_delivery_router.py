@@ -8,10 +8,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.messages import Channel, Option
+from bot.messages import Channel, Option, Reply
 from channels.base import OutboundMessage
 from channels.whatsapp.adapter import WhatsAppAdapter, WhatsAppConfig
 from intake.db import unit_of_work
@@ -24,13 +24,14 @@ from intake.db.models import (
     Ticket,
     TicketEvent,
 )
-from intake.delivery.outbox import enqueue, from_payload
+from intake.delivery.outbox import WINDOW_OPENED_KEY, enqueue, from_payload
 from intake.delivery.whatsapp_window import (
     NOTIFIED_KEY,
     WhatsAppRouter,
     last_inbound_at,
     release_held,
 )
+from intake.services.notify import reply_to_conversation
 from tests.support.clock import FakeClock
 
 ACCOUNT = "AC3f5a0c1e2d4b6a8c9e0f1a2b3c4d5e6f"
@@ -176,6 +177,58 @@ def test_inside_the_window_the_message_goes_unchanged(
     row_id = put(session_factory, clock(), customer, message)
     assert route(session_factory, router, row_id, clock()) == message
     assert events(session_factory, "customer_unreachable") == [] and outbox(session_factory, "email") == []
+
+
+def test_a_reply_stamped_with_a_recent_inbound_goes_without_asking_the_database(
+    session_factory: sessionmaker[Session], clock: FakeClock, router: WhatsAppRouter
+) -> None:
+    """A reply to a chat carries when the customer last wrote; inside 24 h the router trusts it."""
+    customer = seed(session_factory, clock(), identity_inbound=None)  # the database knows of no inbound
+    message = notification()
+    with unit_of_work(session_factory) as session:
+        conversation = session.get(Conversation, customer.conversation_id)
+        assert conversation is not None
+        conversation.last_inbound_at = clock() - timedelta(hours=23)
+        reply_to_conversation(session, conversation, Reply(text=message.text, kind="progress"), now=clock())
+    (row,) = outbox(session_factory, "whatsapp")
+    assert row.payload[WINDOW_OPENED_KEY] == (clock() - timedelta(hours=23)).isoformat()
+    statements: list[str] = []
+    engine = session_factory.kw["bind"]
+    listener = lambda *args: statements.append(args[2])  # noqa: E731
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        routed = route(session_factory, router, row.id, clock())
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    assert routed is not None and routed.template_sid is None and routed.text == message.text
+    assert not any("last_inbound_at" in s for s in statements), statements
+
+
+def test_a_stale_stamp_falls_back_to_the_database_and_a_bad_one_is_ignored(
+    session_factory: sessionmaker[Session], clock: FakeClock, router: WhatsAppRouter
+) -> None:
+    customer = seed(session_factory, clock(), identity_inbound=clock() - timedelta(hours=1))
+    stale = put_stamped(session_factory, clock(), customer, clock() - timedelta(hours=30))
+    assert route(session_factory, router, stale, clock()) == notification()  # the database says open
+    old = seed(session_factory, clock(), identity_inbound=clock() - timedelta(days=3), address=OTHER,
+               email_identity=None)
+    for stamp in (clock() - timedelta(hours=30), "not a date", "2026-12-05T10:00:00"):  # naive: ignored
+        row_id = put_stamped(session_factory, clock(), old, stamp, recipient=OTHER)
+        routed = route(session_factory, router, row_id, clock())
+        assert routed is not None and routed.template_sid == PROGRESS_SID, stamp
+
+
+def put_stamped(
+    factory: sessionmaker[Session], now: datetime, customer: Customer, stamp: datetime | str,
+    recipient: str = CUSTOMER,
+) -> int:
+    """Enqueue a progress notice whose payload carries `stamp` as the last inbound time."""
+    with unit_of_work(factory) as session:
+        row = enqueue(session, notification(recipient=recipient), now=now, ticket_id=customer.ticket_id,
+                      conversation_id=customer.conversation_id)
+        value = stamp.isoformat() if isinstance(stamp, datetime) else stamp
+        row.payload = {**row.payload, WINDOW_OPENED_KEY: value}
+        return row.id
 
 
 def test_the_latest_of_identity_and_conversation_decides(

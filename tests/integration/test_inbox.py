@@ -30,7 +30,7 @@ from intake.bootstrap import Container
 from intake.config import SettingsError, load_settings
 from intake.db.models import Conversation, InboxItem, Message, OutboxMessage, ProcessedMessage
 from intake.delivery.runner import DeliveryLoop
-from intake.delivery.wakeup import INBOX_WAKEUPS
+from intake.delivery.wakeup import INBOX_WAKEUPS, PostgresListener, writer
 from intake.services.inbox import Inbox
 from tests.conftest import BACKENDS, _truncate
 from tests.integration.service_harness import make_container
@@ -393,3 +393,26 @@ if "postgresql" in BACKENDS:
         finally:
             container.close()
             _truncate(postgres_url)
+
+
+if "postgresql" in BACKENDS:
+
+    def test_a_listener_ignores_its_own_process_notifications_and_wakes_for_others(
+        clean_postgres_url: str,
+    ) -> None:
+        """This process's commits wake its loops in-process; hearing them again would only add claims."""
+        wake, stop = threading.Event(), threading.Event()
+        PostgresListener(clean_postgres_url, wake, stop, channel="intake_test_wake").start()
+        engine = create_engine(clean_postgres_url)
+        try:
+            assert wake.wait(5)  # set once when it starts listening (catching up)
+            wake.clear()
+            with engine.begin() as conn:
+                conn.execute(text("SELECT pg_notify('intake_test_wake', :me)"), {"me": writer()})
+            assert not wake.wait(1.0)
+            with engine.begin() as conn:  # another process (a web worker) accepted a message
+                conn.execute(text("SELECT pg_notify('intake_test_wake', :pid)"), {"pid": "1"})
+            assert wake.wait(2.0)
+        finally:
+            stop.set()
+            engine.dispose()
