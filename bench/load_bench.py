@@ -14,6 +14,10 @@ Two shapes, each on loopback only:
 The fake Twilio (a threaded local HTTP server in this process) answers every Messages.create after
 `--latency` seconds, like the real API, and notes when each message arrived and for whom.
 
+Warm-up (not counted): once every process is up (the workers' logs say "worker running"), `--warmup`
+other customers do the whole intake as below, so that the figures are of running processes, not of
+their first statements' compilation and first connections.
+
 Phase 1, chat: `--customers` customers (each a known contact of its own company) do the intake at
 once — hola → 1 → description → omitir → omitir → 1 → 1 → confirmar — each posting a signed
 webhook, then waiting for the bot's answer at the fake Twilio, then "reading" for 0.3–1.0 s, like a
@@ -277,7 +281,6 @@ class Run:
 
     mode: str
     workers: int = 1
-    worker_nice: int = 0  # the worker processes' nice value (docs/operations.md: webhooks first)
     drain_rate: float = (
         0.0  # messages/s the workers delivered from the blast's start until the outbox drained
     )
@@ -520,8 +523,7 @@ def start_shape(
         stack.enter_context(gunicorn("webhooks:app_from_env()", app_port, env, tmp / "web.log"))
         stack.enter_context(gunicorn("bench.load_bench:bare_app()", bare_port, env, tmp / "bare.log"))
         for n in range(run.workers):
-            nice = ["nice", "-n", str(run.worker_nice)] if run.worker_nice else []
-            worker = process([*nice, str(BIN / "intake-bot"), "worker"], env, tmp / f"worker{n}.log")
+            worker = process([str(BIN / "intake-bot"), "worker"], env, tmp / f"worker{n}.log")
             workers.append(stack.enter_context(worker).pid)
     else:
         serve = [str(BIN / "intake-bot"), "serve", "--port", str(app_port)]
@@ -535,22 +537,31 @@ def run_mode(mode: str, workers: int, args: argparse.Namespace, admin_url: str, 
     """Start the shape, chat, blast, drain, check, stop."""
     from tests.support.postgres import scratch_postgres_database
 
-    run = Run(mode, workers, args.worker_nice)
+    run = Run(mode, workers)
     with ExitStack() as stack:
         tmp = Path(tempfile.mkdtemp(prefix=f"load_{mode}_"))  # removed at the end unless a check failed
         if mode == "production" or args.embedded_db == "postgresql":
             url = stack.enter_context(scratch_postgres_database(admin_url, "intake_load"))
         else:
             url = f"sqlite:///{tmp / 'intake.db'}"
-        total = args.customers + args.blast_customers
+        total = args.customers + args.blast_customers + args.warmup
         numbers = seed_customers(url, total)
-        chatters, blasters = numbers[: args.customers], numbers[args.customers :]
+        chatters, blasters = numbers[: args.customers], numbers[args.customers : total - args.warmup]
+        warmers = numbers[total - args.warmup :]
         env = environment(url, provider, tmp / "var", args.concurrency)
+        if args.worker_nice:
+            env["WORKER_NICE"] = args.worker_nice
         app_port, bare_port = unused_port(), unused_port()
         workers = start_shape(stack, run, env, tmp, app_port, bare_port)
         wait_http(app_port, "/healthz")
         wait_http(bare_port, "/")
-        before, since = provider.count(), len(provider.sids_to)
+        for log in tmp.glob("worker*.log"):  # imported, wired and listening (not still starting up)
+            wait_for_line(log, "worker running", args.timeout)
+        since = len(provider.sids_to)  # the order check covers the warm-up's chats too
+        # Warm-up, not counted: every process compiles its statements and opens its connections.
+        chat(provider, app_port, warmers, args.seed + 1, args.timeout, Run(mode))
+        wait_until(drained(url), args.timeout)
+        before = provider.count()
         cpu = cpu_seconds(workers)
         chat(provider, app_port, chatters, args.seed, args.timeout, run)
         wait_until(drained(url), args.timeout)
@@ -596,6 +607,15 @@ def cpu_seconds(pids: Sequence[int]) -> float:
             continue
         total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
     return total
+
+
+def wait_for_line(log: Path, line: str, seconds: float) -> None:
+    """Wait until a process's log shows `line`."""
+    deadline = time.monotonic() + seconds
+    while line not in log.read_text(errors="replace"):
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{log.name} never said {line!r}")
+        time.sleep(0.1)
 
 
 def wait_until(condition: Callable[[], bool], seconds: float) -> None:
@@ -673,7 +693,10 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=120, help="bound of each phase, seconds")
     parser.add_argument("--seed", type=int, default=20261205)
     parser.add_argument(
-        "--worker-nice", type=int, default=0, help="production: start the worker processes under `nice -n N`"
+        "--warmup", type=int, default=4, help="customers doing a whole intake first, not counted (default 4)"
+    )
+    parser.add_argument(
+        "--worker-nice", default="", help="WORKER_NICE of the worker processes (default: the setting's, 10)"
     )
     parser.add_argument(
         "--paused-blast",

@@ -17,6 +17,9 @@ class SettingsError(ValueError):
     """A setting is missing or malformed; the message names the variable."""
 
 
+MAX_NICE = 19
+
+
 def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 0) -> int:
     raw = env.get(name, "").strip()
     if not raw:
@@ -27,6 +30,14 @@ def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 0) -> i
         raise SettingsError(f"{name} must be an integer, got {raw!r}") from None
     if value < minimum:
         raise SettingsError(f"{name} must be >= {minimum}, got {value}")
+    return value
+
+
+def _nice(env: Mapping[str, str]) -> int:
+    """WORKER_NICE: 0 (as the shell started it) to 19 (yield the CPU to everything else)."""
+    value = _int(env, "WORKER_NICE", 10)
+    if value > MAX_NICE:
+        raise SettingsError(f"WORKER_NICE must be between 0 and {MAX_NICE}, got {value}")
     return value
 
 
@@ -144,6 +155,9 @@ class Settings:
     # inline: the webhook runs the turn itself before answering (slower under load; no worker needed).
     inbound_mode: str = "queue"
     inbound_concurrency: int = 4
+    # `intake-bot worker` lowers its own CPU priority by this much (0–19): where it shares cores with the
+    # web processes, a burst of webhooks is answered first and the turns follow (docs/performance.md).
+    worker_nice: int = 10
     inbox_keep_days: int = 7  # accepted messages are deleted this long after their turn (transcript stays)
     # Twilio / WhatsApp
     twilio_account_sid: str | None = None
@@ -303,6 +317,7 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: str | None
         inbound_sender_window_seconds=_float(env, "INBOUND_SENDER_WINDOW_SECONDS", 30.0),
         inbound_mode=(env.get("INBOUND_MODE", "").strip().lower() or "queue"),
         inbound_concurrency=_int(env, "INBOUND_CONCURRENCY", 4, minimum=1),
+        worker_nice=_nice(env),
         inbox_keep_days=_int(env, "INBOX_KEEP_DAYS", 7, minimum=1),
         twilio_account_sid=env.get("TWILIO_ACCOUNT_SID", "").strip() or None,
         twilio_auth_token=env.get("TWILIO_AUTH_TOKEN", "").strip() or None,

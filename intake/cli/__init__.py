@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import threading
 import time
@@ -92,6 +93,8 @@ def worker(ctx: click.Context, once: bool) -> None:
 
     settings = settings_of(ctx)
     configure_logging(settings.log_level)
+    if not once and settings.worker_nice:
+        os.nice(settings.worker_nice)  # before any thread starts: every thread inherits it
     container = container_or_fail(settings)
     try:
         if once:

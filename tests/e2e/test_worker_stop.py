@@ -168,6 +168,24 @@ def test_a_worker_killed_mid_batch_is_taken_over_within_its_lease(
     assert _check(twilio, expected, session_factory) <= 2  # at most the 2 sends in flight
 
 
+def test_a_worker_lowers_its_cpu_priority_in_every_thread_by_worker_nice(
+    database_url: str, server: HTTPServer, tmp_path: Path
+) -> None:
+    """Webhooks first: where it shares cores with the web processes, the worker's turns yield to them."""
+    worker = _start_worker(_env(database_url, SlowTwilio(server), tmp_path, worker_nice=7), tmp_path)
+    try:
+        _wait_for(lambda: "worker running" in (tmp_path / "worker.log").read_text(), 30)
+        expected = min(os.getpriority(os.PRIO_PROCESS, 0) + 7, 19)
+        threads = list(Path(f"/proc/{worker.pid}/task").iterdir())
+        assert len(threads) > 3  # the loops' threads started after the priority was lowered
+        for thread in threads:
+            nice = int((thread / "stat").read_text().rsplit(")", 1)[1].split()[16])
+            assert nice == expected, (thread.name, nice, expected)
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        worker.wait(timeout=30)
+
+
 @pytest.mark.parametrize(
     ("stop_signal", "latency", "grace"),
     [(signal.SIGTERM, 0.3, 10.0), (signal.SIGTERM, 1.5, 0.2), (signal.SIGINT, 1.5, 0.2)],

@@ -170,3 +170,15 @@ def test_imap_settings_build_the_poller_config_without_showing_the_password() ->
     plain = imap_config(load_settings(local, env_file=None))
     assert plain is not None and (plain.security, plain.port) == ("plain", 1143)
     assert imap_config(load_settings({}, env_file=None)) is None
+
+
+@pytest.mark.parametrize("raw", ["-1", "20", "high"])
+def test_a_worker_nice_outside_0_to_19_is_refused(raw: str) -> None:
+    with pytest.raises(SettingsError, match="WORKER_NICE"):
+        load_settings({"WORKER_NICE": raw}, env_file=None)
+
+
+def test_the_worker_yields_the_cpu_by_default_and_can_keep_it() -> None:
+    assert load_settings({}, env_file=None).worker_nice == 10
+    assert load_settings({"WORKER_NICE": "0"}, env_file=None).worker_nice == 0
+    assert load_settings({"WORKER_NICE": "19"}, env_file=None).worker_nice == 19
