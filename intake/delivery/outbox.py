@@ -195,7 +195,6 @@ class OutboxWorker:
         self.media_links = media_links
         self.conversation_ids = None if conversation_ids is None else sorted(conversation_ids)
         self.on_dead = on_dead
-        self._fresh: set[int] = set()  # prepared rows of which no part has been sent yet
         # A worker claims only what it can send: rows of other channels wait for a worker that can.
         self._claims = ClaimRunner(
             HeadClaim(
@@ -270,13 +269,14 @@ class OutboxWorker:
         token: a row whose lease expired and that another worker took is left to that worker.
         """
         try:
-            message = self._prepare(row_id, token)
+            prepared = self._prepare(row_id, token)
         except Exception as exc:  # a routing bug or a bad payload: count it like a failed attempt
             log.exception("outbox %s: could not prepare the message", row_id)
             self._record(row_id, token, exc, count_attempt=True)
             return
-        if message is None:
+        if prepared is None:
             return
+        message, fresh = prepared
         sender = self.senders.get(message.channel)
         try:
             if sender is None:
@@ -286,8 +286,6 @@ class OutboxWorker:
             if not isinstance(exc, TransientSendError | PermanentSendError):
                 log.exception("outbox %s: unexpected error from %s sender", row_id, message.channel)
             outcome = exc
-        fresh = row_id in self._fresh
-        self._fresh.discard(row_id)
         ids = self._record_first_send(row_id, token, outcome) if fresh else None
         if ids is None:
             ids = self._record(row_id, token, outcome)
@@ -299,8 +297,9 @@ class OutboxWorker:
             with unit_of_work(self.session_factory) as session:
                 on_sent(session, row_id, ids, self.clock())
 
-    def _prepare(self, row_id: int, token: str) -> OutboundMessage | None:
-        """Route a claimed row (template, hold or as is), renew its lease and return what to send."""
+    def _prepare(self, row_id: int, token: str) -> tuple[OutboundMessage, bool] | None:
+        """Route a claimed row (template, hold or as is), renew its lease and return what to send, and
+        whether no part of it went out yet (see _record_first_send); None: nothing to send."""
         with unit_of_work(self.session_factory) as session:
             row = session.get(OutboxMessage, row_id, with_for_update=True)
             if row is None or row.status != OutboxStatus.SENDING or row.claim_token != token:
@@ -319,9 +318,7 @@ class OutboxWorker:
                 # Signed now, not when queued: a held message may go out days later.
                 message = replace(message, media_url=self.media_links.url_for(message.media_attachment_id))
             row.attempts += 1
-            if not row.provider_message_ids:  # nothing of it went out yet: see _record_first_send
-                self._fresh.add(row_id)
-            return message
+            return message, not row.provider_message_ids
 
     def _record_first_send(
         self, row_id: int, token: str, outcome: SendResult | Exception

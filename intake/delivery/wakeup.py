@@ -3,8 +3,8 @@
 Two paths, polling being only the fallback: in this process, a SQLAlchemy `after_commit` hook sets
 the events of every delivery loop (the embedded mode, `intake-bot serve`); across processes, the
 writing transaction runs `pg_notify` (PostgreSQL delivers it at commit, never on rollback) and each
-worker process LISTENs on a dedicated psycopg connection. The payload is the writer's process id: a
-listener ignores its own process's notifications, which the in-process path has already delivered
+worker process LISTENs on a dedicated psycopg connection. The payload is a token of the writing process:
+a listener ignores its own process's notifications, which the in-process path has already delivered
 (each wake-up makes a loop claim, and a worker's own commits are most of what it hears).
 """
 
@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import uuid
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
@@ -23,9 +24,15 @@ log = logging.getLogger(__name__)
 CHANNEL = "intake_outbox"
 
 
+# A random token per process, new in every forked child: pids repeat across hosts and containers
+# (each container's first process is pid 1), and a listener must not mistake another's NOTIFY for its own.
+_PROCESS_TOKEN = [uuid.uuid4().hex]
+os.register_at_fork(after_in_child=lambda: _PROCESS_TOKEN.__setitem__(0, uuid.uuid4().hex))
+
+
 def writer() -> str:
-    """The NOTIFY payload: which process wrote (see PostgresListener); read per call, forks differ."""
-    return str(os.getpid())
+    """The NOTIFY payload: which process wrote (see PostgresListener), unique per process."""
+    return _PROCESS_TOKEN[0]
 
 
 INBOX_CHANNEL = "intake_inbox"  # webhooks accepted messages: the inbox loops run their turns

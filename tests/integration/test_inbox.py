@@ -416,3 +416,22 @@ if "postgresql" in BACKENDS:
         finally:
             stop.set()
             engine.dispose()
+
+
+def _token_of_a_forked_child(conn: Any) -> None:
+    conn.send(writer())
+    conn.close()
+
+
+def test_every_process_signs_its_notifications_with_its_own_token() -> None:
+    """Not the pid: containers repeat pids (each one's first process is 1), forks must not share it."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork")
+    parent_end, child_end = context.Pipe()
+    child = context.Process(target=_token_of_a_forked_child, args=(child_end,))
+    child.start()
+    token = parent_end.recv()
+    child.join(10)
+    assert writer() == writer() and len(writer()) == 32
+    assert token != writer() and len(token) == 32 and token != str(child.pid)

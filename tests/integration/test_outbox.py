@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.messages import Channel, InboundMedia, InboundMessage, Option
@@ -373,3 +373,35 @@ def test_agents_files_are_signed_when_sent_not_when_queued(
     (sent,) = sender.sent
     assert sent.media_url is not None
     assert links.attachment_id(sent.media_url.rsplit("/", 1)[1]) == 7  # still valid: signed at send time
+
+
+def test_a_prepare_that_failed_to_commit_leaves_no_trace_for_the_next_attempt(
+    session_factory: sessionmaker[Session], clock: FakeClock
+) -> None:
+    """Whether a send is a first whole one is decided in each attempt's own transaction: a worker whose
+    prepare failed, while another worker sent part of the message, still records every part."""
+    (row_id,) = _enqueue(session_factory, clock)
+    first = _worker(session_factory, RecordingSender(), clock)
+    failures = [RuntimeError("connection lost at COMMIT")]
+
+    def lose_the_commit(session: Session) -> None:
+        if failures:
+            raise failures.pop()
+
+    claim = first.claim()
+    event.listen(Session, "before_commit", lose_the_commit)
+    try:
+        first.deliver(row_id, claim.token)  # counted as a failed attempt, the row retried later
+    finally:
+        event.remove(Session, "before_commit", lose_the_commit)
+    partial = RecordingSender([TransientSendError("429", sent_ids=("part-1",))])
+    other = _worker(session_factory, partial, clock)
+    clock.advance(seconds=120)
+    other.deliver(row_id, other.claim().token)  # part 1 went out, then a 429
+    clock.advance(seconds=120)
+    first.deliver(row_id, first.claim().token)  # the rest, as one provider message
+    with session_factory() as session:
+        row = session.get(OutboxMessage, row_id)
+        assert row is not None and row.status == "sent" and row.provider_message_ids == ["part-1", "m1"]
+        ids = session.scalars(select(Message.provider_message_id).where(Message.outbox_id == row_id)).all()
+        assert sorted(ids) == ["m1", "part-1"]
