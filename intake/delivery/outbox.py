@@ -39,9 +39,6 @@ Clock = Callable[[], datetime]
 # ever under-states the truth (later messages move it forward), so a window it shows open is open.
 WINDOW_OPENED_KEY = "window_opened_at"
 
-# Rows that still have to leave, in order, before anything written after them to the same chat.
-UNSENT = (OutboxStatus.PENDING, OutboxStatus.SENDING)
-
 
 def to_payload(message: OutboundMessage) -> dict[str, Any]:
     """Serialize an outbound message for the outbox's JSON column."""
@@ -139,10 +136,15 @@ def _claimed_under(tokens: Collection[str]) -> Any:
 
 # The outcome of a first, whole send (OutboxWorker._record_first_send): built once, no ORM objects.
 _MARK_SENT = text(
-    "UPDATE outbox SET status = 'sent', sent_at = :now, locked_until = NULL, last_error = NULL,"
+    "UPDATE outbox SET status = :sent, sent_at = :now, locked_until = NULL, last_error = NULL,"
     " claim_token = NULL, provider_message_ids = :ids"
-    " WHERE id = :id AND claim_token = :token AND status = 'sending' RETURNING id"
-).bindparams(bindparam("now", type_=UTCDateTime()), bindparam("ids", type_=JSON()))
+    " WHERE id = :id AND claim_token = :token AND status = :sending RETURNING id"
+).bindparams(
+    bindparam("now", type_=UTCDateTime()),
+    bindparam("ids", type_=JSON()),
+    bindparam("sent", value=str(OutboxStatus.SENT)),
+    bindparam("sending", value=str(OutboxStatus.SENDING)),
+)
 _TRANSCRIPT_SENT = text(
     "UPDATE messages SET provider_message_id = :sid, status = :status"
     " WHERE id = (SELECT min(id) FROM messages WHERE outbox_id = :outbox_id)"

@@ -40,15 +40,14 @@ from intake.services.inbound import InboundService
 log = logging.getLogger(__name__)
 
 PENDING, WORKING, DONE, FAILED = "pending", "working", "done", "failed"
-UNFINISHED = (PENDING, WORKING)
 MAX_PROVIDER_ID = 100
 MAX_SENDER = 254
 DEFAULT_POLICY = RetryPolicy(max_attempts=5, base_seconds=1.0, max_seconds=60.0)
 # The turn's last statement (every turn runs it): plain SQL, built once, no ORM bulk-update machinery.
 _FINISH = text(
-    "UPDATE inbox SET status = 'done', processed_at = :now, claim_token = NULL, locked_until = NULL,"
-    " last_error = NULL WHERE id = :id AND claim_token = :token AND status = 'working'"
-).bindparams(bindparam("now", type_=UTCDateTime()))
+    "UPDATE inbox SET status = :done, processed_at = :now, claim_token = NULL, locked_until = NULL,"
+    " last_error = NULL WHERE id = :id AND claim_token = :token AND status = :working"
+).bindparams(bindparam("now", type_=UTCDateTime()), bindparam("done", DONE), bindparam("working", WORKING))
 
 
 class LeaseLost(Exception):
